@@ -1,0 +1,176 @@
+//! The trait every lab implements, what a lab tells the world about itself,
+//! and the snapshots a running experiment sends to whoever draws it.
+
+use serde::{Deserialize, Serialize};
+
+use crate::params::{ParamError, ParamSpec, Schema, Value};
+use crate::series::{Bucket, Series};
+
+/// Keys the runner owns; no lab may declare a parameter with these names.
+pub const RESERVED_KEYS: [&str; 5] = ["lab", "seed", "speed", "embed", "hide"];
+
+/// Largest seed: 2^53 - 1, so it survives a round trip through a JavaScript number.
+pub const MAX_SEED: i64 = (1 << 53) - 1;
+
+/// Parameters of the run itself, shared by every lab: the seed and how many
+/// steps the worker takes between two snapshots.
+pub fn runner_schema() -> Schema {
+    Schema::new(vec![
+        ParamSpec::int("seed", "Seed", 0, MAX_SEED, 1)
+            .help("Every random number of the run is a function of this seed."),
+        ParamSpec::int("speed", "Speed", 1, 1000, 1)
+            .log()
+            .live()
+            .unit("steps/frame")
+            .help("Steps computed between two redraws."),
+    ])
+}
+
+/// What a lab tells the gallery, the controls and the docs about itself.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LabInfo {
+    pub id: String,
+    pub title: String,
+    /// One line for the gallery card.
+    pub summary: String,
+    /// A few short paragraphs shown beside the visuals.
+    pub explanation: Vec<String>,
+    pub schema: Schema,
+}
+
+/// A number shown large, such as a benchmark result.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Figure {
+    pub key: String,
+    pub label: String,
+    /// `None` when the figure does not apply here (no WebGPU, say); `note` says why.
+    pub value: Option<f64>,
+    pub unit: String,
+    pub note: String,
+}
+
+/// One line of a line chart: a downsampled series, optionally with a band
+/// drawn from each bucket's min to max.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Line {
+    pub label: String,
+    pub points: Vec<Bucket>,
+    pub band: bool,
+}
+
+impl Line {
+    pub fn from_series(series: &Series, band: bool) -> Self {
+        Self {
+            label: series.name.clone(),
+            points: series.buckets(),
+            band,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ChartKind {
+    Lines { lines: Vec<Line>, log_y: bool },
+    /// Bars over `[edges[i], edges[i+1])`.
+    Histogram { edges: Vec<f64>, counts: Vec<u64> },
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Chart {
+    pub key: String,
+    pub title: String,
+    pub x_label: String,
+    pub y_label: String,
+    pub kind: ChartKind,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum RunStatus {
+    Paused,
+    Running,
+    /// The experiment reached its end; reset to run again.
+    Finished,
+    /// A NaN or infinity appeared; the run stopped there.
+    Diverged { step: u64, what: String },
+    Failed { message: String },
+}
+
+/// Everything needed to draw a lab at one moment.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub step: u64,
+    pub status: RunStatus,
+    pub figures: Vec<Figure>,
+    pub charts: Vec<Chart>,
+    /// Key/value facts shown as a table.
+    pub facts: Vec<(String, String)>,
+}
+
+/// Whether the experiment can go on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StepOutcome {
+    Continue,
+    Finished,
+}
+
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum RunError {
+    #[error("diverged: {0}")]
+    Diverged(String),
+    #[error("the GPU device was lost: {0}")]
+    DeviceLost(String),
+    #[error("{0}")]
+    Failed(String),
+}
+
+impl From<ParamError> for RunError {
+    fn from(e: ParamError) -> Self {
+        RunError::Failed(e.message)
+    }
+}
+
+/// A running experiment. Steps are async because GPU readbacks are.
+#[async_trait::async_trait(?Send)]
+pub trait Experiment {
+    /// Advances the experiment by one step.
+    async fn step(&mut self) -> Result<StepOutcome, RunError>;
+
+    /// Applies a live parameter (already validated against the schema) from
+    /// the next step on.
+    fn set_live_param(&mut self, key: &str, value: &Value) -> Result<(), ParamError>;
+
+    /// The current state for drawing; `step` and `status` are filled in by the runner.
+    fn snapshot(&self) -> Snapshot;
+}
+
+/// Fails with [`RunError::Diverged`] if `x` is NaN or infinite.
+pub fn ensure_finite(what: &str, x: f64) -> Result<f64, RunError> {
+    if x.is_finite() {
+        Ok(x)
+    } else {
+        Err(RunError::Diverged(format!("{what} became {x}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn runner_schema_refuses_unsafe_seeds() {
+        let s = runner_schema();
+        assert!(s.parse("seed", "9007199254740991").is_ok());
+        assert!(s.parse("seed", "9007199254740992").is_err());
+        assert!(s.parse("seed", "-1").is_err());
+        assert!(s.parse("speed", "0").is_err());
+    }
+
+    #[test]
+    fn ensure_finite_flags_nan_and_inf() {
+        assert_eq!(ensure_finite("loss", 1.5), Ok(1.5));
+        assert!(matches!(ensure_finite("loss", f64::NAN), Err(RunError::Diverged(m)) if m.contains("loss")));
+        assert!(ensure_finite("loss", f64::INFINITY).is_err());
+    }
+}

@@ -1,0 +1,18 @@
+//! Thermolab's core: everything a lab needs that knows nothing of GPUs or UIs.
+//!
+//! - [`params`]: the one params schema each lab declares; validation, parsing and
+//!   defaults for the UI, the URL and the CLI all come from it.
+//! - [`url_state`]: the whole state of a lab in a URL hash, parsed defensively.
+//! - [`rng`]: a counter-based RNG whose output is bit-identical in Rust and WGSL.
+//! - [`series`]: metric series that downsample themselves for long runs.
+//! - [`math`]: temperature softmax through log-sum-exp, entropy, KL, clipping.
+//! - [`experiment`]: the trait every lab implements, and its snapshots.
+//! - [`protocol`]: the typed messages between the UI thread and the compute worker.
+
+pub mod experiment;
+pub mod math;
+pub mod params;
+pub mod protocol;
+pub mod rng;
+pub mod series;
+pub mod url_state;

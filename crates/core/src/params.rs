@@ -1,0 +1,479 @@
+//! The params schema: each lab declares its parameters once, here, and the UI
+//! controls, URL encoding, validation, CLI flags and docs are generated from it.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// Longest raw text accepted for one value; anything longer is refused before parsing.
+pub const MAX_RAW_VALUE_LEN: usize = 64;
+
+/// How a numeric slider maps position to value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scale {
+    Linear,
+    /// Position is linear in `ln(value)`; the range must be positive.
+    Log,
+}
+
+/// When a changed value takes effect.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Apply {
+    /// On the next step of the running experiment.
+    Live,
+    /// On the next reset: the run restarts with the new value.
+    Restart,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ChoiceOption {
+    pub value: String,
+    pub label: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ParamKind {
+    Float {
+        min: f64,
+        max: f64,
+        default: f64,
+        scale: Scale,
+    },
+    Int {
+        min: i64,
+        max: i64,
+        default: i64,
+        scale: Scale,
+    },
+    Choice {
+        options: Vec<ChoiceOption>,
+        default: String,
+    },
+    Toggle {
+        default: bool,
+    },
+}
+
+/// One parameter: everything the UI, URL, CLI and docs need to know about it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ParamSpec {
+    pub key: String,
+    pub label: String,
+    pub unit: String,
+    pub help: String,
+    pub apply: Apply,
+    pub kind: ParamKind,
+}
+
+/// A parameter value. Untagged so JSON and JS values map naturally.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Value {
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Text(String),
+}
+
+impl std::fmt::Display for Value {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Value::Bool(b) => write!(f, "{b}"),
+            Value::Int(i) => write!(f, "{i}"),
+            Value::Float(x) => write!(f, "{x}"),
+            Value::Text(s) => write!(f, "{s}"),
+        }
+    }
+}
+
+/// Why a value was refused. The message is written for the person who typed it.
+#[derive(Clone, Debug, PartialEq, thiserror::Error, Serialize, Deserialize)]
+#[error("{message}")]
+pub struct ParamError {
+    pub key: String,
+    pub message: String,
+}
+
+impl ParamError {
+    fn new(key: &str, message: impl Into<String>) -> Self {
+        Self {
+            key: key.to_string(),
+            message: message.into(),
+        }
+    }
+}
+
+impl ParamSpec {
+    pub fn float(key: &str, label: &str, min: f64, max: f64, default: f64) -> Self {
+        Self::new(
+            key,
+            label,
+            ParamKind::Float {
+                min,
+                max,
+                default,
+                scale: Scale::Linear,
+            },
+        )
+    }
+
+    pub fn int(key: &str, label: &str, min: i64, max: i64, default: i64) -> Self {
+        Self::new(
+            key,
+            label,
+            ParamKind::Int {
+                min,
+                max,
+                default,
+                scale: Scale::Linear,
+            },
+        )
+    }
+
+    /// `options` are `(value, label)` pairs; `default` must be one of the values.
+    pub fn choice(key: &str, label: &str, options: &[(&str, &str)], default: &str) -> Self {
+        Self::new(
+            key,
+            label,
+            ParamKind::Choice {
+                options: options
+                    .iter()
+                    .map(|(value, label)| ChoiceOption {
+                        value: value.to_string(),
+                        label: label.to_string(),
+                    })
+                    .collect(),
+                default: default.to_string(),
+            },
+        )
+    }
+
+    pub fn toggle(key: &str, label: &str, default: bool) -> Self {
+        Self::new(key, label, ParamKind::Toggle { default })
+    }
+
+    fn new(key: &str, label: &str, kind: ParamKind) -> Self {
+        Self {
+            key: key.to_string(),
+            label: label.to_string(),
+            unit: String::new(),
+            help: String::new(),
+            apply: Apply::Restart,
+            kind,
+        }
+    }
+
+    pub fn log(mut self) -> Self {
+        match &mut self.kind {
+            ParamKind::Float { scale, .. } | ParamKind::Int { scale, .. } => *scale = Scale::Log,
+            ParamKind::Choice { .. } | ParamKind::Toggle { .. } => {}
+        }
+        self
+    }
+
+    pub fn live(mut self) -> Self {
+        self.apply = Apply::Live;
+        self
+    }
+
+    pub fn unit(mut self, unit: &str) -> Self {
+        self.unit = unit.to_string();
+        self
+    }
+
+    pub fn help(mut self, help: &str) -> Self {
+        self.help = help.to_string();
+        self
+    }
+
+    pub fn default_value(&self) -> Value {
+        match &self.kind {
+            ParamKind::Float { default, .. } => Value::Float(*default),
+            ParamKind::Int { default, .. } => Value::Int(*default),
+            ParamKind::Choice { default, .. } => Value::Text(default.clone()),
+            ParamKind::Toggle { default } => Value::Bool(*default),
+        }
+    }
+
+    /// Checks a typed value (from a control or a message) against this spec.
+    pub fn validate(&self, value: &Value) -> Result<Value, ParamError> {
+        let key = self.key.as_str();
+        match (&self.kind, value) {
+            (ParamKind::Float { .. }, Value::Int(i)) => self.validate(&Value::Float(*i as f64)),
+            (ParamKind::Float { min, max, .. }, Value::Float(x)) => {
+                let x = *x;
+                if !x.is_finite() {
+                    return Err(ParamError::new(key, format!("{} must be a finite number", self.label)));
+                }
+                if x < *min || x > *max {
+                    return Err(ParamError::new(
+                        key,
+                        format!("{} = {x} is outside [{min}, {max}]", self.label),
+                    ));
+                }
+                Ok(Value::Float(x))
+            }
+            (ParamKind::Int { min, max, .. }, Value::Int(i)) => {
+                if i < min || i > max {
+                    return Err(ParamError::new(
+                        key,
+                        format!("{} = {i} is outside [{min}, {max}]", self.label),
+                    ));
+                }
+                Ok(Value::Int(*i))
+            }
+            (ParamKind::Int { .. }, Value::Float(x)) if x.fract() == 0.0 && x.abs() < 9.0e15 => {
+                self.validate(&Value::Int(*x as i64))
+            }
+            (ParamKind::Choice { options, .. }, Value::Text(s)) => {
+                if options.iter().any(|o| &o.value == s) {
+                    Ok(value.clone())
+                } else {
+                    let allowed: Vec<&str> = options.iter().map(|o| o.value.as_str()).collect();
+                    Err(ParamError::new(
+                        key,
+                        format!("{} must be one of {}", self.label, allowed.join(", ")),
+                    ))
+                }
+            }
+            (ParamKind::Toggle { .. }, Value::Bool(_)) => Ok(value.clone()),
+            _ => Err(ParamError::new(
+                key,
+                format!("{} expects {}, got {value:?}", self.label, self.kind_name()),
+            )),
+        }
+    }
+
+    /// Parses and validates text from a URL, a number box or a CLI flag.
+    pub fn parse(&self, raw: &str) -> Result<Value, ParamError> {
+        let key = self.key.as_str();
+        if raw.len() > MAX_RAW_VALUE_LEN {
+            return Err(ParamError::new(
+                key,
+                format!("{} value is {} characters long; at most {MAX_RAW_VALUE_LEN} are read", self.label, raw.len()),
+            ));
+        }
+        let raw = raw.trim();
+        let value = match &self.kind {
+            ParamKind::Float { .. } => Value::Float(raw.parse::<f64>().map_err(|_| {
+                ParamError::new(key, format!("{} expects a number, got '{raw}'", self.label))
+            })?),
+            ParamKind::Int { .. } => match raw.parse::<i64>() {
+                Ok(i) => Value::Int(i),
+                Err(_) => match raw.parse::<f64>() {
+                    Ok(x) => Value::Float(x),
+                    Err(_) => {
+                        return Err(ParamError::new(
+                            key,
+                            format!("{} expects a whole number, got '{raw}'", self.label),
+                        ));
+                    }
+                },
+            },
+            ParamKind::Choice { .. } => Value::Text(raw.to_string()),
+            ParamKind::Toggle { .. } => match raw {
+                "1" | "true" | "on" | "yes" => Value::Bool(true),
+                "0" | "false" | "off" | "no" => Value::Bool(false),
+                _ => {
+                    return Err(ParamError::new(
+                        key,
+                        format!("{} expects true or false, got '{raw}'", self.label),
+                    ));
+                }
+            },
+        };
+        self.validate(&value)
+    }
+
+    fn kind_name(&self) -> &'static str {
+        match self.kind {
+            ParamKind::Float { .. } => "a number",
+            ParamKind::Int { .. } => "a whole number",
+            ParamKind::Choice { .. } => "one of its options",
+            ParamKind::Toggle { .. } => "true or false",
+        }
+    }
+}
+
+/// A lab's full list of parameters.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Schema {
+    pub params: Vec<ParamSpec>,
+}
+
+impl Schema {
+    pub fn new(params: Vec<ParamSpec>) -> Self {
+        Self { params }
+    }
+
+    pub fn spec(&self, key: &str) -> Option<&ParamSpec> {
+        self.params.iter().find(|p| p.key == key)
+    }
+
+    pub fn defaults(&self) -> Params {
+        Params(
+            self.params
+                .iter()
+                .map(|p| (p.key.clone(), p.default_value()))
+                .collect(),
+        )
+    }
+
+    /// Validates one typed value for `key`.
+    pub fn validate(&self, key: &str, value: &Value) -> Result<Value, ParamError> {
+        self.spec(key)
+            .ok_or_else(|| ParamError::new(key, format!("unknown parameter '{key}'")))?
+            .validate(value)
+    }
+
+    /// Parses one text value for `key`.
+    pub fn parse(&self, key: &str, raw: &str) -> Result<Value, ParamError> {
+        self.spec(key)
+            .ok_or_else(|| ParamError::new(key, format!("unknown parameter '{key}'")))?
+            .parse(raw)
+    }
+
+    /// Builds complete params from typed values, keeping defaults where a value is
+    /// missing or refused. Every refusal is returned so it can be shown.
+    pub fn params_from_values(&self, values: &BTreeMap<String, Value>) -> (Params, Vec<ParamError>) {
+        let mut params = self.defaults();
+        let mut errors = Vec::new();
+        for (key, value) in values {
+            match self.validate(key, value) {
+                Ok(v) => {
+                    params.0.insert(key.clone(), v);
+                }
+                Err(e) => errors.push(e),
+            }
+        }
+        (params, errors)
+    }
+}
+
+/// A complete, validated set of values for one schema. Built only through
+/// [`Schema`], so every key is present and every value is in range.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Params(BTreeMap<String, Value>);
+
+impl Params {
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.0.get(key)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &Value)> {
+        self.0.iter()
+    }
+
+    pub fn values(&self) -> &BTreeMap<String, Value> {
+        &self.0
+    }
+
+    /// Sets a value after validating it against `schema`.
+    pub fn set(&mut self, schema: &Schema, key: &str, value: &Value) -> Result<(), ParamError> {
+        let value = schema.validate(key, value)?;
+        self.0.insert(key.to_string(), value);
+        Ok(())
+    }
+
+    pub fn float(&self, key: &str) -> Result<f64, ParamError> {
+        match self.0.get(key) {
+            Some(Value::Float(x)) => Ok(*x),
+            Some(Value::Int(i)) => Ok(*i as f64),
+            _ => Err(ParamError::new(key, format!("'{key}' is not a number parameter"))),
+        }
+    }
+
+    pub fn int(&self, key: &str) -> Result<i64, ParamError> {
+        match self.0.get(key) {
+            Some(Value::Int(i)) => Ok(*i),
+            _ => Err(ParamError::new(key, format!("'{key}' is not a whole-number parameter"))),
+        }
+    }
+
+    pub fn text(&self, key: &str) -> Result<&str, ParamError> {
+        match self.0.get(key) {
+            Some(Value::Text(s)) => Ok(s),
+            _ => Err(ParamError::new(key, format!("'{key}' is not a choice parameter"))),
+        }
+    }
+
+    pub fn toggle(&self, key: &str) -> Result<bool, ParamError> {
+        match self.0.get(key) {
+            Some(Value::Bool(b)) => Ok(*b),
+            _ => Err(ParamError::new(key, format!("'{key}' is not a toggle parameter"))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn schema() -> Schema {
+        Schema::new(vec![
+            ParamSpec::float("temperature", "Temperature", 1e-3, 1e3, 1.0).log().live(),
+            ParamSpec::int("arms", "Arms", 2, 100, 10),
+            ParamSpec::choice("env", "Environment", &[("bern", "Bernoulli"), ("gauss", "Gaussian")], "bern"),
+            ParamSpec::toggle("anneal", "Anneal", false),
+        ])
+    }
+
+    #[test]
+    fn defaults_cover_every_key() {
+        let p = schema().defaults();
+        assert_eq!(p.float("temperature").unwrap(), 1.0);
+        assert_eq!(p.int("arms").unwrap(), 10);
+        assert_eq!(p.text("env").unwrap(), "bern");
+        assert!(!p.toggle("anneal").unwrap());
+    }
+
+    #[test]
+    fn parse_refuses_bad_text_with_a_message() {
+        let s = schema();
+        for bad in ["NaN", "inf", "-inf", "1e400", "abc", "", "5000"] {
+            let err = s.parse("temperature", bad).unwrap_err();
+            assert_eq!(err.key, "temperature");
+            assert!(!err.message.is_empty());
+        }
+        assert!(s.parse("arms", "2.5").is_err());
+        assert!(s.parse("arms", "101").is_err());
+        assert!(s.parse("arms", "99999999999999999999999").is_err());
+        assert!(s.parse("env", "poisson").unwrap_err().message.contains("bern, gauss"));
+        assert!(s.parse("anneal", "maybe").is_err());
+        assert!(s.parse("nope", "1").unwrap_err().message.contains("unknown"));
+        assert!(s.parse("env", &"x".repeat(MAX_RAW_VALUE_LEN + 1)).is_err());
+    }
+
+    #[test]
+    fn parse_accepts_good_text() {
+        let s = schema();
+        assert_eq!(s.parse("temperature", "0.001").unwrap(), Value::Float(0.001));
+        assert_eq!(s.parse("arms", " 7 ").unwrap(), Value::Int(7));
+        assert_eq!(s.parse("arms", "7.0").unwrap(), Value::Int(7));
+        assert_eq!(s.parse("anneal", "on").unwrap(), Value::Bool(true));
+    }
+
+    #[test]
+    fn params_from_values_keeps_defaults_for_refused_fields() {
+        let s = schema();
+        let mut values = BTreeMap::new();
+        values.insert("temperature".to_string(), Value::Float(f64::NAN));
+        values.insert("arms".to_string(), Value::Int(3));
+        values.insert("ghost".to_string(), Value::Bool(true));
+        let (p, errors) = s.params_from_values(&values);
+        assert_eq!(p.float("temperature").unwrap(), 1.0);
+        assert_eq!(p.int("arms").unwrap(), 3);
+        assert_eq!(errors.len(), 2);
+    }
+
+    #[test]
+    fn wrong_type_is_refused() {
+        let s = schema();
+        assert!(s.validate("anneal", &Value::Int(1)).is_err());
+        assert!(s.validate("env", &Value::Float(1.0)).is_err());
+        assert!(s.validate("arms", &Value::Text("3".into())).is_err());
+    }
+}
