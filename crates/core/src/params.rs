@@ -17,6 +17,26 @@ pub enum Scale {
     Log,
 }
 
+impl Scale {
+    /// The value at fraction `t` (0..=1, clamped) of the way from `min` to `max`.
+    pub fn value_at(self, t: f64, min: f64, max: f64) -> f64 {
+        let t = t.clamp(0.0, 1.0);
+        match self {
+            Scale::Linear => min + (max - min) * t,
+            Scale::Log => (min.ln() + (max.ln() - min.ln()) * t).exp(),
+        }
+    }
+
+    /// Inverse of [`Scale::value_at`], clamped to 0..=1.
+    pub fn fraction(self, value: f64, min: f64, max: f64) -> f64 {
+        let t = match self {
+            Scale::Linear => (value - min) / (max - min),
+            Scale::Log => (value.ln() - min.ln()) / (max.ln() - min.ln()),
+        };
+        if t.is_nan() { 0.0 } else { t.clamp(0.0, 1.0) }
+    }
+}
+
 /// When a changed value takes effect.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -467,6 +487,17 @@ mod tests {
         assert_eq!(p.float("temperature").unwrap(), 1.0);
         assert_eq!(p.int("arms").unwrap(), 3);
         assert_eq!(errors.len(), 2);
+    }
+
+    #[test]
+    fn log_scale_round_trips_and_clamps() {
+        for x in [1e-3, 0.1, 1.0, 37.0, 1e3] {
+            let t = Scale::Log.fraction(x, 1e-3, 1e3);
+            assert!((Scale::Log.value_at(t, 1e-3, 1e3) / x - 1.0).abs() < 1e-9);
+        }
+        assert_eq!(Scale::Log.fraction(1.0, 1e-3, 1e3), 0.5);
+        assert_eq!(Scale::Linear.value_at(2.0, 0.0, 10.0), 10.0);
+        assert_eq!(Scale::Linear.fraction(f64::NAN, 0.0, 10.0), 0.0);
     }
 
     #[test]

@@ -1,8 +1,9 @@
 //! Metric series that stay small however long a run goes.
 //!
 //! A series keeps at most `capacity` buckets. Each bucket summarises `stride`
-//! consecutive points (mean, min, max); when the buckets fill up, neighbours are
-//! merged pairwise and the stride doubles. Memory is O(capacity), each push is
+//! consecutive entries (mean, min, max); when the buckets fill up, neighbours are
+//! merged pairwise and the stride doubles. An entry is one point, or one
+//! already-summarised range such as the spread of a step's repeats. Memory is O(capacity), each push is
 //! amortised O(1), the overall mean, min and max are exact, and a chart of a
 //! million steps still gets its spikes (min/max) drawn.
 
@@ -10,25 +11,17 @@ use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Bucket {
-    /// x of the bucket's first point.
+    /// x of the bucket's first entry.
     pub x: f64,
+    /// Mean of the entries' means.
     pub mean: f64,
     pub min: f64,
     pub max: f64,
+    /// Entries merged into this bucket.
     pub count: u64,
 }
 
 impl Bucket {
-    fn point(x: f64, y: f64) -> Self {
-        Self {
-            x,
-            mean: y,
-            min: y,
-            max: y,
-            count: 1,
-        }
-    }
-
     fn merge(self, other: Bucket) -> Self {
         let count = self.count + other.count;
         Self {
@@ -65,10 +58,21 @@ impl Series {
     }
 
     pub fn push(&mut self, x: f64, y: f64) {
-        let point = Bucket::point(x, y);
+        self.push_range(x, y, y, y);
+    }
+
+    /// One entry that already spans `[min, max]` around `mean`.
+    pub fn push_range(&mut self, x: f64, mean: f64, min: f64, max: f64) {
+        let entry = Bucket {
+            x,
+            mean,
+            min,
+            max,
+            count: 1,
+        };
         let bucket = match self.open.take() {
-            Some(open) => open.merge(point),
-            None => point,
+            Some(open) => open.merge(entry),
+            None => entry,
         };
         if bucket.count < self.stride {
             self.open = Some(bucket);
@@ -138,6 +142,18 @@ mod tests {
         assert_eq!(b.iter().map(|b| b.max).fold(f64::NEG_INFINITY, f64::max), 499.0);
         // Buckets are in order of x.
         assert!(b.windows(2).all(|w| w[0].x < w[1].x));
+    }
+
+    #[test]
+    fn ranges_keep_their_spread() {
+        let mut s = Series::new("gbps", 4);
+        for i in 0..9 {
+            s.push_range(i as f64, 10.0, 8.0 - i as f64, 12.0 + i as f64);
+        }
+        let b = s.buckets();
+        assert!(b.iter().all(|b| b.mean == 10.0));
+        assert_eq!(b.iter().map(|b| b.min).fold(f64::INFINITY, f64::min), 0.0);
+        assert_eq!(b.iter().map(|b| b.max).fold(f64::NEG_INFINITY, f64::max), 20.0);
     }
 
     #[test]

@@ -1,1 +1,304 @@
-pub fn x(){}
+//! The compute device: WebGPU when the browser (or, natively, Vulkan) gives
+//! one, burn's CPU backend (flex) otherwise. One wgpu device is shared by burn
+//! and by our own WGSL kernels from `shaders/`. All readback is async.
+
+use std::sync::{Arc, Mutex};
+
+pub use burn::tensor::Device as TensorDevice;
+pub use burn::tensor::wgpu::wgpu;
+use thermolab_core::protocol::{Backend, DeviceInfo};
+
+pub mod shaders;
+
+/// Handles of the wgpu device that burn also runs on.
+#[derive(Clone, Debug)]
+pub struct Gpu {
+    pub adapter: wgpu::Adapter,
+    pub device: wgpu::Device,
+    pub queue: wgpu::Queue,
+    lost: Arc<Mutex<Option<String>>>,
+}
+
+/// The acquired compute device, cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Compute {
+    /// `None` on the CPU fallback.
+    pub gpu: Option<Gpu>,
+    /// burn's device: wgpu when `gpu` is set, flex otherwise.
+    pub tensor_device: TensorDevice,
+    pub info: DeviceInfo,
+}
+
+impl Compute {
+    /// The CPU fallback, saying why it is used.
+    pub fn cpu(reason: &str) -> Self {
+        Self {
+            gpu: None,
+            tensor_device: TensorDevice::flex(),
+            info: DeviceInfo {
+                backend: Backend::Cpu,
+                name: "CPU fallback".to_string(),
+                fallback_reason: Some(reason.to_string()),
+                details: vec![("Backend".to_string(), "burn flex (CPU)".to_string())],
+            },
+        }
+    }
+
+    /// Acquires the GPU once, or falls back to the CPU with the reason.
+    pub async fn acquire() -> Self {
+        if let Some(reason) = webgpu_missing() {
+            return Self::cpu(&reason);
+        }
+        match TensorDevice::wgpu_options().init_with_setup_async().await {
+            Ok((tensor_device, setup)) => {
+                let lost = Arc::new(Mutex::new(None));
+                let flag = lost.clone();
+                setup.device.set_device_lost_callback(move |reason, message| {
+                    if let Ok(mut slot) = flag.lock() {
+                        *slot = Some(format!("{reason:?}: {message}"));
+                    }
+                });
+                let info = describe(&setup.adapter, &setup.device);
+                Self {
+                    gpu: Some(Gpu {
+                        adapter: setup.adapter,
+                        device: setup.device,
+                        queue: setup.queue,
+                        lost,
+                    }),
+                    tensor_device,
+                    info,
+                }
+            }
+            Err(e) => Self::cpu(&format!("no usable GPU adapter: {e}")),
+        }
+    }
+
+    /// Why the device was lost, once it has been.
+    pub fn lost(&self) -> Option<String> {
+        self.gpu
+            .as_ref()
+            .and_then(|gpu| gpu.lost.lock().ok().and_then(|slot| slot.clone()))
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+fn webgpu_missing() -> Option<String> {
+    let navigator = js_sys::Reflect::get(&js_sys::global(), &"navigator".into()).ok()?;
+    let gpu = js_sys::Reflect::get(&navigator, &"gpu".into()).ok();
+    match gpu {
+        Some(gpu) if !gpu.is_undefined() && !gpu.is_null() => None,
+        _ => Some("this browser does not expose WebGPU (navigator.gpu is missing)".to_string()),
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn webgpu_missing() -> Option<String> {
+    std::env::var("THERMOLAB_BACKEND")
+        .ok()
+        .filter(|b| b == "cpu")
+        .map(|_| "THERMOLAB_BACKEND=cpu was set".to_string())
+}
+
+fn describe(adapter: &wgpu::Adapter, device: &wgpu::Device) -> DeviceInfo {
+    let info = adapter.get_info();
+    let limits = device.limits();
+    let name = [info.name.as_str(), info.vendor_name(), info.driver.as_str()]
+        .into_iter()
+        .find(|s| !s.is_empty())
+        .unwrap_or("WebGPU adapter")
+        .to_string();
+    let mib = |bytes: u64| format!("{} MiB", bytes / (1024 * 1024));
+    DeviceInfo {
+        backend: Backend::WebGpu,
+        name,
+        fallback_reason: None,
+        details: vec![
+            ("Backend".into(), format!("{:?}", info.backend)),
+            ("Device type".into(), format!("{:?}", info.device_type)),
+            ("Driver".into(), format!("{} {}", info.driver, info.driver_info).trim().to_string()),
+            ("Max buffer size".into(), mib(limits.max_buffer_size)),
+            (
+                "Max storage binding".into(),
+                mib(limits.max_storage_buffer_binding_size as u64),
+            ),
+            (
+                "Max workgroup size".into(),
+                format!(
+                    "{} x {} x {} ({} invocations)",
+                    limits.max_compute_workgroup_size_x,
+                    limits.max_compute_workgroup_size_y,
+                    limits.max_compute_workgroup_size_z,
+                    limits.max_compute_invocations_per_workgroup
+                ),
+            ),
+            (
+                "Max workgroups per dimension".into(),
+                limits.max_compute_workgroups_per_dimension.to_string(),
+            ),
+            (
+                "Workgroup shared memory".into(),
+                format!("{} KiB", limits.max_compute_workgroup_storage_size / 1024),
+            ),
+        ],
+    }
+}
+
+trait VendorName {
+    fn vendor_name(&self) -> &'static str;
+}
+
+impl VendorName for wgpu::AdapterInfo {
+    /// PCI vendor ids of the common GPU makers, for adapters that report no name.
+    fn vendor_name(&self) -> &'static str {
+        match self.vendor {
+            0x10de => "NVIDIA GPU",
+            0x1002 => "AMD GPU",
+            0x8086 => "Intel GPU",
+            0x13b5 => "Arm GPU",
+            0x5143 => "Qualcomm GPU",
+            0x106b => "Apple GPU",
+            0x1ae0 => "Google SwiftShader",
+            _ => "",
+        }
+    }
+}
+
+impl Gpu {
+    /// Compiles a compute pipeline from WGSL with entry point `main`.
+    pub fn pipeline(&self, label: &str, source: &str) -> wgpu::ComputePipeline {
+        let module = self.device.create_shader_module(wgpu::ShaderModuleDescriptor {
+            label: Some(label),
+            source: wgpu::ShaderSource::Wgsl(source.into()),
+        });
+        self.device
+            .create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
+                label: Some(label),
+                layout: None,
+                module: &module,
+                entry_point: Some("main"),
+                compilation_options: Default::default(),
+                cache: None,
+            })
+    }
+
+    /// Binds `buffers` to bindings 0.. of group 0 of `pipeline`.
+    pub fn bind(&self, pipeline: &wgpu::ComputePipeline, buffers: &[&wgpu::Buffer]) -> wgpu::BindGroup {
+        let entries: Vec<wgpu::BindGroupEntry> = buffers
+            .iter()
+            .enumerate()
+            .map(|(i, b)| wgpu::BindGroupEntry {
+                binding: i as u32,
+                resource: b.as_entire_binding(),
+            })
+            .collect();
+        self.device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: None,
+            layout: &pipeline.get_bind_group_layout(0),
+            entries: &entries,
+        })
+    }
+
+    pub fn buffer(&self, label: &str, size: u64, usage: wgpu::BufferUsages) -> wgpu::Buffer {
+        self.device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some(label),
+            size,
+            usage,
+            mapped_at_creation: false,
+        })
+    }
+
+    pub fn buffer_with<T: bytemuck::Pod>(&self, label: &str, data: &[T], usage: wgpu::BufferUsages) -> wgpu::Buffer {
+        let buffer = self.buffer(
+            label,
+            std::mem::size_of_val(data) as u64,
+            usage | wgpu::BufferUsages::COPY_DST,
+        );
+        self.queue.write_buffer(&buffer, 0, bytemuck::cast_slice(data));
+        buffer
+    }
+
+    /// Resolves once all submitted work has finished.
+    pub async fn finish(&self) -> Result<(), String> {
+        let (tx, rx) = futures_channel::oneshot::channel();
+        self.queue.on_submitted_work_done(move || {
+            let _ = tx.send(());
+        });
+        self.poll();
+        rx.await.map_err(|_| "the GPU queue was dropped".to_string())
+    }
+
+    /// Copies `source` to a staging buffer and reads it back.
+    pub async fn read<T: bytemuck::Pod>(&self, source: &wgpu::Buffer) -> Result<Vec<T>, String> {
+        let size = source.size();
+        let staging = self.buffer(
+            "readback",
+            size,
+            wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
+        );
+        let mut encoder = self.device.create_command_encoder(&Default::default());
+        encoder.copy_buffer_to_buffer(source, 0, &staging, 0, size);
+        self.queue.submit([encoder.finish()]);
+        let (tx, rx) = futures_channel::oneshot::channel();
+        staging.slice(..).map_async(wgpu::MapMode::Read, move |result| {
+            let _ = tx.send(result);
+        });
+        self.poll();
+        rx.await
+            .map_err(|_| "the readback was cancelled".to_string())?
+            .map_err(|e| format!("readback failed: {e}"))?;
+        let data = {
+            let view = staging
+                .slice(..)
+                .get_mapped_range()
+                .map_err(|e| format!("readback failed: {e:?}"))?;
+            bytemuck::pod_collect_to_vec(&view)
+        };
+        staging.unmap();
+        Ok(data)
+    }
+
+    /// Natively, callbacks run only when the device is polled; in the browser
+    /// the event loop runs them and this does nothing.
+    fn poll(&self) {
+        let _ = self.device.poll(wgpu::PollType::Wait {
+            submission_index: None,
+            timeout: None,
+        });
+    }
+}
+
+/// Splits `invocations` into a 2-D grid of workgroups of `workgroup_size`,
+/// keeping each dimension under `max_per_dimension`. Returns the grid and the
+/// number of invocations per grid row (for `gid.x + gid.y * row`).
+pub fn grid_2d(invocations: u32, workgroup_size: u32, max_per_dimension: u32) -> ([u32; 2], u32) {
+    let groups = invocations.div_ceil(workgroup_size).max(1);
+    let x = groups.min(max_per_dimension);
+    let y = groups.div_ceil(x);
+    ([x, y], x * workgroup_size)
+}
+
+/// Seconds since an arbitrary start; `performance.now()` in the browser.
+pub fn now_seconds() -> f64 {
+    thread_local! {
+        static START: web_time::Instant = web_time::Instant::now();
+    }
+    START.with(|start| start.elapsed().as_secs_f64())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grid_covers_every_invocation_within_limits() {
+        for n in [1u32, 255, 256, 257, 65_535 * 256, 65_535 * 256 + 1, 16_777_216] {
+            let ([x, y], row) = grid_2d(n, 256, 65_535);
+            assert!(x <= 65_535 && y <= 65_535);
+            assert!(u64::from(x) * u64::from(y) * 256 >= u64::from(n));
+            assert_eq!(row, x * 256);
+            // The last row is needed: no empty rows.
+            assert!(u64::from(x) * u64::from(y - 1) * 256 < u64::from(n));
+        }
+    }
+}

@@ -1,0 +1,145 @@
+//! Charts drawn with plotters on a canvas: line charts with min-max bands and
+//! histograms. The worker sends series already downsampled, so drawing costs
+//! the same however long the run.
+
+use leptos::html::Canvas;
+use leptos::prelude::*;
+use plotters::prelude::*;
+use plotters_canvas::CanvasBackend;
+use thermolab_core::experiment::{Chart, ChartKind, Line};
+
+use crate::controls::format_number;
+use crate::state::Ui;
+
+type DrawResult = Result<(), Box<dyn std::error::Error>>;
+
+/// One chart of the current snapshot, found by key, redrawn on every snapshot.
+#[component]
+pub fn ChartView(key: String) -> impl IntoView {
+    let ui = expect_context::<Ui>();
+    let canvas = NodeRef::<Canvas>::new();
+    let testid = format!("chart-{key}");
+    Effect::new(move |_| {
+        let chart = ui
+            .snapshot
+            .with(|s| s.as_ref().and_then(|s| s.charts.iter().find(|c| c.key == key).cloned()));
+        if let (Some(chart), Some(element)) = (chart, canvas.get()) {
+            if let Err(e) = draw(element, &chart) {
+                web_sys::console::warn_1(&format!("chart {}: {e}", chart.key).into());
+            }
+        }
+    });
+    view! { <canvas node_ref=canvas width="520" height="260" class="chart" data-testid=testid></canvas> }
+}
+
+fn draw(canvas: web_sys::HtmlCanvasElement, chart: &Chart) -> DrawResult {
+    let backend = CanvasBackend::with_canvas_object(canvas).ok_or("no 2-D canvas context")?;
+    let root = backend.into_drawing_area();
+    root.fill(&WHITE)?;
+    match &chart.kind {
+        ChartKind::Lines { lines, log_y } => draw_lines(&root, chart, lines, *log_y)?,
+        ChartKind::Histogram { edges, counts } => draw_histogram(&root, chart, edges, counts)?,
+    }
+    root.present()?;
+    Ok(())
+}
+
+fn draw_lines(root: &DrawingArea<CanvasBackend, plotters::coord::Shift>, chart: &Chart, lines: &[Line], log_y: bool) -> DrawResult {
+    let points = lines.iter().flat_map(|l| l.points.iter());
+    let (mut x0, mut x1, mut y0, mut y1) = (f64::INFINITY, f64::NEG_INFINITY, f64::INFINITY, f64::NEG_INFINITY);
+    for p in points {
+        x0 = x0.min(p.x);
+        x1 = x1.max(p.x);
+        y0 = y0.min(p.min);
+        y1 = y1.max(p.max);
+    }
+    if !(x0.is_finite() && y0.is_finite()) {
+        root.draw(&Text::new(
+            format!("{}: no data yet", chart.title),
+            (20, 120),
+            ("sans-serif", 16).into_font(),
+        ))?;
+        return Ok(());
+    }
+    // Log axes plot log10(y) on a linear axis and label it back in y.
+    let log_y = log_y && y0 > 0.0;
+    let ty = move |y: f64| if log_y { y.log10() } else { y };
+    let (y0, y1) = (ty(y0), ty(y1));
+    let pad = ((y1 - y0) * 0.08).max(1e-9);
+    let x1 = if x1 > x0 { x1 } else { x0 + 1.0 };
+    let mut cc = ChartBuilder::on(root)
+        .caption(&chart.title, ("sans-serif", 16))
+        .margin(8)
+        .x_label_area_size(32)
+        .y_label_area_size(56)
+        .build_cartesian_2d(x0..x1, (y0 - pad)..(y1 + pad))?;
+    cc.configure_mesh()
+        .x_desc(chart.x_label.as_str())
+        .y_desc(chart.y_label.as_str())
+        .y_label_formatter(&|v| format_number(if log_y { 10f64.powf(*v) } else { *v }))
+        .x_label_formatter(&|v| format_number(*v))
+        .draw()?;
+    for (i, line) in lines.iter().enumerate() {
+        let color = Palette99::pick(i).to_rgba();
+        if line.band && line.points.len() > 1 {
+            let upper = line.points.iter().map(|p| (p.x, ty(p.max)));
+            let lower = line.points.iter().rev().map(|p| (p.x, ty(p.min)));
+            cc.draw_series(std::iter::once(Polygon::new(upper.chain(lower).collect::<Vec<_>>(), color.mix(0.2))))?;
+        }
+        cc.draw_series(LineSeries::new(
+            line.points.iter().map(|p| (p.x, ty(p.mean))),
+            color.stroke_width(2),
+        ))?
+        .label(line.label.as_str())
+        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2)));
+        if line.points.len() == 1 {
+            let p = line.points[0];
+            cc.draw_series(std::iter::once(Circle::new((p.x, ty(p.mean)), 3, color.filled())))?;
+        }
+    }
+    cc.configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.3))
+        .draw()?;
+    Ok(())
+}
+
+fn draw_histogram(
+    root: &DrawingArea<CanvasBackend, plotters::coord::Shift>,
+    chart: &Chart,
+    edges: &[f64],
+    counts: &[u64],
+) -> DrawResult {
+    let (Some(&lo), Some(&hi)) = (edges.first(), edges.last()) else {
+        return Ok(());
+    };
+    if counts.iter().all(|c| *c == 0) || !(hi > lo) {
+        root.draw(&Text::new(
+            format!("{}: no data yet", chart.title),
+            (20, 120),
+            ("sans-serif", 16).into_font(),
+        ))?;
+        return Ok(());
+    }
+    let top = counts.iter().copied().max().unwrap_or(1) as f64 * 1.1;
+    let mut cc = ChartBuilder::on(root)
+        .caption(&chart.title, ("sans-serif", 16))
+        .margin(8)
+        .x_label_area_size(32)
+        .y_label_area_size(48)
+        .build_cartesian_2d(lo..hi, 0.0..top)?;
+    cc.configure_mesh()
+        .x_desc(chart.x_label.as_str())
+        .y_desc(chart.y_label.as_str())
+        .x_label_formatter(&|v| format_number(*v))
+        .draw()?;
+    let color = Palette99::pick(0).to_rgba();
+    cc.draw_series(
+        counts
+            .iter()
+            .zip(edges.windows(2))
+            .map(|(c, e)| Rectangle::new([(e[0], 0.0), (e[1], *c as f64)], color.mix(0.7).filled())),
+    )?;
+    Ok(())
+}

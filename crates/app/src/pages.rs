@@ -1,0 +1,316 @@
+//! The page: header with the device badge, notices, the gallery, and the lab
+//! layout shared by every lab (controls | visuals | explanation).
+
+use leptos::prelude::*;
+use thermolab_core::experiment::{RunStatus, runner_schema};
+use thermolab_core::params::Value;
+use thermolab_core::protocol::{Backend, Request};
+use wasm_bindgen::JsCast;
+
+use crate::charts::ChartView;
+use crate::controls::{ParamControl, format_number};
+use crate::state::Ui;
+
+const SPEEDS: [u32; 8] = [1, 2, 5, 10, 50, 100, 500, 1000];
+
+#[component]
+pub fn App() -> impl IntoView {
+    let ui = Ui::new();
+    provide_context(ui);
+    ui.spawn_worker();
+    let _ = window_event_listener(leptos::ev::hashchange, move |_| ui.apply_hash());
+    let embed = move || ui.page.with(|p| p.embed);
+    view! {
+        <div class="app" class:embed=embed>
+            <Show when=move || !embed()>
+                <Header />
+            </Show>
+            <Notices />
+            {move || match ui.page.with(|p| p.lab.clone()) {
+                Some(_) => view! { <LabPage /> }.into_any(),
+                None => view! { <Gallery /> }.into_any(),
+            }}
+        </div>
+    }
+}
+
+#[component]
+fn Header() -> impl IntoView {
+    let ui = expect_context::<Ui>();
+    let badge = move || match ui.device.get() {
+        None => view! { <span class="badge pending" data-testid="device-badge">"Starting compute…"</span> }.into_any(),
+        Some(info) => {
+            let (class, text) = match info.backend {
+                Backend::WebGpu => ("badge webgpu", format!("WebGPU: {}", info.name)),
+                Backend::Cpu => ("badge cpu", "CPU fallback".to_string()),
+            };
+            let reason = info.fallback_reason.unwrap_or_default();
+            view! {
+                <span class=class title=reason.clone() data-testid="device-badge">
+                    {text}
+                </span>
+                {(!reason.is_empty()).then(|| view! { <span class="badge-reason" data-testid="fallback-reason">{reason}</span> })}
+            }
+            .into_any()
+        }
+    };
+    view! {
+        <header>
+            <a class="brand" href="#">"Thermolab"</a>
+            <span class="tagline">"an interactive lab for learning algorithms"</span>
+            <span class="device">{badge}</span>
+        </header>
+    }
+}
+
+#[component]
+fn Notices() -> impl IntoView {
+    let ui = expect_context::<Ui>();
+    view! {
+        <Show when=move || ui.notices.with(|n| !n.is_empty())>
+            <div class="notices" role="status" data-testid="notices">
+                <ul>{move || ui.notices.get().into_iter().map(|n| view! { <li>{n}</li> }).collect_view()}</ul>
+                <button on:click=move |_| ui.notices.set(Vec::new())>"Dismiss"</button>
+            </div>
+        </Show>
+    }
+}
+
+#[component]
+fn Gallery() -> impl IntoView {
+    let ui = expect_context::<Ui>();
+    view! {
+        <main class="gallery" data-testid="gallery">
+            {move || match ui.labs.get() {
+                None => view! { <p class="loading">"Loading the compute worker…"</p> }.into_any(),
+                Some(labs) => labs
+                    .into_iter()
+                    .map(|lab| {
+                        view! {
+                            <a class="card" href=format!("#lab={}", lab.id) data-testid=format!("card-{}", lab.id)>
+                                <h2>{lab.title}</h2>
+                                <p>{lab.summary}</p>
+                            </a>
+                        }
+                    })
+                    .collect_view()
+                    .into_any(),
+            }}
+        </main>
+    }
+}
+
+#[component]
+fn LabPage() -> impl IntoView {
+    let ui = expect_context::<Ui>();
+    let hidden = move |key: &str| ui.page.with(|p| p.hide.iter().any(|h| h == key));
+    move || {
+        let Some(lab) = ui.lab_info() else {
+            return view! { <p class="loading">"Loading the compute worker…"</p> }.into_any();
+        };
+        let controls = lab
+            .schema
+            .params
+            .clone()
+            .into_iter()
+            .filter(|spec| !hidden(&spec.key))
+            .map(|spec| view! { <ParamControl spec=spec /> })
+            .collect_view();
+        let explanation = lab.explanation.clone();
+        let chart_keys = move || {
+            ui.snapshot
+                .with(|s| s.as_ref().map(|s| s.charts.iter().map(|c| c.key.clone()).collect::<Vec<_>>()))
+                .unwrap_or_default()
+        };
+        view! {
+            <main class="lab" data-testid=format!("lab-{}", lab.id)>
+                <section class="controls" aria-label="controls">
+                    <h1>{lab.title.clone()}</h1>
+                    <Show when=move || !hidden("run")>
+                        <RunBar />
+                    </Show>
+                    {controls}
+                </section>
+                <section class="visuals" aria-label="visuals">
+                    <Status />
+                    <Figures />
+                    <div class="charts">
+                        <For each=chart_keys key=|k| k.clone() let:key>
+                            <ChartView key=key />
+                        </For>
+                    </div>
+                    <Facts />
+                </section>
+                <Show when=move || !hidden("explanation")>
+                    <aside class="explanation">
+                        {explanation.clone().into_iter().map(|p| view! { <p>{p}</p> }).collect_view()}
+                    </aside>
+                </Show>
+            </main>
+        }
+        .into_any()
+    }
+}
+
+#[component]
+fn RunBar() -> impl IntoView {
+    let ui = expect_context::<Ui>();
+    let running = move || ui.snapshot.with(|s| matches!(s.as_ref().map(|s| &s.status), Some(RunStatus::Running)));
+    let hidden = move |key: &str| ui.page.with(|p| p.hide.iter().any(|h| h == key));
+    let on_seed = move |ev: leptos::ev::Event| {
+        let raw = event_value(&ev);
+        match runner_schema().parse("seed", &raw) {
+            Ok(Value::Int(seed)) => {
+                ui.set_error("seed", None);
+                ui.page.update(|p| p.seed = seed as u64);
+                if let (Some(lab), Some(params)) = (ui.lab_info(), ui.params.get_untracked()) {
+                    ui.start(&lab.id, params.values().clone(), seed as u64);
+                }
+            }
+            Ok(_) | Err(_) => {
+                ui.set_error("seed", Some(format!("'{raw}' is not a whole number from 0 to 2^53 - 1; kept the seed.")));
+                ui.page.update(|_| {});
+            }
+        }
+    };
+    let on_speed = move |ev: leptos::ev::Event| {
+        if let Ok(Value::Int(speed)) = runner_schema().parse("speed", &event_value(&ev)) {
+            ui.page.update(|p| p.speed = speed as u32);
+            ui.send(&Request::SetSpeed {
+                steps_per_frame: speed as u32,
+            });
+            ui.write_hash();
+        }
+    };
+    let copied = RwSignal::new(false);
+    let copy_link = move |_| {
+        let href = window().location().href().unwrap_or_default();
+        let _ = window().navigator().clipboard().write_text(&href);
+        copied.set(true);
+    };
+    view! {
+        <div class="runbar" data-testid="runbar">
+            <button
+                data-testid="play"
+                on:click=move |_| ui.send(if running() { &Request::Pause } else { &Request::Play })
+            >
+                {move || if running() { "Pause" } else { "Play" }}
+            </button>
+            <button data-testid="step" on:click=move |_| ui.send(&Request::Step)>"Step"</button>
+            <button data-testid="reset" on:click=move |_| ui.send(&Request::Reset)>"Reset"</button>
+            <Show when=move || !hidden("speed")>
+                <label class="inline">
+                    "Speed "
+                    <select data-testid="speed" on:change=on_speed>
+                        {SPEEDS
+                            .iter()
+                            .map(|s| {
+                                let s = *s;
+                                view! {
+                                    <option value=s.to_string() selected=move || ui.page.with(|p| p.speed == s)>
+                                        {format!("{s} steps/frame")}
+                                    </option>
+                                }
+                            })
+                            .collect_view()}
+                    </select>
+                </label>
+            </Show>
+            <Show when=move || !hidden("seed")>
+                <label class="inline">
+                    "Seed "
+                    <input
+                        type="text"
+                        inputmode="numeric"
+                        class="number"
+                        data-testid="seed"
+                        prop:value=move || ui.page.with(|p| p.seed.to_string())
+                        on:change=on_seed
+                    />
+                </label>
+                {move || ui.errors.with(|e| e.get("seed").cloned()).map(|e| view! { <p class="error" data-testid="error-seed">{e}</p> })}
+            </Show>
+            <button class="share" data-testid="copy-link" on:click=copy_link>
+                {move || if copied.get() { "Link copied" } else { "Copy link" }}
+            </button>
+        </div>
+    }
+}
+
+fn event_value(ev: &leptos::ev::Event) -> String {
+    ev.target()
+        .and_then(|t| {
+            t.clone()
+                .dyn_into::<web_sys::HtmlInputElement>()
+                .map(|i| i.value())
+                .or_else(|_| t.dyn_into::<web_sys::HtmlSelectElement>().map(|s| s.value()))
+                .ok()
+        })
+        .unwrap_or_default()
+}
+
+#[component]
+fn Status() -> impl IntoView {
+    let ui = expect_context::<Ui>();
+    move || {
+        let Some((step, status)) = ui.snapshot.with(|s| s.as_ref().map(|s| (s.step, s.status.clone()))) else {
+            return view! { <p class="status" data-testid="status">"Starting…"</p> }.into_any();
+        };
+        let (class, text) = match status {
+            RunStatus::Running => ("status running", format!("Step {step} · running")),
+            RunStatus::Paused => ("status", format!("Step {step} · paused")),
+            RunStatus::Finished => ("status", format!("Step {step} · finished; reset to run again")),
+            RunStatus::Diverged { step, what } => ("status bad", format!("Diverged at step {step}: {what}. Stopped.")),
+            RunStatus::Failed { message } => ("status bad", format!("Stopped at step {step}: {message}")),
+        };
+        view! { <p class=class data-testid="status" data-step=step.to_string()>{text}</p> }.into_any()
+    }
+}
+
+#[component]
+fn Figures() -> impl IntoView {
+    let ui = expect_context::<Ui>();
+    move || {
+        let figures = ui.snapshot.with(|s| s.as_ref().map(|s| s.figures.clone())).unwrap_or_default();
+        view! {
+            <div class="figures">
+                {figures
+                    .into_iter()
+                    .map(|f| {
+                        let value = match f.value {
+                            Some(v) => format_number(v),
+                            None => "n/a".to_string(),
+                        };
+                        view! {
+                            <div class="figure" data-testid=format!("figure-{}", f.key) data-value=f.value.map(|v| v.to_string())>
+                                <span class="label">{f.label}</span>
+                                <span class="value">{value}" "<small>{f.unit}</small></span>
+                                <span class="note">{f.note}</span>
+                            </div>
+                        }
+                    })
+                    .collect_view()}
+            </div>
+        }
+    }
+}
+
+#[component]
+fn Facts() -> impl IntoView {
+    let ui = expect_context::<Ui>();
+    move || {
+        let facts = ui.snapshot.with(|s| s.as_ref().map(|s| s.facts.clone())).unwrap_or_default();
+        (!facts.is_empty()).then(|| {
+            view! {
+                <table class="facts" data-testid="facts">
+                    <tbody>
+                        {facts
+                            .into_iter()
+                            .map(|(k, v)| view! { <tr><th>{k}</th><td>{v}</td></tr> })
+                            .collect_view()}
+                    </tbody>
+                </table>
+            }
+        })
+    }
+}

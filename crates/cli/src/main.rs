@@ -1,0 +1,187 @@
+//! `thermolab`: run any lab natively, with the same params schema, seeds and
+//! sessions as the browser.
+//!
+//! ```text
+//! thermolab list
+//! thermolab run device --set matmul_n=512 --seed 7 --steps 3 --format csv
+//! ```
+//! Bad values get a clear message and exit code 2.
+
+use std::collections::BTreeMap;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use thermolab_catalog::{Session, StepReport, labs};
+use thermolab_core::experiment::{ChartKind, RunStatus, Snapshot, runner_schema};
+use thermolab_core::params::{Apply, ParamKind, Scale, Value};
+use thermolab_gpu::Compute;
+
+#[derive(Parser)]
+#[command(name = "thermolab", version, about = "Run Thermolab's labs natively.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// The labs and their parameters.
+    List,
+    /// Run a lab for a number of steps and print its series.
+    Run {
+        /// Lab id, as printed by `thermolab list`.
+        lab: String,
+        /// A parameter, `key=value`; repeat for several.
+        #[arg(long = "set", value_name = "KEY=VALUE")]
+        set: Vec<String>,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long, default_value_t = 10)]
+        steps: u64,
+        #[arg(long, value_enum, default_value_t = Format::Csv)]
+        format: Format,
+        /// `cpu` skips the GPU even when one is there.
+        #[arg(long, value_enum, default_value_t = BackendChoice::Auto)]
+        backend: BackendChoice,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    Csv,
+    Json,
+}
+
+#[derive(Clone, Copy, PartialEq, ValueEnum)]
+enum BackendChoice {
+    Auto,
+    Cpu,
+}
+
+/// A refused input: printed, exit code 2.
+struct Refused(String);
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::List => {
+            print!("{}", list());
+            Ok(())
+        }
+        Command::Run {
+            lab,
+            set,
+            seed,
+            steps,
+            format,
+            backend,
+        } => run(&lab, &set, seed, steps, format, backend),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Refused(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn list() -> String {
+    let mut out = String::new();
+    for lab in labs() {
+        out.push_str(&format!("{}  {}\n    {}\n", lab.id, lab.title, lab.summary));
+        for spec in &lab.schema.params {
+            let range = match &spec.kind {
+                ParamKind::Float { min, max, scale, .. } => format!("{min}..{max}{}", log_mark(*scale)),
+                ParamKind::Int { min, max, scale, .. } => format!("{min}..{max}{}", log_mark(*scale)),
+                ParamKind::Choice { options, .. } => options.iter().map(|o| o.value.as_str()).collect::<Vec<_>>().join("|"),
+                ParamKind::Toggle { .. } => "true|false".to_string(),
+            };
+            let apply = match spec.apply {
+                Apply::Live => "live",
+                Apply::Restart => "restart",
+            };
+            out.push_str(&format!(
+                "    --set {}=<{range}>  default {} {}  [{apply}]  {}\n",
+                spec.key,
+                spec.default_value(),
+                spec.unit,
+                spec.help
+            ));
+        }
+    }
+    out
+}
+
+fn log_mark(scale: Scale) -> &'static str {
+    match scale {
+        Scale::Linear => "",
+        Scale::Log => " (log)",
+    }
+}
+
+fn run(lab: &str, set: &[String], seed: u64, steps: u64, format: Format, backend: BackendChoice) -> Result<(), Refused> {
+    let info = thermolab_catalog::lab(lab).ok_or_else(|| {
+        let known: Vec<String> = labs().into_iter().map(|l| l.id).collect();
+        Refused(format!("there is no lab called '{lab}'; known labs: {}", known.join(", ")))
+    })?;
+    runner_schema()
+        .validate("seed", &Value::Int(i64::try_from(seed).unwrap_or(i64::MAX)))
+        .map_err(|e| Refused(e.message))?;
+    let mut values = BTreeMap::new();
+    for pair in set {
+        let (key, raw) = pair
+            .split_once('=')
+            .ok_or_else(|| Refused(format!("--set expects key=value, got '{pair}'")))?;
+        let value = info.schema.parse(key, raw).map_err(|e| Refused(e.message))?;
+        values.insert(key.to_string(), value);
+    }
+    let compute = match backend {
+        BackendChoice::Cpu => Compute::cpu("--backend cpu was given"),
+        BackendChoice::Auto => pollster::block_on(Compute::acquire()),
+    };
+    eprintln!("compute: {}", compute.info.name);
+    let (mut session, refused) = Session::start(&compute, lab, &values, seed).map_err(Refused)?;
+    if let Some(e) = refused.first() {
+        return Err(Refused(e.message.clone()));
+    }
+    for _ in 0..steps {
+        if pollster::block_on(session.step()) != StepReport::Stepped {
+            break;
+        }
+    }
+    let snapshot = session.snapshot();
+    match format {
+        Format::Csv => print!("{}", csv(&snapshot)),
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&snapshot).map_err(|e| Refused(e.to_string()))?
+        ),
+    }
+    for figure in &snapshot.figures {
+        match figure.value {
+            Some(v) => eprintln!("{}: {v:.3} {}", figure.label, figure.unit),
+            None => eprintln!("{}: n/a ({})", figure.label, figure.note),
+        }
+    }
+    match snapshot.status {
+        RunStatus::Diverged { step, what } => Err(Refused(format!("the run diverged at step {step}: {what}"))),
+        RunStatus::Failed { message } => Err(Refused(format!("the run failed: {message}"))),
+        _ => Ok(()),
+    }
+}
+
+/// Every line of every line chart, one row per bucket.
+fn csv(snapshot: &Snapshot) -> String {
+    let mut out = String::from("chart,line,x,mean,min,max\n");
+    for chart in &snapshot.charts {
+        if let ChartKind::Lines { lines, .. } = &chart.kind {
+            for line in lines {
+                for b in &line.points {
+                    out.push_str(&format!("{},{},{},{},{},{}\n", chart.key, line.label, b.x, b.mean, b.min, b.max));
+                }
+            }
+        }
+    }
+    out
+}

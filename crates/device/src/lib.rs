@@ -1,0 +1,315 @@
+//! The Device lab: what compute this machine offers. It shows the WebGPU
+//! adapter's facts and limits and measures, every step, two things a lab
+//! depends on — memory bandwidth with a WGSL kernel of our own, and matrix
+//! multiply throughput through burn — each beside the same work on the CPU.
+
+pub mod bandwidth;
+pub mod matmul;
+
+use thermolab_core::experiment::{
+    Chart, ChartKind, Experiment, Figure, LabInfo, Line, RunError, RunStatus, Snapshot, StepOutcome, ensure_finite,
+};
+use thermolab_core::params::{ParamError, ParamSpec, Params, Schema, Value};
+use thermolab_core::rng::CounterRng;
+use thermolab_core::series::Series;
+use thermolab_gpu::{Compute, TensorDevice};
+
+use bandwidth::{CpuCopy, GpuCopy};
+use matmul::Operands;
+
+pub const ID: &str = "device";
+const MIB: u64 = 1024 * 1024;
+const SERIES_CAPACITY: usize = 256;
+const HISTOGRAM_BINS: usize = 12;
+
+pub fn info() -> LabInfo {
+    LabInfo {
+        id: ID.to_string(),
+        title: "Device".to_string(),
+        summary: "Check a machine: its WebGPU adapter, memory bandwidth and matmul speed, each against the CPU."
+            .to_string(),
+        explanation: vec![
+            "Every step copies a buffer with a WGSL kernel (read once, written once) and multiplies two \
+             square matrices with burn, first on the WebGPU device, then the same work on the CPU. \
+             Lines show the mean of the step's launches; the band spans the slowest to the fastest."
+                .to_string(),
+            "Timings run from submission to a completed readback, as a lab sees them. Small sizes \
+             measure launch latency, not throughput: raise the buffer size and the matrix side \
+             until the GPU figures stop growing."
+                .to_string(),
+            "Without WebGPU the GPU figures are empty and the page says why; the CPU figures still run.".to_string(),
+        ],
+        schema: schema(),
+    }
+}
+
+pub fn schema() -> Schema {
+    Schema::new(vec![
+        ParamSpec::int("buffer_mib", "Buffer size", 1, 128, 16)
+            .log()
+            .live()
+            .unit("MiB")
+            .help("Bytes the bandwidth kernel copies per launch."),
+        ParamSpec::int("matmul_n", "Matrix side", 16, 2048, 256)
+            .log()
+            .live()
+            .unit("n")
+            .help("Side n of the n x n matrices burn multiplies (2n³ flops)."),
+        ParamSpec::int("repeats", "Launches per step", 1, 64, 4)
+            .log()
+            .live()
+            .help("Timed launches per step; the band shows their spread."),
+    ])
+}
+
+/// Mean, min and max of one step's launches.
+fn summary(xs: &[f64]) -> (f64, f64, f64) {
+    let mean = xs.iter().sum::<f64>() / xs.len().max(1) as f64;
+    let min = xs.iter().copied().fold(f64::INFINITY, f64::min);
+    let max = xs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    (mean, min, max)
+}
+
+pub struct DeviceLab {
+    compute: Compute,
+    cpu_device: TensorDevice,
+    rng: CounterRng,
+    params: Params,
+    buffer_mib: i64,
+    matmul_n: i64,
+    repeats: i64,
+    step: u64,
+    gpu_copy: Option<GpuCopy>,
+    cpu_copy: Option<CpuCopy>,
+    gpu_operands: Option<Operands>,
+    cpu_operands: Option<Operands>,
+    gpu_bandwidth: Series,
+    cpu_bandwidth: Series,
+    gpu_matmul: Series,
+    cpu_matmul: Series,
+    /// The last step's per-launch bandwidths, GPU if there is one.
+    last_launches: Vec<f64>,
+}
+
+impl DeviceLab {
+    pub fn new(compute: Compute, params: &Params, seed: u64) -> Result<Self, ParamError> {
+        let mut lab = Self {
+            compute,
+            cpu_device: TensorDevice::flex(),
+            rng: CounterRng::new(seed),
+            params: params.clone(),
+            buffer_mib: 0,
+            matmul_n: 0,
+            repeats: 0,
+            step: 0,
+            gpu_copy: None,
+            cpu_copy: None,
+            gpu_operands: None,
+            cpu_operands: None,
+            gpu_bandwidth: Series::new("WebGPU", SERIES_CAPACITY),
+            cpu_bandwidth: Series::new("CPU", SERIES_CAPACITY),
+            gpu_matmul: Series::new("WebGPU (burn wgpu)", SERIES_CAPACITY),
+            cpu_matmul: Series::new("CPU (burn flex)", SERIES_CAPACITY),
+            last_launches: Vec::new(),
+        };
+        lab.apply(params.clone())?;
+        Ok(lab)
+    }
+
+    fn apply(&mut self, params: Params) -> Result<(), ParamError> {
+        self.buffer_mib = params.int("buffer_mib")?;
+        self.matmul_n = params.int("matmul_n")?;
+        self.repeats = params.int("repeats")?;
+        self.params = params;
+        Ok(())
+    }
+
+    fn bytes(&self) -> u64 {
+        let wanted = self.buffer_mib as u64 * MIB;
+        match &self.compute.gpu {
+            // Stay inside what the adapter can bind.
+            Some(gpu) => wanted.min(u64::from(gpu.device.limits().max_storage_buffer_binding_size) / 16 * 16),
+            None => wanted,
+        }
+    }
+
+    async fn measure_bandwidth(&mut self) -> Result<(), RunError> {
+        let bytes = self.bytes();
+        let x = self.step as f64;
+        if let Some(gpu) = &self.compute.gpu {
+            if self.gpu_copy.as_ref().map(GpuCopy::bytes) != Some(bytes) {
+                self.gpu_copy = Some(GpuCopy::new(gpu, bytes));
+            }
+            if let Some(copy) = &self.gpu_copy {
+                let mut launches = Vec::new();
+                for _ in 0..self.repeats {
+                    launches.push(ensure_finite("GPU bandwidth", copy.measure(gpu).await.map_err(RunError::Failed)?)?);
+                }
+                let (mean, min, max) = summary(&launches);
+                self.gpu_bandwidth.push_range(x, mean, min, max);
+                self.last_launches = launches;
+            }
+        }
+        if self.cpu_copy.as_ref().map(CpuCopy::bytes) != Some(bytes) {
+            self.cpu_copy = Some(CpuCopy::new(bytes));
+        }
+        if let Some(copy) = &mut self.cpu_copy {
+            let launches: Vec<f64> = (0..self.repeats).map(|_| copy.measure()).collect();
+            let (mean, min, max) = summary(&launches);
+            self.cpu_bandwidth.push_range(x, mean, min, max);
+            if self.compute.gpu.is_none() {
+                self.last_launches = launches;
+            }
+        }
+        Ok(())
+    }
+
+    async fn measure_matmul(&mut self) -> Result<(), RunError> {
+        let n = self.matmul_n as usize;
+        let x = self.step as f64;
+        let mut sums = Vec::new();
+        if self.compute.gpu.is_some() {
+            if self.gpu_operands.as_ref().map(|o| o.n) != Some(n) {
+                self.gpu_operands = Some(
+                    Operands::new(n, self.rng, &self.compute.tensor_device)
+                        .await
+                        .map_err(RunError::Failed)?,
+                );
+            }
+            if let Some(operands) = &self.gpu_operands {
+                let (gflops, sum) = Self::launches(operands, self.repeats).await?;
+                self.gpu_matmul.push_range(x, gflops.0, gflops.1, gflops.2);
+                sums.push(sum);
+            }
+        }
+        if self.cpu_operands.as_ref().map(|o| o.n) != Some(n) {
+            self.cpu_operands = Some(Operands::new(n, self.rng, &self.cpu_device).await.map_err(RunError::Failed)?);
+        }
+        if let Some(operands) = &self.cpu_operands {
+            let (gflops, sum) = Self::launches(operands, self.repeats).await?;
+            self.cpu_matmul.push_range(x, gflops.0, gflops.1, gflops.2);
+            sums.push(sum);
+        }
+        // Both backends multiplied the same matrices: their sums must agree.
+        if let [gpu_sum, cpu_sum] = sums[..] {
+            let tolerance = 1e-3 * (n as f64).powf(1.5).max(1.0);
+            if (gpu_sum - cpu_sum).abs() > tolerance {
+                return Err(RunError::Failed(format!(
+                    "the GPU product disagrees with the CPU: sum {gpu_sum} vs {cpu_sum}"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    async fn launches(operands: &Operands, repeats: i64) -> Result<((f64, f64, f64), f64), RunError> {
+        let mut rates = Vec::new();
+        let mut sum = 0.0;
+        for _ in 0..repeats {
+            let (gflops, s) = operands.measure().await.map_err(RunError::Failed)?;
+            rates.push(gflops);
+            sum = ensure_finite("matmul result", s)?;
+        }
+        Ok((summary(&rates), sum))
+    }
+
+    fn figure(&self, key: &str, label: &str, series: &Series, unit: &str, gpu: bool) -> Figure {
+        let missing = gpu && self.compute.gpu.is_none();
+        Figure {
+            key: key.to_string(),
+            label: label.to_string(),
+            value: if missing { None } else { series.last().map(|b| b.mean) },
+            unit: unit.to_string(),
+            note: if missing {
+                "no WebGPU: running on the CPU fallback".to_string()
+            } else {
+                String::new()
+            },
+        }
+    }
+
+    fn histogram(&self) -> ChartKind {
+        let (_, min, max) = summary(&self.last_launches);
+        let width = ((max - min) / HISTOGRAM_BINS as f64).max(max.abs() * 1e-6).max(1e-12);
+        let edges: Vec<f64> = (0..=HISTOGRAM_BINS).map(|i| min + width * i as f64).collect();
+        let mut counts = vec![0u64; HISTOGRAM_BINS];
+        for x in &self.last_launches {
+            let bin = (((x - min) / width) as usize).min(HISTOGRAM_BINS - 1);
+            counts[bin] += 1;
+        }
+        ChartKind::Histogram { edges, counts }
+    }
+}
+
+#[async_trait::async_trait(?Send)]
+impl Experiment for DeviceLab {
+    async fn step(&mut self) -> Result<StepOutcome, RunError> {
+        self.measure_bandwidth().await?;
+        self.measure_matmul().await?;
+        self.step += 1;
+        Ok(StepOutcome::Continue)
+    }
+
+    fn set_live_param(&mut self, key: &str, value: &Value) -> Result<(), ParamError> {
+        let mut params = self.params.clone();
+        params.set(&schema(), key, value)?;
+        self.apply(params)
+    }
+
+    fn snapshot(&self) -> Snapshot {
+        let mut facts = vec![("Compute path".to_string(), self.compute.info.name.clone())];
+        if let Some(reason) = &self.compute.info.fallback_reason {
+            facts.push(("Why the CPU".to_string(), reason.clone()));
+        }
+        facts.extend(self.compute.info.details.iter().cloned());
+        facts.push(("Bytes per copy".to_string(), format!("{:.1} MiB", self.bytes() as f64 / MIB as f64)));
+        let bandwidth_lines = |gpu: &Series, cpu: &Series| {
+            let mut lines = Vec::new();
+            if self.compute.gpu.is_some() {
+                lines.push(Line::from_series(gpu, true));
+            }
+            lines.push(Line::from_series(cpu, true));
+            lines
+        };
+        Snapshot {
+            step: self.step,
+            status: RunStatus::Paused,
+            figures: vec![
+                self.figure("gpu_bandwidth", "GPU bandwidth", &self.gpu_bandwidth, "GB/s", true),
+                self.figure("cpu_bandwidth", "CPU bandwidth", &self.cpu_bandwidth, "GB/s", false),
+                self.figure("gpu_matmul", "GPU matmul", &self.gpu_matmul, "GFLOP/s", true),
+                self.figure("cpu_matmul", "CPU matmul", &self.cpu_matmul, "GFLOP/s", false),
+            ],
+            charts: vec![
+                Chart {
+                    key: "bandwidth".to_string(),
+                    title: "Memory bandwidth".to_string(),
+                    x_label: "step".to_string(),
+                    y_label: "GB/s".to_string(),
+                    kind: ChartKind::Lines {
+                        lines: bandwidth_lines(&self.gpu_bandwidth, &self.cpu_bandwidth),
+                        log_y: true,
+                    },
+                },
+                Chart {
+                    key: "matmul".to_string(),
+                    title: "Matrix multiply".to_string(),
+                    x_label: "step".to_string(),
+                    y_label: "GFLOP/s".to_string(),
+                    kind: ChartKind::Lines {
+                        lines: bandwidth_lines(&self.gpu_matmul, &self.cpu_matmul),
+                        log_y: true,
+                    },
+                },
+                Chart {
+                    key: "launches".to_string(),
+                    title: "Last step's copies".to_string(),
+                    x_label: "GB/s".to_string(),
+                    y_label: "launches".to_string(),
+                    kind: self.histogram(),
+                },
+            ],
+            facts,
+        }
+    }
+}

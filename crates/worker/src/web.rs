@@ -1,0 +1,173 @@
+use futures_channel::mpsc::{UnboundedReceiver, unbounded};
+use futures_util::StreamExt;
+use serde::Serialize;
+use thermolab_catalog::{Session, StepReport, labs};
+use thermolab_core::protocol::{Event, Request};
+use thermolab_gpu::{Compute, now_seconds};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
+
+/// Snapshots go out at most this often while playing, so a fast lab does not
+/// flood the UI thread.
+const SNAPSHOT_INTERVAL_S: f64 = 0.033;
+
+pub fn start() {
+    console_error_panic_hook::set_once();
+    let (sender, receiver) = unbounded::<Request>();
+    let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
+        match serde_wasm_bindgen::from_value::<Request>(event.data()) {
+            Ok(request) => {
+                let _ = sender.unbounded_send(request);
+            }
+            Err(e) => post(&Event::Error {
+                message: format!("unreadable request: {e}"),
+            }),
+        }
+    });
+    scope().set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    on_message.forget();
+    wasm_bindgen_futures::spawn_local(run(receiver));
+}
+
+fn scope() -> DedicatedWorkerGlobalScope {
+    js_sys::global().unchecked_into()
+}
+
+fn post(event: &Event) {
+    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
+    match event.serialize(&serializer) {
+        Ok(value) => {
+            let _ = scope().post_message(&value);
+        }
+        Err(e) => web_sys::console::error_1(&format!("cannot send event: {e}").into()),
+    }
+}
+
+struct Worker {
+    compute: Compute,
+    session: Option<Session>,
+    steps_per_frame: u32,
+    last_post: f64,
+}
+
+impl Worker {
+    fn post_snapshot(&mut self) {
+        if let Some(session) = &self.session {
+            post(&Event::Snapshot {
+                snapshot: session.snapshot(),
+            });
+            self.last_post = now_seconds();
+        }
+    }
+
+    async fn handle(&mut self, request: Request) {
+        match request {
+            Request::Start { lab, values, seed } => match Session::start(&self.compute, &lab, &values, seed) {
+                Ok((session, refused)) => {
+                    post(&Event::Started {
+                        lab,
+                        params: session.params().clone(),
+                        seed,
+                        refused,
+                    });
+                    self.session = Some(session);
+                    self.post_snapshot();
+                }
+                Err(message) => post(&Event::Error { message }),
+            },
+            Request::SetParam { key, value } => {
+                let Some(session) = &mut self.session else { return };
+                match session.set_param(&key, &value) {
+                    Ok(value) => post(&Event::ParamAccepted { key, value }),
+                    Err(error) => post(&Event::ParamRefused { error }),
+                }
+                self.post_snapshot();
+            }
+            Request::SetSpeed { steps_per_frame } => self.steps_per_frame = steps_per_frame.clamp(1, 1000),
+            Request::Play => {
+                if let Some(session) = &mut self.session {
+                    session.set_playing(true);
+                }
+                self.post_snapshot();
+            }
+            Request::Pause => {
+                if let Some(session) = &mut self.session {
+                    session.set_playing(false);
+                }
+                self.post_snapshot();
+            }
+            Request::Step => {
+                if let Some(session) = &mut self.session {
+                    session.set_playing(false);
+                    let report = session.step().await;
+                    self.after_step(report);
+                }
+                self.post_snapshot();
+            }
+            Request::Reset => {
+                if let Some(session) = &mut self.session
+                    && let Err(message) = session.reset()
+                {
+                    post(&Event::Error { message });
+                }
+                self.post_snapshot();
+            }
+        }
+    }
+
+    fn after_step(&mut self, report: StepReport) {
+        if let StepReport::DeviceLost(message) = report {
+            post(&Event::DeviceLost { message });
+        }
+    }
+
+    /// Runs up to `steps_per_frame` steps of a playing session.
+    async fn play_frame(&mut self) {
+        for _ in 0..self.steps_per_frame {
+            let Some(session) = &mut self.session else { return };
+            if !session.is_playing() {
+                break;
+            }
+            let report = session.step().await;
+            let stopped = report != StepReport::Stepped;
+            self.after_step(report);
+            if stopped {
+                self.post_snapshot();
+                return;
+            }
+        }
+        if now_seconds() - self.last_post >= SNAPSHOT_INTERVAL_S {
+            self.post_snapshot();
+        }
+    }
+}
+
+async fn run(mut requests: UnboundedReceiver<Request>) {
+    post(&Event::Catalog { labs: labs() });
+    let compute = Compute::acquire().await;
+    post(&Event::Device {
+        info: compute.info.clone(),
+    });
+    let mut worker = Worker {
+        compute,
+        session: None,
+        steps_per_frame: 1,
+        last_post: 0.0,
+    };
+    loop {
+        while let Ok(Some(request)) = requests.try_next() {
+            worker.handle(request).await;
+        }
+        if worker.session.as_ref().is_some_and(Session::is_playing) {
+            worker.play_frame().await;
+            // Let the message handler run between frames.
+            gloo_timers::future::TimeoutFuture::new(0).await;
+        } else {
+            match requests.next().await {
+                Some(request) => worker.handle(request).await,
+                None => return,
+            }
+        }
+    }
+}

@@ -1,0 +1,78 @@
+// Without WebGPU the app says so and the Device page still runs on the CPU;
+// malformed hashes leave the page working with a notice.
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { launch, openPage, problemsOf, startServer, stepOnce, SLOW } from './helpers.mjs';
+
+describe('site without WebGPU', () => {
+  let server;
+  let browser;
+  before(async () => {
+    server = await startServer();
+    browser = await launch({ webgpu: false });
+  });
+  after(async () => {
+    await browser?.close();
+    server?.close();
+  });
+
+  test('the badge says CPU fallback with the reason, and the Device page runs', async () => {
+    const page = await openPage(browser);
+    await page.goto(`${server.url}#lab=device&buffer_mib=1&matmul_n=16&repeats=1`);
+    await page.waitForFunction(() => /CPU fallback/.test(document.querySelector('[data-testid=device-badge]')?.textContent ?? ''), null, { timeout: SLOW });
+    assert.ok((await page.getByTestId('fallback-reason').innerText()).length > 0);
+    await stepOnce(page, 1);
+    for (const key of ['cpu_bandwidth', 'cpu_matmul']) {
+      const value = Number(await page.getByTestId(`figure-${key}`).getAttribute('data-value'));
+      assert.ok(Number.isFinite(value) && value > 0, `${key} = ${value}`);
+    }
+    assert.match(await page.getByTestId('figure-gpu_matmul').innerText(), /n\/a/);
+    assert.deepEqual(problemsOf(page), []);
+  });
+
+  test('twenty malformed hashes leave the page working with a notice', async () => {
+    const huge = 'x'.repeat(100_000);
+    const hashes = [
+      '#%%%garbage%%%',
+      '#lab=device&matmul_n=99999999999999999999999999',
+      '#lab=device&matmul_n=NaN',
+      '#lab=device&buffer_mib=Infinity',
+      '#lab=device&repeats=-5',
+      '#lab=device&unknown_key=1',
+      '#lab=nowhere',
+      '#lab=device&seed=-1',
+      '#lab=device&seed=1e400',
+      '#lab=device&speed=0',
+      `#lab=device&matmul_n=${huge}`,
+      `#lab=device&${huge}=1`,
+      `#${huge}`,
+      '#lab=device&embed=maybe',
+      '#lab=device&hide=nothing_here',
+      '#lab=device&matmul_n[a][b][c][d]=1&a[b[c[d[e]]]]=2',
+      '#lab=device&matmul_n=%F0%9F%92%A9',
+      '#lab=device&matmul_n=%',
+      '#lab=device&lab=device&lab=device&matmul_n=1&matmul_n=2',
+      `#lab=device&${Array.from({ length: 500 }, (_, i) => `k${i}=${i}`).join('&')}`,
+    ];
+    assert.equal(hashes.length, 20);
+    const page = await openPage(browser);
+    await page.goto(`${server.url}`);
+    await page.getByTestId('gallery').waitFor({ timeout: SLOW });
+    for (const hash of hashes) {
+      // Clear the last notice so the next one is really new.
+      await page.evaluate(() => document.querySelector('[data-testid=notices] button')?.click());
+      await page.waitForSelector('[data-testid=notices]', { state: 'detached', timeout: SLOW });
+      await page.goto(`${server.url}${hash}`);
+      await page.waitForSelector('[data-testid=notices] li', { timeout: SLOW });
+      const notices = await page.getByTestId('notices').innerText();
+      assert.ok(notices.length > 0 && notices.length < 4000, `notice for ${hash.slice(0, 60)}: ${notices.length} chars`);
+      const shown = (await page.getByTestId('lab-device').count()) + (await page.getByTestId('gallery').count());
+      assert.equal(shown, 1, `page still renders for ${hash.slice(0, 60)}`);
+    }
+    // Still fully working afterwards.
+    await page.goto(`${server.url}#lab=device&buffer_mib=1&matmul_n=16&repeats=1`);
+    await stepOnce(page, 1);
+    assert.deepEqual(problemsOf(page), []);
+  });
+});

@@ -1,0 +1,108 @@
+// The built site in headless Chromium: gallery, Device lab on WebGPU
+// (SwiftShader), live controls, URL round trip and embed mode.
+
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { launch, openPage, problemsOf, startServer, stepOnce, SLOW } from './helpers.mjs';
+
+// Tiny sizes: SwiftShader runs WebGPU on the CPU.
+const TINY = 'lab=device&buffer_mib=1&matmul_n=16&repeats=1';
+
+describe('site with WebGPU', () => {
+  let server;
+  let browser;
+  before(async () => {
+    server = await startServer();
+    browser = await launch({ webgpu: true });
+  });
+  after(async () => {
+    await browser?.close();
+    server?.close();
+  });
+
+  test('gallery renders its cards and the WebGPU badge', async () => {
+    const page = await openPage(browser);
+    await page.goto(server.url);
+    await page.getByTestId('card-device').waitFor({ timeout: SLOW });
+    assert.match(await page.getByTestId('card-device').innerText(), /Device/);
+    const badge = page.getByTestId('device-badge');
+    await page.waitForFunction(() => /WebGPU:/.test(document.querySelector('[data-testid=device-badge]')?.textContent ?? ''), null, { timeout: SLOW });
+    assert.match(await badge.innerText(), /^WebGPU: .+/);
+    await page.getByTestId('card-device').click();
+    await page.getByTestId('lab-device').waitFor({ timeout: SLOW });
+    assert.deepEqual(problemsOf(page), []);
+  });
+
+  test('Device page shows the adapter and both benchmarks, GPU and CPU', async () => {
+    const page = await openPage(browser);
+    await page.goto(`${server.url}#${TINY}`);
+    await stepOnce(page, 1);
+    for (const key of ['gpu_bandwidth', 'cpu_bandwidth', 'gpu_matmul', 'cpu_matmul']) {
+      const value = Number(await page.getByTestId(`figure-${key}`).getAttribute('data-value'));
+      assert.ok(Number.isFinite(value) && value > 0, `${key} = ${value}`);
+    }
+    const facts = await page.getByTestId('facts').innerText();
+    assert.match(facts, /Max storage binding/);
+    assert.match(facts, /Max workgroup size/);
+    assert.deepEqual(problemsOf(page), []);
+  });
+
+  test('a live control changes the running experiment and the URL', async () => {
+    const page = await openPage(browser);
+    await page.goto(`${server.url}#${TINY}`);
+    await stepOnce(page, 1);
+    assert.match(await page.getByTestId('facts').innerText(), /Bytes per copy\s+1\.0 MiB/);
+    const box = page.getByTestId('control-buffer_mib');
+    await box.fill('2');
+    await box.press('Enter');
+    await page.waitForFunction(() => location.hash.includes('buffer_mib=2'), null, { timeout: SLOW });
+    await stepOnce(page, 2);
+    assert.match(await page.getByTestId('facts').innerText(), /Bytes per copy\s+2\.0 MiB/);
+    // A bad value is refused next to the control and the run keeps its value.
+    await box.fill('1e9');
+    await box.press('Enter');
+    assert.match(await page.getByTestId('error-buffer_mib').innerText(), /outside \[1, 128\]/);
+    assert.equal(await box.inputValue(), '2');
+    assert.deepEqual(problemsOf(page), []);
+  });
+
+  test('a shared URL restores lab, params and seed', async () => {
+    const page = await openPage(browser);
+    await page.goto(`${server.url}#${TINY}`);
+    await page.getByTestId('status').waitFor({ timeout: SLOW });
+    const seed = page.getByTestId('seed');
+    await seed.fill('4242');
+    await seed.press('Enter');
+    const box = page.getByTestId('control-matmul_n');
+    await box.fill('32');
+    await box.press('Enter');
+    await page.waitForFunction(() => location.hash.includes('matmul_n=32') && location.hash.includes('seed=4242'), null, { timeout: SLOW });
+    const shared = page.url();
+
+    const other = await openPage(browser);
+    await other.goto(shared);
+    await other.getByTestId('status').waitFor({ timeout: SLOW });
+    assert.equal(await other.getByTestId('control-matmul_n').inputValue(), '32');
+    assert.equal(await other.getByTestId('control-buffer_mib').inputValue(), '1');
+    assert.equal(await other.getByTestId('seed').inputValue(), '4242');
+    // Reload keeps it too.
+    await other.reload();
+    await other.getByTestId('status').waitFor({ timeout: SLOW });
+    assert.equal(await other.getByTestId('control-matmul_n').inputValue(), '32');
+    assert.deepEqual(problemsOf(page), []);
+    assert.deepEqual(problemsOf(other), []);
+  });
+
+  test('embed mode shows only the lab, without the hidden controls', async () => {
+    const page = await openPage(browser);
+    await page.goto(`${server.url}#${TINY}&embed=1&hide=repeats,seed,explanation`);
+    await page.getByTestId('lab-device').waitFor({ timeout: SLOW });
+    assert.equal(await page.locator('header').count(), 0);
+    assert.equal(await page.getByTestId('control-repeats').count(), 0);
+    assert.equal(await page.getByTestId('seed').count(), 0);
+    assert.equal(await page.locator('.explanation').count(), 0);
+    assert.equal(await page.getByTestId('control-matmul_n').count(), 1);
+    await stepOnce(page, 1);
+    assert.deepEqual(problemsOf(page), []);
+  });
+});

@@ -1,0 +1,258 @@
+//! `cargo xtask serve|test|dist|bench|setup`: the project's two commands and
+//! their helpers. Every task installs what it needs first, at pinned
+//! versions, and skips what is already there.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+use clap::{Parser, Subcommand};
+
+const TRUNK_VERSION: &str = "0.21.14";
+/// Debian's binaryen; Trunk.toml pins the same version.
+const WASM_OPT_VERSION: &str = "108";
+const LAVAPIPE_ICD: &str = "/usr/share/vulkan/icd.d/lvp_icd.x86_64.json";
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+#[derive(Parser)]
+#[command(about = "Thermolab's build, serve, test and bench tasks.")]
+struct Args {
+    #[command(subcommand)]
+    task: Task,
+}
+
+#[derive(Subcommand)]
+enum Task {
+    /// Install the tools (trunk, wasm-bindgen-cli, wasm-opt, chromium, lavapipe, npm packages).
+    Setup,
+    /// Build the app and serve it locally, printing the URL.
+    Serve {
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
+    },
+    /// Build the static site into dist/ (relative URLs: deploy it under any path).
+    Dist,
+    /// Run every test: unit, native GPU kernels on lavapipe, and end-to-end in Chromium.
+    Test {
+        /// Reuse dist/ instead of rebuilding it.
+        #[arg(long)]
+        no_build: bool,
+    },
+    /// Native benchmarks: the Device lab's kernels on the GPU path against the CPU.
+    Bench,
+}
+
+type Result<T = ()> = std::result::Result<T, String>;
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let root = workspace_root();
+    if let Err(e) = std::env::set_current_dir(&root) {
+        eprintln!("xtask: cannot enter {}: {e}", root.display());
+        return ExitCode::FAILURE;
+    }
+    let result = match args.task {
+        Task::Setup => setup_web_tools().and_then(|()| setup_test_tools()),
+        Task::Serve { port } => setup_web_tools().and_then(|()| serve(port)),
+        Task::Dist => setup_web_tools().and_then(|()| dist()),
+        Task::Test { no_build } => setup_web_tools()
+            .and_then(|()| setup_test_tools())
+            .and_then(|()| test(no_build)),
+        Task::Bench => setup_test_tools().and_then(|()| bench()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+fn run(cmd: &mut Command) -> Result {
+    eprintln!("xtask: running {cmd:?}");
+    let status = cmd.status().map_err(|e| format!("cannot start {cmd:?}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{cmd:?} failed with {status}"))
+    }
+}
+
+/// First line of `program --version`, if it runs.
+fn version_of(program: &str) -> Option<String> {
+    let out = Command::new(program).arg("--version").output().ok()?;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    text.lines().next().map(str::to_string)
+}
+
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
+}
+
+/// The wasm-bindgen version in Cargo.lock; the CLI must match it exactly.
+fn locked_wasm_bindgen() -> Result<String> {
+    let lock = std::fs::read_to_string("Cargo.lock").map_err(|e| format!("cannot read Cargo.lock: {e}"))?;
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line == "name = \"wasm-bindgen\"" {
+            if let Some(version) = lines.next().and_then(|l| l.strip_prefix("version = \"")) {
+                return Ok(version.trim_end_matches('"').to_string());
+            }
+        }
+    }
+    Err("Cargo.lock has no wasm-bindgen entry".to_string())
+}
+
+fn cargo_install(krate: &str, version: &str, locked: bool) -> Result {
+    let mut cmd = Command::new("cargo");
+    cmd.args(["install", krate, "--version", version]);
+    if locked {
+        cmd.arg("--locked");
+    }
+    run(&mut cmd)
+}
+
+fn apt_install(missing: &[&str]) -> Result {
+    if missing.is_empty() {
+        return Ok(());
+    }
+    if !is_root() {
+        return Err(format!(
+            "missing Debian packages: {}. Install them with: sudo apt-get install -y {}",
+            missing.join(", "),
+            missing.join(" ")
+        ));
+    }
+    run(Command::new("apt-get").arg("update").arg("-q"))?;
+    run(Command::new("apt-get")
+        .args(["install", "-y", "-q", "--no-install-recommends"])
+        .args(missing)
+        .env("DEBIAN_FRONTEND", "noninteractive"))
+}
+
+/// trunk, wasm-bindgen-cli and wasm-opt at pinned versions, for building the site.
+fn setup_web_tools() -> Result {
+    // rust-toolchain.toml names the target, but an already-installed toolchain
+    // does not pick it up by itself; this is a no-op when present.
+    run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))?;
+    if version_of("trunk").as_deref() != Some(&format!("trunk {TRUNK_VERSION}")) {
+        cargo_install("trunk", TRUNK_VERSION, true)?;
+    }
+    let bindgen = locked_wasm_bindgen()?;
+    if version_of("wasm-bindgen").as_deref() != Some(&format!("wasm-bindgen {bindgen}")) {
+        // `--locked` fails on a yanked entry in wasm-bindgen-cli's own lockfile.
+        cargo_install("wasm-bindgen-cli", &bindgen, false)?;
+    }
+    let wasm_opt_ok = version_of("wasm-opt").is_some_and(|v| v.contains(&format!("version {WASM_OPT_VERSION}")));
+    if !wasm_opt_ok {
+        apt_install(&["binaryen"])?;
+    }
+    Ok(())
+}
+
+/// Chromium, lavapipe and the npm packages of the end-to-end tests.
+fn setup_test_tools() -> Result {
+    let mut missing = Vec::new();
+    if !Path::new(CHROMIUM).exists() {
+        missing.push("chromium");
+    }
+    if !Path::new(LAVAPIPE_ICD).exists() {
+        missing.push("mesa-vulkan-drivers");
+    }
+    apt_install(&missing)?;
+    if !Path::new("tests/e2e/node_modules/playwright-core").exists() {
+        run(Command::new("npm").args(["ci", "--no-audit", "--no-fund", "--prefix", "tests/e2e"]))?;
+    }
+    Ok(())
+}
+
+fn serve(port: u16) -> Result {
+    eprintln!("xtask: building, then serving Thermolab at http://127.0.0.1:{port}/");
+    run(Command::new("trunk").args(["serve", "--release", "--port", &port.to_string()]))
+}
+
+fn dist() -> Result {
+    run(Command::new("trunk").args(["build", "--release"]))?;
+    eprintln!("xtask: the static site is in dist/; serve it from any path.");
+    Ok(())
+}
+
+/// A runtime dir for wgpu/Vulkan, so lavapipe does not warn.
+fn gpu_env(cmd: &mut Command) -> &mut Command {
+    let dir = std::env::temp_dir().join("thermolab-xdg");
+    let _ = std::fs::create_dir_all(&dir);
+    cmd.env("XDG_RUNTIME_DIR", dir)
+}
+
+fn test(no_build: bool) -> Result {
+    run(gpu_env(Command::new("cargo").args(["test", "--workspace"])))?;
+    if !no_build || !Path::new("dist/index.html").exists() {
+        dist()?;
+    }
+    run(Command::new("node")
+        .args(["--test", "--test-concurrency=1", "tests/e2e/"])
+        .env("THERMOLAB_DIST", "dist")
+        .env("CHROMIUM", CHROMIUM))
+}
+
+fn bench() -> Result {
+    let thermolab = |backend: &str| -> Result<String> {
+        let out = gpu_env(Command::new("cargo").args([
+            "run",
+            "--quiet",
+            "--package",
+            "thermolab-cli",
+            "--",
+            "run",
+            "device",
+            "--set",
+            "buffer_mib=64",
+            "--set",
+            "matmul_n=512",
+            "--set",
+            "repeats=8",
+            "--steps",
+            "3",
+            "--backend",
+            backend,
+            "--format",
+            "json",
+        ]))
+        .output()
+        .map_err(|e| format!("cannot run the CLI: {e}"))?;
+        if !out.status.success() {
+            return Err(String::from_utf8_lossy(&out.stderr).into_owned());
+        }
+        Ok(String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let report = thermolab("auto")?;
+    println!("Device lab, native (buffer 64 MiB, matmul 512, 8 launches x 3 steps):\n{report}");
+    let figure = |name: &str| -> Option<f64> {
+        report
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{name}: ")))
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|v| v.parse().ok())
+    };
+    for (gpu, cpu, what) in [
+        ("GPU bandwidth", "CPU bandwidth", "bandwidth"),
+        ("GPU matmul", "CPU matmul", "matmul"),
+    ] {
+        match (figure(gpu), figure(cpu)) {
+            (Some(g), Some(c)) if c > 0.0 => println!("{what}: GPU path / CPU = {:.2}x", g / c),
+            _ => println!("{what}: no GPU figure (CPU fallback)"),
+        }
+    }
+    Ok(())
+}
