@@ -1,12 +1,16 @@
 //! The WGSL kernels against their CPU references, on a real wgpu device
 //! (lavapipe's Vulkan on a machine without a GPU).
 
+use std::sync::OnceLock;
+
 use thermolab_core::rng;
 use thermolab_gpu::{Compute, Gpu, grid_2d, shaders, wgpu};
 
+/// burn registers its wgpu runtime once per process, so the tests share one device.
 fn gpu() -> Gpu {
-    let compute = pollster::block_on(Compute::acquire());
-    compute.gpu.unwrap_or_else(|| {
+    static COMPUTE: OnceLock<Compute> = OnceLock::new();
+    let compute = COMPUTE.get_or_init(|| pollster::block_on(Compute::acquire()));
+    compute.gpu.clone().unwrap_or_else(|| {
         panic!(
             "no wgpu adapter ({:?}); install mesa-vulkan-drivers for lavapipe",
             compute.info.fallback_reason

@@ -1,0 +1,54 @@
+//! The `thermolab` binary: listing, a CSV run, and refusals with exit code 2.
+
+use std::process::Command;
+
+fn thermolab(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_thermolab"))
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+#[test]
+fn list_shows_every_parameter_from_the_schema() {
+    let out = thermolab(&["list"]);
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    for key in ["buffer_mib", "matmul_n", "repeats"] {
+        assert!(text.contains(&format!("--set {key}=")), "{text}");
+    }
+    assert!(text.contains("[live]"));
+}
+
+#[test]
+fn run_prints_csv_rows_for_each_step() {
+    let out = thermolab(&[
+        "run", "device", "--backend", "cpu", "--steps", "2", "--seed", "3", "--set", "buffer_mib=1", "--set",
+        "matmul_n=16", "--set", "repeats=1",
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some("chart,line,x,mean,min,max"));
+    let rows: Vec<&str> = lines.collect();
+    // Two charts with one CPU line each, two steps each.
+    assert_eq!(rows.len(), 4, "{text}");
+    assert!(rows.iter().all(|r| r.split(',').count() == 6));
+}
+
+#[test]
+fn bad_values_are_refused_with_exit_code_2() {
+    for args in [
+        &["run", "device", "--set", "matmul_n=NaN"][..],
+        &["run", "device", "--set", "matmul_n=1e9"],
+        &["run", "device", "--set", "nope=1"],
+        &["run", "device", "--set", "matmul_n"],
+        &["run", "nowhere"],
+        &["run", "device", "--seed", "9007199254740992"],
+        &["run", "device", "--steps", "-1"],
+    ] {
+        let out = thermolab(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(!out.stderr.is_empty());
+    }
+}
