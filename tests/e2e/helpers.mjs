@@ -84,3 +84,8 @@ export async function stepOnce(page, expectedStep) {
   await page.getByTestId('step').click();
   await page.waitForSelector(`[data-testid=status][data-step="${expectedStep}"]`, { timeout: SLOW });
 }
+
+// Waits until the worker has started the lab and sent its first snapshot.
+export async function waitStarted(page) {
+  await page.waitForSelector('[data-testid=status][data-step]', { timeout: SLOW });
+}

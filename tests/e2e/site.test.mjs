@@ -3,7 +3,7 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, openPage, problemsOf, startServer, stepOnce, SLOW } from './helpers.mjs';
+import { launch, openPage, problemsOf, startServer, stepOnce, waitStarted, SLOW } from './helpers.mjs';
 
 // Tiny sizes: SwiftShader runs WebGPU on the CPU.
 const TINY = 'lab=device&buffer_mib=1&matmul_n=16&repeats=1';
@@ -69,7 +69,7 @@ describe('site with WebGPU', () => {
   test('a shared URL restores lab, params and seed', async () => {
     const page = await openPage(browser);
     await page.goto(`${server.url}#${TINY}`);
-    await page.getByTestId('status').waitFor({ timeout: SLOW });
+    await waitStarted(page);
     const seed = page.getByTestId('seed');
     await seed.fill('4242');
     await seed.press('Enter');
@@ -77,17 +77,17 @@ describe('site with WebGPU', () => {
     await box.fill('32');
     await box.press('Enter');
     await page.waitForFunction(() => location.hash.includes('matmul_n=32') && location.hash.includes('seed=4242'), null, { timeout: SLOW });
-    const shared = page.url();
+    const shared = await page.evaluate(() => location.href);
 
     const other = await openPage(browser);
     await other.goto(shared);
-    await other.getByTestId('status').waitFor({ timeout: SLOW });
+    await waitStarted(other);
     assert.equal(await other.getByTestId('control-matmul_n').inputValue(), '32');
     assert.equal(await other.getByTestId('control-buffer_mib').inputValue(), '1');
     assert.equal(await other.getByTestId('seed').inputValue(), '4242');
     // Reload keeps it too.
     await other.reload();
-    await other.getByTestId('status').waitFor({ timeout: SLOW });
+    await waitStarted(other);
     assert.equal(await other.getByTestId('control-matmul_n').inputValue(), '32');
     assert.deepEqual(problemsOf(page), []);
     assert.deepEqual(problemsOf(other), []);

@@ -8,8 +8,10 @@ use std::process::{Command, ExitCode};
 use clap::{Parser, Subcommand};
 
 const TRUNK_VERSION: &str = "0.21.14";
-/// Debian's binaryen; Trunk.toml pins the same version.
-const WASM_OPT_VERSION: &str = "108";
+/// npm's binaryen (web/package-lock.json); Trunk.toml pins the same version.
+const WASM_OPT_VERSION: &str = "132";
+/// Where `npm ci --prefix web` puts wasm-opt; trunk finds it on PATH.
+const WEB_TOOLS_BIN: &str = "web/node_modules/.bin";
 const LAVAPIPE_ICD: &str = "/usr/share/vulkan/icd.d/lvp_icd.x86_64.json";
 const CHROMIUM: &str = "/usr/bin/chromium";
 
@@ -77,7 +79,9 @@ fn workspace_root() -> PathBuf {
 
 fn run(cmd: &mut Command) -> Result {
     eprintln!("xtask: running {cmd:?}");
-    let status = cmd.status().map_err(|e| format!("cannot start {cmd:?}: {e}"))?;
+    let status = cmd
+        .status()
+        .map_err(|e| format!("cannot start {cmd:?}: {e}"))?;
     if status.success() {
         Ok(())
     } else {
@@ -88,7 +92,8 @@ fn run(cmd: &mut Command) -> Result {
 /// First line of `program --version`, if it runs.
 fn version_of(program: &str) -> Option<String> {
     let out = Command::new(program).arg("--version").output().ok()?;
-    let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
     text.lines().next().map(str::to_string)
 }
 
@@ -102,13 +107,14 @@ fn is_root() -> bool {
 
 /// The wasm-bindgen version in Cargo.lock; the CLI must match it exactly.
 fn locked_wasm_bindgen() -> Result<String> {
-    let lock = std::fs::read_to_string("Cargo.lock").map_err(|e| format!("cannot read Cargo.lock: {e}"))?;
+    let lock = std::fs::read_to_string("Cargo.lock")
+        .map_err(|e| format!("cannot read Cargo.lock: {e}"))?;
     let mut lines = lock.lines();
     while let Some(line) = lines.next() {
-        if line == "name = \"wasm-bindgen\"" {
-            if let Some(version) = lines.next().and_then(|l| l.strip_prefix("version = \"")) {
-                return Ok(version.trim_end_matches('"').to_string());
-            }
+        if line == "name = \"wasm-bindgen\""
+            && let Some(version) = lines.next().and_then(|l| l.strip_prefix("version = \""))
+        {
+            return Ok(version.trim_end_matches('"').to_string());
         }
     }
     Err("Cargo.lock has no wasm-bindgen entry".to_string())
@@ -154,11 +160,26 @@ fn setup_web_tools() -> Result {
         // `--locked` fails on a yanked entry in wasm-bindgen-cli's own lockfile.
         cargo_install("wasm-bindgen-cli", &bindgen, false)?;
     }
-    let wasm_opt_ok = version_of("wasm-opt").is_some_and(|v| v.contains(&format!("version {WASM_OPT_VERSION}")));
+    let wasm_opt = Path::new(WEB_TOOLS_BIN).join("wasm-opt");
+    let wasm_opt_ok = version_of(&wasm_opt.to_string_lossy())
+        .is_some_and(|v| v.contains(&format!("version {WASM_OPT_VERSION}")));
     if !wasm_opt_ok {
-        apt_install(&["binaryen"])?;
+        run(Command::new("npm").args(["ci", "--no-audit", "--no-fund", "--prefix", "web"]))?;
     }
     Ok(())
+}
+
+/// trunk, with the pinned wasm-opt first on PATH.
+fn trunk() -> Command {
+    let mut cmd = Command::new("trunk");
+    let tools =
+        std::fs::canonicalize(WEB_TOOLS_BIN).unwrap_or_else(|_| PathBuf::from(WEB_TOOLS_BIN));
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let paths = std::iter::once(tools).chain(std::env::split_paths(&path));
+    if let Ok(joined) = std::env::join_paths(paths) {
+        cmd.env("PATH", joined);
+    }
+    cmd
 }
 
 /// Chromium, lavapipe and the npm packages of the end-to-end tests.
@@ -179,11 +200,11 @@ fn setup_test_tools() -> Result {
 
 fn serve(port: u16) -> Result {
     eprintln!("xtask: building, then serving Thermolab at http://127.0.0.1:{port}/");
-    run(Command::new("trunk").args(["serve", "--release", "--port", &port.to_string()]))
+    run(trunk().args(["serve", "--release", "--port", &port.to_string()]))
 }
 
 fn dist() -> Result {
-    run(Command::new("trunk").args(["build", "--release"]))?;
+    run(trunk().args(["build", "--release"]))?;
     eprintln!("xtask: the static site is in dist/; serve it from any path.");
     Ok(())
 }

@@ -20,13 +20,14 @@ pub fn ChartView(key: String) -> impl IntoView {
     let canvas = NodeRef::<Canvas>::new();
     let testid = format!("chart-{key}");
     Effect::new(move |_| {
-        let chart = ui
-            .snapshot
-            .with(|s| s.as_ref().and_then(|s| s.charts.iter().find(|c| c.key == key).cloned()));
-        if let (Some(chart), Some(element)) = (chart, canvas.get()) {
-            if let Err(e) = draw(element, &chart) {
-                web_sys::console::warn_1(&format!("chart {}: {e}", chart.key).into());
-            }
+        let chart = ui.snapshot.with(|s| {
+            s.as_ref()
+                .and_then(|s| s.charts.iter().find(|c| c.key == key).cloned())
+        });
+        if let (Some(chart), Some(element)) = (chart, canvas.get())
+            && let Err(e) = draw(element, &chart)
+        {
+            web_sys::console::warn_1(&format!("chart {}: {e}", chart.key).into());
         }
     });
     view! { <canvas node_ref=canvas width="520" height="260" class="chart" data-testid=testid></canvas> }
@@ -44,9 +45,19 @@ fn draw(canvas: web_sys::HtmlCanvasElement, chart: &Chart) -> DrawResult {
     Ok(())
 }
 
-fn draw_lines(root: &DrawingArea<CanvasBackend, plotters::coord::Shift>, chart: &Chart, lines: &[Line], log_y: bool) -> DrawResult {
+fn draw_lines(
+    root: &DrawingArea<CanvasBackend, plotters::coord::Shift>,
+    chart: &Chart,
+    lines: &[Line],
+    log_y: bool,
+) -> DrawResult {
     let points = lines.iter().flat_map(|l| l.points.iter());
-    let (mut x0, mut x1, mut y0, mut y1) = (f64::INFINITY, f64::NEG_INFINITY, f64::INFINITY, f64::NEG_INFINITY);
+    let (mut x0, mut x1, mut y0, mut y1) = (
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+    );
     for p in points {
         x0 = x0.min(p.x);
         x1 = x1.max(p.x);
@@ -84,7 +95,10 @@ fn draw_lines(root: &DrawingArea<CanvasBackend, plotters::coord::Shift>, chart: 
         if line.band && line.points.len() > 1 {
             let upper = line.points.iter().map(|p| (p.x, ty(p.max)));
             let lower = line.points.iter().rev().map(|p| (p.x, ty(p.min)));
-            cc.draw_series(std::iter::once(Polygon::new(upper.chain(lower).collect::<Vec<_>>(), color.mix(0.2))))?;
+            cc.draw_series(std::iter::once(Polygon::new(
+                upper.chain(lower).collect::<Vec<_>>(),
+                color.mix(0.2),
+            )))?;
         }
         cc.draw_series(LineSeries::new(
             line.points.iter().map(|p| (p.x, ty(p.mean))),
@@ -94,7 +108,11 @@ fn draw_lines(root: &DrawingArea<CanvasBackend, plotters::coord::Shift>, chart: 
         .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2)));
         if line.points.len() == 1 {
             let p = line.points[0];
-            cc.draw_series(std::iter::once(Circle::new((p.x, ty(p.mean)), 3, color.filled())))?;
+            cc.draw_series(std::iter::once(Circle::new(
+                (p.x, ty(p.mean)),
+                3,
+                color.filled(),
+            )))?;
         }
     }
     cc.configure_series_labels()
@@ -114,7 +132,8 @@ fn draw_histogram(
     let (Some(&lo), Some(&hi)) = (edges.first(), edges.last()) else {
         return Ok(());
     };
-    if counts.iter().all(|c| *c == 0) || !(hi > lo) {
+    // `partial_cmp` also catches NaN edges.
+    if counts.iter().all(|c| *c == 0) || hi.partial_cmp(&lo) != Some(std::cmp::Ordering::Greater) {
         root.draw(&Text::new(
             format!("{}: no data yet", chart.title),
             (20, 120),
@@ -136,10 +155,9 @@ fn draw_histogram(
         .draw()?;
     let color = Palette99::pick(0).to_rgba();
     cc.draw_series(
-        counts
-            .iter()
-            .zip(edges.windows(2))
-            .map(|(c, e)| Rectangle::new([(e[0], 0.0), (e[1], *c as f64)], color.mix(0.7).filled())),
+        counts.iter().zip(edges.windows(2)).map(|(c, e)| {
+            Rectangle::new([(e[0], 0.0), (e[1], *c as f64)], color.mix(0.7).filled())
+        }),
     )?;
     Ok(())
 }

@@ -59,7 +59,10 @@ fn submit_text(ui: Ui, spec: &ParamSpec, raw: &str) {
         }
         Err(e) => {
             // The run keeps its current value; the box is redrawn with it.
-            ui.set_error(&spec.key, Some(format!("{}; kept the current value.", e.message)));
+            ui.set_error(
+                &spec.key,
+                Some(format!("{}; kept the current value.", e.message)),
+            );
             ui.params.update(|_| {});
         }
     }
@@ -71,7 +74,10 @@ pub fn ParamControl(spec: ParamSpec) -> impl IntoView {
     let key = spec.key.clone();
     let current = {
         let key = key.clone();
-        move || ui.params.with(|p| p.as_ref().and_then(|p| p.get(&key).cloned()))
+        move || {
+            ui.params
+                .with(|p| p.as_ref().and_then(|p| p.get(&key).cloned()))
+        }
     };
     let error = {
         let key = key.clone();
@@ -79,11 +85,22 @@ pub fn ParamControl(spec: ParamSpec) -> impl IntoView {
     };
     let live = spec.apply == Apply::Live;
     let id = format!("param-{key}");
+    let error_testid = format!("error-{key}");
     let input = match spec.kind.clone() {
-        ParamKind::Float { min, max, scale, .. } => numeric(ui, spec.clone(), min, max, scale, current.clone()).into_any(),
-        ParamKind::Int { min, max, scale, .. } => {
-            numeric(ui, spec.clone(), min as f64, max as f64, scale, current.clone()).into_any()
-        }
+        ParamKind::Float {
+            min, max, scale, ..
+        } => numeric(ui, spec.clone(), min, max, scale, current.clone()).into_any(),
+        ParamKind::Int {
+            min, max, scale, ..
+        } => numeric(
+            ui,
+            spec.clone(),
+            min as f64,
+            max as f64,
+            scale,
+            current.clone(),
+        )
+        .into_any(),
         ParamKind::Choice { options, .. } => {
             let spec = spec.clone();
             let current = current.clone();
@@ -128,7 +145,7 @@ pub fn ParamControl(spec: ParamSpec) -> impl IntoView {
         }
     };
     view! {
-        <div class="control" data-key=key.clone()>
+        <div class="control" data-key=key>
             <label for=id.clone()>
                 {spec.label.clone()}
                 <span class="unit">{(!spec.unit.is_empty()).then(|| format!(" ({})", spec.unit))}</span>
@@ -141,7 +158,7 @@ pub fn ParamControl(spec: ParamSpec) -> impl IntoView {
             </label>
             {input}
             <p class="help">{spec.help.clone()}</p>
-            {move || error().map(|e| view! { <p class="error" role="alert" data-testid=format!("error-{key}")>{e}</p> })}
+            {move || error().map(|e| view! { <p class="error" role="alert" data-testid=error_testid.clone()>{e}</p> })}
         </div>
     }
 }
@@ -173,9 +190,15 @@ fn numeric(
     let slide = {
         let spec = spec.clone();
         move |raw: String| {
-            let Ok(position) = raw.parse::<f64>() else { return };
+            let Ok(position) = raw.parse::<f64>() else {
+                return;
+            };
             let x = from_position(position, min, max, scale);
-            let value = if is_int { Value::Int(x.round() as i64) } else { Value::Float(x) };
+            let value = if is_int {
+                Value::Int(x.round() as i64)
+            } else {
+                Value::Float(x)
+            };
             ui.set_error(&spec.key, None);
             ui.send(&Request::SetParam {
                 key: spec.key.clone(),
@@ -211,4 +234,3 @@ fn numeric(
         </div>
     }
 }
-

@@ -37,7 +37,8 @@ pub fn App() -> impl IntoView {
 #[component]
 fn Header() -> impl IntoView {
     let ui = expect_context::<Ui>();
-    let badge = move || match ui.device.get() {
+    let badge = move || {
+        match ui.device.get() {
         None => view! { <span class="badge pending" data-testid="device-badge">"Starting compute…"</span> }.into_any(),
         Some(info) => {
             let (class, text) = match info.backend {
@@ -53,6 +54,7 @@ fn Header() -> impl IntoView {
             }
             .into_any()
         }
+    }
     };
     view! {
         <header>
@@ -119,7 +121,10 @@ fn LabPage() -> impl IntoView {
         let explanation = lab.explanation.clone();
         let chart_keys = move || {
             ui.snapshot
-                .with(|s| s.as_ref().map(|s| s.charts.iter().map(|c| c.key.clone()).collect::<Vec<_>>()))
+                .with(|s| {
+                    s.as_ref()
+                        .map(|s| s.charts.iter().map(|c| c.key.clone()).collect::<Vec<_>>())
+                })
                 .unwrap_or_default()
         };
         view! {
@@ -155,7 +160,10 @@ fn LabPage() -> impl IntoView {
 #[component]
 fn RunBar() -> impl IntoView {
     let ui = expect_context::<Ui>();
-    let running = move || ui.snapshot.with(|s| matches!(s.as_ref().map(|s| &s.status), Some(RunStatus::Running)));
+    let running = move || {
+        ui.snapshot
+            .with(|s| matches!(s.as_ref().map(|s| &s.status), Some(RunStatus::Running)))
+    };
     let hidden = move |key: &str| ui.page.with(|p| p.hide.iter().any(|h| h == key));
     let on_seed = move |ev: leptos::ev::Event| {
         let raw = event_value(&ev);
@@ -168,7 +176,12 @@ fn RunBar() -> impl IntoView {
                 }
             }
             Ok(_) | Err(_) => {
-                ui.set_error("seed", Some(format!("'{raw}' is not a whole number from 0 to 2^53 - 1; kept the seed.")));
+                ui.set_error(
+                    "seed",
+                    Some(format!(
+                        "'{raw}' is not a whole number from 0 to 2^53 - 1; kept the seed."
+                    )),
+                );
                 ui.page.update(|_| {});
             }
         }
@@ -243,7 +256,10 @@ fn event_value(ev: &leptos::ev::Event) -> String {
             t.clone()
                 .dyn_into::<web_sys::HtmlInputElement>()
                 .map(|i| i.value())
-                .or_else(|_| t.dyn_into::<web_sys::HtmlSelectElement>().map(|s| s.value()))
+                .or_else(|_| {
+                    t.dyn_into::<web_sys::HtmlSelectElement>()
+                        .map(|s| s.value())
+                })
                 .ok()
         })
         .unwrap_or_default()
@@ -253,17 +269,29 @@ fn event_value(ev: &leptos::ev::Event) -> String {
 fn Status() -> impl IntoView {
     let ui = expect_context::<Ui>();
     move || {
-        let Some((step, status)) = ui.snapshot.with(|s| s.as_ref().map(|s| (s.step, s.status.clone()))) else {
+        let Some((step, status)) = ui
+            .snapshot
+            .with(|s| s.as_ref().map(|s| (s.step, s.status.clone())))
+        else {
             return view! { <p class="status" data-testid="status">"Starting…"</p> }.into_any();
         };
         let (class, text) = match status {
             RunStatus::Running => ("status running", format!("Step {step} · running")),
             RunStatus::Paused => ("status", format!("Step {step} · paused")),
-            RunStatus::Finished => ("status", format!("Step {step} · finished; reset to run again")),
-            RunStatus::Diverged { step, what } => ("status bad", format!("Diverged at step {step}: {what}. Stopped.")),
-            RunStatus::Failed { message } => ("status bad", format!("Stopped at step {step}: {message}")),
+            RunStatus::Finished => (
+                "status",
+                format!("Step {step} · finished; reset to run again"),
+            ),
+            RunStatus::Diverged { step, what } => (
+                "status bad",
+                format!("Diverged at step {step}: {what}. Stopped."),
+            ),
+            RunStatus::Failed { message } => {
+                ("status bad", format!("Stopped at step {step}: {message}"))
+            }
         };
-        view! { <p class=class data-testid="status" data-step=step.to_string()>{text}</p> }.into_any()
+        view! { <p class=class data-testid="status" data-step=step.to_string()>{text}</p> }
+            .into_any()
     }
 }
 
@@ -271,7 +299,10 @@ fn Status() -> impl IntoView {
 fn Figures() -> impl IntoView {
     let ui = expect_context::<Ui>();
     move || {
-        let figures = ui.snapshot.with(|s| s.as_ref().map(|s| s.figures.clone())).unwrap_or_default();
+        let figures = ui
+            .snapshot
+            .with(|s| s.as_ref().map(|s| s.figures.clone()))
+            .unwrap_or_default();
         view! {
             <div class="figures">
                 {figures
@@ -299,7 +330,10 @@ fn Figures() -> impl IntoView {
 fn Facts() -> impl IntoView {
     let ui = expect_context::<Ui>();
     move || {
-        let facts = ui.snapshot.with(|s| s.as_ref().map(|s| s.facts.clone())).unwrap_or_default();
+        let facts = ui
+            .snapshot
+            .with(|s| s.as_ref().map(|s| s.facts.clone()))
+            .unwrap_or_default();
         (!facts.is_empty()).then(|| {
             view! {
                 <table class="facts" data-testid="facts">

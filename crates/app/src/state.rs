@@ -1,6 +1,6 @@
 //! The UI's state, the link to the compute worker, and the URL hash.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 
 use leptos::prelude::*;
@@ -22,6 +22,15 @@ const MAX_RESTARTS: u32 = 3;
 thread_local! {
     static WORKER: RefCell<Option<Worker>> = const { RefCell::new(None) };
     static RESTARTS: RefCell<u32> = const { RefCell::new(0) };
+    /// The last run asked of the worker, and the last one it reported started:
+    /// events of a run are shown only while the two agree, so a run replaced
+    /// by a newer link or seed cannot write its stale state back.
+    static REQUESTED_RUN: Cell<u64> = const { Cell::new(0) };
+    static STARTED_RUN: Cell<u64> = const { Cell::new(0) };
+}
+
+fn is_current_run() -> bool {
+    REQUESTED_RUN.get() == STARTED_RUN.get()
 }
 
 /// All reactive state, `Copy`, shared through context.
@@ -54,8 +63,10 @@ impl Ui {
 
     pub fn lab_info(&self) -> Option<LabInfo> {
         let lab = self.page.with(|p| p.lab.clone())?;
-        self.labs
-            .with(|labs| labs.as_ref().and_then(|labs| labs.iter().find(|l| l.id == lab).cloned()))
+        self.labs.with(|labs| {
+            labs.as_ref()
+                .and_then(|labs| labs.iter().find(|l| l.id == lab).cloned())
+        })
     }
 
     pub fn send(&self, request: &Request) {
@@ -126,7 +137,9 @@ impl Ui {
             *r.borrow()
         });
         if restarts > MAX_RESTARTS {
-            self.notice(format!("{why}. It failed {MAX_RESTARTS} times; reload the page to try again."));
+            self.notice(format!(
+                "{why}. It failed {MAX_RESTARTS} times; reload the page to try again."
+            ));
             WORKER.with(|slot| {
                 if let Some(old) = slot.borrow_mut().take() {
                     old.terminate();
@@ -145,9 +158,14 @@ impl Ui {
                 self.apply_hash();
             }
             Event::Device { info } => self.device.set(Some(info)),
+            Event::Started { run, .. } if run != REQUESTED_RUN.get() => {}
             Event::Started {
-                params, refused, ..
+                run,
+                params,
+                refused,
+                ..
             } => {
+                STARTED_RUN.set(run);
                 self.params.set(Some(params));
                 self.errors.set(BTreeMap::new());
                 for e in refused {
@@ -155,6 +173,8 @@ impl Ui {
                 }
                 self.write_hash();
             }
+            Event::ParamAccepted { .. } | Event::ParamRefused { .. } | Event::Snapshot { .. }
+                if !is_current_run() => {}
             Event::ParamAccepted { key, value } => {
                 self.set_error(&key, None);
                 self.params.update(|params| {
@@ -166,7 +186,9 @@ impl Ui {
             }
             Event::ParamRefused { error } => self.set_error(&error.key, Some(error.message)),
             Event::Snapshot { snapshot } => self.snapshot.set(Some(snapshot)),
-            Event::DeviceLost { message } => self.restart_worker(&format!("the GPU device was lost ({message})")),
+            Event::DeviceLost { message } => {
+                self.restart_worker(&format!("the GPU device was lost ({message})"))
+            }
             Event::Error { message } => self.notice(message),
         }
     }
@@ -191,7 +213,10 @@ impl Ui {
     }
 
     pub fn start(&self, lab: &str, values: BTreeMap<String, Value>, seed: u64) {
+        let run = REQUESTED_RUN.get() + 1;
+        REQUESTED_RUN.set(run);
         self.send(&Request::Start {
+            run,
             lab: lab.to_string(),
             values,
             seed,
@@ -204,7 +229,9 @@ impl Ui {
         let Some(params) = self.params.get_untracked() else {
             return;
         };
-        let hash = self.page.with_untracked(|p| url_state::encode(&lab, &params, p.seed, p.speed, p.embed, &p.hide));
+        let hash = self.page.with_untracked(|p| {
+            url_state::encode(&lab, &params, p.seed, p.speed, p.embed, &p.hide)
+        });
         if let Ok(history) = window().history() {
             let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&hash));
         }

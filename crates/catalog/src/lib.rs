@@ -17,10 +17,16 @@ pub fn lab(id: &str) -> Option<LabInfo> {
     labs().into_iter().find(|l| l.id == id)
 }
 
-fn create(lab: &str, compute: &Compute, params: &Params, seed: u64) -> Result<Box<dyn Experiment>, String> {
+fn create(
+    lab: &str,
+    compute: &Compute,
+    params: &Params,
+    seed: u64,
+) -> Result<Box<dyn Experiment>, String> {
     let experiment: Box<dyn Experiment> = match lab {
         thermolab_device::ID => Box::new(
-            thermolab_device::DeviceLab::new(compute.clone(), params, seed).map_err(|e| e.message)?,
+            thermolab_device::DeviceLab::new(compute.clone(), params, seed)
+                .map_err(|e| e.message)?,
         ),
         other => return Err(format!("there is no lab called '{other}'")),
     };
@@ -159,7 +165,10 @@ impl Session {
                 StepReport::Stopped
             }
             Err(RunError::Diverged(what)) => {
-                self.stopped = Some(RunStatus::Diverged { step: self.step, what });
+                self.stopped = Some(RunStatus::Diverged {
+                    step: self.step,
+                    what,
+                });
                 StepReport::Stopped
             }
             Err(RunError::DeviceLost(message)) => {
@@ -198,8 +207,16 @@ mod tests {
         for (i, lab) in labs.iter().enumerate() {
             assert!(labs[i + 1..].iter().all(|other| other.id != lab.id));
             for spec in &lab.schema.params {
-                assert!(!RESERVED_KEYS.contains(&spec.key.as_str()), "{} uses a reserved key", spec.key);
-                assert!(spec.validate(&spec.default_value()).is_ok(), "{} default invalid", spec.key);
+                assert!(
+                    !RESERVED_KEYS.contains(&spec.key.as_str()),
+                    "{} uses a reserved key",
+                    spec.key
+                );
+                assert!(
+                    spec.validate(&spec.default_value()).is_ok(),
+                    "{} default invalid",
+                    spec.key
+                );
             }
         }
     }
@@ -226,7 +243,11 @@ mod tests {
         assert_eq!(pollster::block_on(session.step()), StepReport::Stepped);
         assert_eq!(pollster::block_on(session.step()), StepReport::Stepped);
         assert_eq!(session.snapshot().step, 2);
-        assert!(session.set_param("matmul_n", &Value::Float(f64::NAN)).is_err());
+        assert!(
+            session
+                .set_param("matmul_n", &Value::Float(f64::NAN))
+                .is_err()
+        );
         assert!(session.set_param("nope", &Value::Int(1)).is_err());
         session.reset().unwrap();
         assert_eq!(session.snapshot().step, 0);

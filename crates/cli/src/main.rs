@@ -92,9 +92,17 @@ fn list() -> String {
         out.push_str(&format!("{}  {}\n    {}\n", lab.id, lab.title, lab.summary));
         for spec in &lab.schema.params {
             let range = match &spec.kind {
-                ParamKind::Float { min, max, scale, .. } => format!("{min}..{max}{}", log_mark(*scale)),
-                ParamKind::Int { min, max, scale, .. } => format!("{min}..{max}{}", log_mark(*scale)),
-                ParamKind::Choice { options, .. } => options.iter().map(|o| o.value.as_str()).collect::<Vec<_>>().join("|"),
+                ParamKind::Float {
+                    min, max, scale, ..
+                } => format!("{min}..{max}{}", log_mark(*scale)),
+                ParamKind::Int {
+                    min, max, scale, ..
+                } => format!("{min}..{max}{}", log_mark(*scale)),
+                ParamKind::Choice { options, .. } => options
+                    .iter()
+                    .map(|o| o.value.as_str())
+                    .collect::<Vec<_>>()
+                    .join("|"),
                 ParamKind::Toggle { .. } => "true|false".to_string(),
             };
             let apply = match spec.apply {
@@ -120,10 +128,20 @@ fn log_mark(scale: Scale) -> &'static str {
     }
 }
 
-fn run(lab: &str, set: &[String], seed: u64, steps: u64, format: Format, backend: BackendChoice) -> Result<(), Refused> {
+fn run(
+    lab: &str,
+    set: &[String],
+    seed: u64,
+    steps: u64,
+    format: Format,
+    backend: BackendChoice,
+) -> Result<(), Refused> {
     let info = thermolab_catalog::lab(lab).ok_or_else(|| {
         let known: Vec<String> = labs().into_iter().map(|l| l.id).collect();
-        Refused(format!("there is no lab called '{lab}'; known labs: {}", known.join(", ")))
+        Refused(format!(
+            "there is no lab called '{lab}'; known labs: {}",
+            known.join(", ")
+        ))
     })?;
     runner_schema()
         .validate("seed", &Value::Int(i64::try_from(seed).unwrap_or(i64::MAX)))
@@ -133,7 +151,10 @@ fn run(lab: &str, set: &[String], seed: u64, steps: u64, format: Format, backend
         let (key, raw) = pair
             .split_once('=')
             .ok_or_else(|| Refused(format!("--set expects key=value, got '{pair}'")))?;
-        let value = info.schema.parse(key, raw).map_err(|e| Refused(e.message))?;
+        let value = info
+            .schema
+            .parse(key, raw)
+            .map_err(|e| Refused(e.message))?;
         values.insert(key.to_string(), value);
     }
     let compute = match backend {
@@ -165,7 +186,9 @@ fn run(lab: &str, set: &[String], seed: u64, steps: u64, format: Format, backend
         }
     }
     match snapshot.status {
-        RunStatus::Diverged { step, what } => Err(Refused(format!("the run diverged at step {step}: {what}"))),
+        RunStatus::Diverged { step, what } => {
+            Err(Refused(format!("the run diverged at step {step}: {what}")))
+        }
         RunStatus::Failed { message } => Err(Refused(format!("the run failed: {message}"))),
         _ => Ok(()),
     }
@@ -178,7 +201,10 @@ fn csv(snapshot: &Snapshot) -> String {
         if let ChartKind::Lines { lines, .. } = &chart.kind {
             for line in lines {
                 for b in &line.points {
-                    out.push_str(&format!("{},{},{},{},{},{}\n", chart.key, line.label, b.x, b.mean, b.min, b.max));
+                    out.push_str(&format!(
+                        "{},{},{},{},{},{}\n",
+                        chart.key, line.label, b.x, b.mean, b.min, b.max
+                    ));
                 }
             }
         }

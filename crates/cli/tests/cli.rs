@@ -23,10 +23,26 @@ fn list_shows_every_parameter_from_the_schema() {
 #[test]
 fn run_prints_csv_rows_for_each_step() {
     let out = thermolab(&[
-        "run", "device", "--backend", "cpu", "--steps", "2", "--seed", "3", "--set", "buffer_mib=1", "--set",
-        "matmul_n=16", "--set", "repeats=1",
+        "run",
+        "device",
+        "--backend",
+        "cpu",
+        "--steps",
+        "2",
+        "--seed",
+        "3",
+        "--set",
+        "buffer_mib=1",
+        "--set",
+        "matmul_n=16",
+        "--set",
+        "repeats=1",
     ]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8(out.stdout).unwrap();
     let mut lines = text.lines();
     assert_eq!(lines.next(), Some("chart,line,x,mean,min,max"));

@@ -71,9 +71,15 @@ impl Line {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ChartKind {
-    Lines { lines: Vec<Line>, log_y: bool },
+    Lines {
+        lines: Vec<Line>,
+        log_y: bool,
+    },
     /// Bars over `[edges[i], edges[i+1])`.
-    Histogram { edges: Vec<f64>, counts: Vec<u64> },
+    Histogram {
+        edges: Vec<f64>,
+        counts: Vec<u64>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -93,8 +99,13 @@ pub enum RunStatus {
     /// The experiment reached its end; reset to run again.
     Finished,
     /// A NaN or infinity appeared; the run stopped there.
-    Diverged { step: u64, what: String },
-    Failed { message: String },
+    Diverged {
+        step: u64,
+        what: String,
+    },
+    Failed {
+        message: String,
+    },
 }
 
 /// Everything needed to draw a lab at one moment.
@@ -170,7 +181,9 @@ mod tests {
     #[test]
     fn ensure_finite_flags_nan_and_inf() {
         assert_eq!(ensure_finite("loss", 1.5), Ok(1.5));
-        assert!(matches!(ensure_finite("loss", f64::NAN), Err(RunError::Diverged(m)) if m.contains("loss")));
+        assert!(
+            matches!(ensure_finite("loss", f64::NAN), Err(RunError::Diverged(m)) if m.contains("loss"))
+        );
         assert!(ensure_finite("loss", f64::INFINITY).is_err());
     }
 }

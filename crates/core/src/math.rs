@@ -151,7 +151,10 @@ mod tests {
         let q = [0.25f64.ln(), 0.75f64.ln()];
         let exact = 0.5 * 2f64.ln() + 0.5 * (2.0f64 / 3.0).ln();
         assert!((kl_divergence(&p, &q) - exact).abs() < 1e-12);
-        assert_eq!(kl_divergence(&[0.0, f64::NEG_INFINITY], &[f64::NEG_INFINITY, 0.0]), f64::INFINITY);
+        assert_eq!(
+            kl_divergence(&[0.0, f64::NEG_INFINITY], &[f64::NEG_INFINITY, 0.0]),
+            f64::INFINITY
+        );
     }
 
     #[test]

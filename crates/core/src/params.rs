@@ -226,7 +226,10 @@ impl ParamSpec {
             (ParamKind::Float { min, max, .. }, Value::Float(x)) => {
                 let x = *x;
                 if !x.is_finite() {
-                    return Err(ParamError::new(key, format!("{} must be a finite number", self.label)));
+                    return Err(ParamError::new(
+                        key,
+                        format!("{} must be a finite number", self.label),
+                    ));
                 }
                 if x < *min || x > *max {
                     return Err(ParamError::new(
@@ -262,7 +265,7 @@ impl ParamSpec {
             (ParamKind::Toggle { .. }, Value::Bool(_)) => Ok(value.clone()),
             _ => Err(ParamError::new(
                 key,
-                format!("{} expects {}, got {value:?}", self.label, self.kind_name()),
+                format!("{} expects {}, got '{value}'", self.label, self.kind_name()),
             )),
         }
     }
@@ -273,7 +276,11 @@ impl ParamSpec {
         if raw.len() > MAX_RAW_VALUE_LEN {
             return Err(ParamError::new(
                 key,
-                format!("{} value is {} characters long; at most {MAX_RAW_VALUE_LEN} are read", self.label, raw.len()),
+                format!(
+                    "{} value is {} characters long; at most {MAX_RAW_VALUE_LEN} are read",
+                    self.label,
+                    raw.len()
+                ),
             ));
         }
         let raw = raw.trim();
@@ -358,7 +365,10 @@ impl Schema {
 
     /// Builds complete params from typed values, keeping defaults where a value is
     /// missing or refused. Every refusal is returned so it can be shown.
-    pub fn params_from_values(&self, values: &BTreeMap<String, Value>) -> (Params, Vec<ParamError>) {
+    pub fn params_from_values(
+        &self,
+        values: &BTreeMap<String, Value>,
+    ) -> (Params, Vec<ParamError>) {
         let mut params = self.defaults();
         let mut errors = Vec::new();
         for (key, value) in values {
@@ -402,28 +412,40 @@ impl Params {
         match self.0.get(key) {
             Some(Value::Float(x)) => Ok(*x),
             Some(Value::Int(i)) => Ok(*i as f64),
-            _ => Err(ParamError::new(key, format!("'{key}' is not a number parameter"))),
+            _ => Err(ParamError::new(
+                key,
+                format!("'{key}' is not a number parameter"),
+            )),
         }
     }
 
     pub fn int(&self, key: &str) -> Result<i64, ParamError> {
         match self.0.get(key) {
             Some(Value::Int(i)) => Ok(*i),
-            _ => Err(ParamError::new(key, format!("'{key}' is not a whole-number parameter"))),
+            _ => Err(ParamError::new(
+                key,
+                format!("'{key}' is not a whole-number parameter"),
+            )),
         }
     }
 
     pub fn text(&self, key: &str) -> Result<&str, ParamError> {
         match self.0.get(key) {
             Some(Value::Text(s)) => Ok(s),
-            _ => Err(ParamError::new(key, format!("'{key}' is not a choice parameter"))),
+            _ => Err(ParamError::new(
+                key,
+                format!("'{key}' is not a choice parameter"),
+            )),
         }
     }
 
     pub fn toggle(&self, key: &str) -> Result<bool, ParamError> {
         match self.0.get(key) {
             Some(Value::Bool(b)) => Ok(*b),
-            _ => Err(ParamError::new(key, format!("'{key}' is not a toggle parameter"))),
+            _ => Err(ParamError::new(
+                key,
+                format!("'{key}' is not a toggle parameter"),
+            )),
         }
     }
 }
@@ -434,9 +456,16 @@ mod tests {
 
     fn schema() -> Schema {
         Schema::new(vec![
-            ParamSpec::float("temperature", "Temperature", 1e-3, 1e3, 1.0).log().live(),
+            ParamSpec::float("temperature", "Temperature", 1e-3, 1e3, 1.0)
+                .log()
+                .live(),
             ParamSpec::int("arms", "Arms", 2, 100, 10),
-            ParamSpec::choice("env", "Environment", &[("bern", "Bernoulli"), ("gauss", "Gaussian")], "bern"),
+            ParamSpec::choice(
+                "env",
+                "Environment",
+                &[("bern", "Bernoulli"), ("gauss", "Gaussian")],
+                "bern",
+            ),
             ParamSpec::toggle("anneal", "Anneal", false),
         ])
     }
@@ -461,16 +490,29 @@ mod tests {
         assert!(s.parse("arms", "2.5").is_err());
         assert!(s.parse("arms", "101").is_err());
         assert!(s.parse("arms", "99999999999999999999999").is_err());
-        assert!(s.parse("env", "poisson").unwrap_err().message.contains("bern, gauss"));
+        assert!(
+            s.parse("env", "poisson")
+                .unwrap_err()
+                .message
+                .contains("bern, gauss")
+        );
         assert!(s.parse("anneal", "maybe").is_err());
-        assert!(s.parse("nope", "1").unwrap_err().message.contains("unknown"));
+        assert!(
+            s.parse("nope", "1")
+                .unwrap_err()
+                .message
+                .contains("unknown")
+        );
         assert!(s.parse("env", &"x".repeat(MAX_RAW_VALUE_LEN + 1)).is_err());
     }
 
     #[test]
     fn parse_accepts_good_text() {
         let s = schema();
-        assert_eq!(s.parse("temperature", "0.001").unwrap(), Value::Float(0.001));
+        assert_eq!(
+            s.parse("temperature", "0.001").unwrap(),
+            Value::Float(0.001)
+        );
         assert_eq!(s.parse("arms", " 7 ").unwrap(), Value::Int(7));
         assert_eq!(s.parse("arms", "7.0").unwrap(), Value::Int(7));
         assert_eq!(s.parse("anneal", "on").unwrap(), Value::Bool(true));

@@ -13,16 +13,23 @@ use crate::params::{ParamError, Params, Value};
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Request {
     /// Start (or restart) `lab` with these values; refused values fall back to
-    /// defaults and are reported in [`Event::Started`].
+    /// defaults and are reported in [`Event::Started`]. `run` numbers the
+    /// request, so the UI can drop events of runs it has since replaced.
     Start {
+        run: u64,
         lab: String,
         values: BTreeMap<String, Value>,
         seed: u64,
     },
     /// Change one parameter of the running lab: live ones apply on the next
     /// step, restart ones restart the run.
-    SetParam { key: String, value: Value },
-    SetSpeed { steps_per_frame: u32 },
+    SetParam {
+        key: String,
+        value: Value,
+    },
+    SetSpeed {
+        steps_per_frame: u32,
+    },
     Play,
     Pause,
     /// One step, then paused.
@@ -56,23 +63,39 @@ pub struct DeviceInfo {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {
     /// Sent first: the labs this build knows, with their schemas.
-    Catalog { labs: Vec<LabInfo> },
+    Catalog {
+        labs: Vec<LabInfo>,
+    },
     /// The compute device, once acquired (or given up on).
-    Device { info: DeviceInfo },
+    Device {
+        info: DeviceInfo,
+    },
     /// A run (re)started with these validated params; `refused` lists values
     /// that fell back to defaults.
     Started {
+        run: u64,
         lab: String,
         params: Params,
         seed: u64,
         refused: Vec<ParamError>,
     },
-    ParamAccepted { key: String, value: Value },
-    ParamRefused { error: ParamError },
-    Snapshot { snapshot: Snapshot },
+    ParamAccepted {
+        key: String,
+        value: Value,
+    },
+    ParamRefused {
+        error: ParamError,
+    },
+    Snapshot {
+        snapshot: Snapshot,
+    },
     /// The GPU device was lost; the UI restarts the worker and the run.
-    DeviceLost { message: String },
-    Error { message: String },
+    DeviceLost {
+        message: String,
+    },
+    Error {
+        message: String,
+    },
 }
 
 #[cfg(test)]
@@ -87,6 +110,7 @@ mod tests {
         values.insert("env".to_string(), Value::Text("bern".into()));
         values.insert("anneal".to_string(), Value::Bool(true));
         let req = Request::Start {
+            run: 3,
             lab: "bandits".into(),
             values,
             seed: 42,

@@ -81,7 +81,10 @@ mod tests {
         // Pinned words: a change here silently changes every seeded run, and
         // shaders/rng.wgsl is tested against this file.
         assert_eq!(pcg4d([0; 4]), [251852841, 760645481, 850445371, 3542436074]);
-        assert_eq!(random_u32x4(42, 1, 2, 3), [633523477, 163005832, 3174291177, 490632795]);
+        assert_eq!(
+            random_u32x4(42, 1, 2, 3),
+            [633523477, 163005832, 3174291177, 490632795]
+        );
     }
 
     #[test]
@@ -106,7 +109,11 @@ mod tests {
 
     #[test]
     fn neighbouring_counters_are_uncorrelated() {
-        for (a, b) in [((0, 0, 0), (1, 0, 0)), ((0, 0, 0), (0, 1, 0)), ((0, 0, 0), (0, 0, 1))] {
+        for (a, b) in [
+            ((0, 0, 0), (1, 0, 0)),
+            ((0, 0, 0), (0, 1, 0)),
+            ((0, 0, 0), (0, 0, 1)),
+        ] {
             let rng = CounterRng::new(11);
             let n = 20_000u32;
             let (mut sxy, mut sx, mut sy, mut sxx, mut syy) = (0.0, 0.0, 0.0, 0.0, 0.0);

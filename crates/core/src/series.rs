@@ -138,8 +138,14 @@ mod tests {
         assert_eq!(b.iter().map(|b| b.count).sum::<u64>(), n);
         let mean: f64 = b.iter().map(|b| b.mean * b.count as f64).sum::<f64>() / n as f64;
         assert!((mean - sum / n as f64).abs() < 1e-9);
-        assert_eq!(b.iter().map(|b| b.min).fold(f64::INFINITY, f64::min), -500.0);
-        assert_eq!(b.iter().map(|b| b.max).fold(f64::NEG_INFINITY, f64::max), 499.0);
+        assert_eq!(
+            b.iter().map(|b| b.min).fold(f64::INFINITY, f64::min),
+            -500.0
+        );
+        assert_eq!(
+            b.iter().map(|b| b.max).fold(f64::NEG_INFINITY, f64::max),
+            499.0
+        );
         // Buckets are in order of x.
         assert!(b.windows(2).all(|w| w[0].x < w[1].x));
     }
@@ -153,7 +159,10 @@ mod tests {
         let b = s.buckets();
         assert!(b.iter().all(|b| b.mean == 10.0));
         assert_eq!(b.iter().map(|b| b.min).fold(f64::INFINITY, f64::min), 0.0);
-        assert_eq!(b.iter().map(|b| b.max).fold(f64::NEG_INFINITY, f64::max), 20.0);
+        assert_eq!(
+            b.iter().map(|b| b.max).fold(f64::NEG_INFINITY, f64::max),
+            20.0
+        );
     }
 
     #[test]

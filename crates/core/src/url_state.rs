@@ -51,7 +51,8 @@ impl PageState {
         if self.notices.len() < MAX_NOTICES {
             self.notices.push(message);
         } else if self.notices.len() == MAX_NOTICES {
-            self.notices.push("… and more fields were ignored".to_string());
+            self.notices
+                .push("… and more fields were ignored".to_string());
         }
     }
 }
@@ -93,14 +94,19 @@ pub fn parse(hash: &str, labs: &[LabInfo]) -> PageState {
     let mut pairs: BTreeMap<String, String> = BTreeMap::new();
     for (count, (key, value)) in form_urlencoded::parse(hash.as_bytes()).enumerate() {
         if count == MAX_PAIRS {
-            state.notice(format!("Only the first {MAX_PAIRS} fields of the link were read."));
+            state.notice(format!(
+                "Only the first {MAX_PAIRS} fields of the link were read."
+            ));
             break;
         }
         if key.is_empty() {
             continue;
         }
         if pairs.insert(key.to_string(), value.to_string()).is_some() {
-            state.notice(format!("'{}' appears more than once; the last value was used.", shown(&key)));
+            state.notice(format!(
+                "'{}' appears more than once; the last value was used.",
+                shown(&key)
+            ));
         }
     }
 
@@ -138,7 +144,10 @@ pub fn parse(hash: &str, labs: &[LabInfo]) -> PageState {
         Some(id) => match labs.iter().find(|l| l.id == id) {
             Some(lab) => Some(lab),
             None => {
-                state.notice(format!("There is no lab called '{}'; showing the gallery.", shown(&id)));
+                state.notice(format!(
+                    "There is no lab called '{}'; showing the gallery.",
+                    shown(&id)
+                ));
                 None
             }
         },
@@ -157,7 +166,9 @@ pub fn parse(hash: &str, labs: &[LabInfo]) -> PageState {
             state.notice(format!("Ignored unknown field '{}'.", shown(key)));
             continue;
         };
-        let accepted = spec.parse(raw).and_then(|value| params.set(&lab.schema, key, &value));
+        let accepted = spec
+            .parse(raw)
+            .and_then(|value| params.set(&lab.schema, key, &value));
         if let Err(e) = accepted {
             state.notice(format!(
                 "{}; using the default {}.",
@@ -175,7 +186,10 @@ pub fn parse(hash: &str, labs: &[LabInfo]) -> PageState {
                     state.hide.push(key.to_string());
                 }
             } else {
-                state.notice(format!("hide: there is no control called '{}'.", shown(key)));
+                state.notice(format!(
+                    "hide: there is no control called '{}'.",
+                    shown(key)
+                ));
             }
         }
     }
@@ -196,7 +210,14 @@ fn shown_message(message: &str) -> String {
 
 /// Writes the state of an open lab as a hash (with the leading `#`). Only
 /// values that differ from the schema's defaults are written, so links stay short.
-pub fn encode(lab: &LabInfo, params: &Params, seed: u64, speed: u32, embed: bool, hide: &[String]) -> String {
+pub fn encode(
+    lab: &LabInfo,
+    params: &Params,
+    seed: u64,
+    speed: u32,
+    embed: bool,
+    hide: &[String],
+) -> String {
     let defaults = lab.schema.defaults();
     let mut out = form_urlencoded::Serializer::new(String::new());
     out.append_pair("lab", &lab.id);
@@ -231,9 +252,16 @@ mod tests {
             summary: String::new(),
             explanation: vec![],
             schema: Schema::new(vec![
-                ParamSpec::float("temperature", "Temperature", 1e-3, 1e3, 1.0).log().live(),
+                ParamSpec::float("temperature", "Temperature", 1e-3, 1e3, 1.0)
+                    .log()
+                    .live(),
                 ParamSpec::int("arms", "Arms", 2, 100, 10),
-                ParamSpec::choice("env", "Environment", &[("bern", "Bernoulli"), ("gauss", "Gaussian")], "bern"),
+                ParamSpec::choice(
+                    "env",
+                    "Environment",
+                    &[("bern", "Bernoulli"), ("gauss", "Gaussian")],
+                    "bern",
+                ),
                 ParamSpec::toggle("anneal", "Anneal", false),
             ]),
         }]
@@ -243,9 +271,15 @@ mod tests {
     fn round_trip_restores_lab_params_seed_and_embed() {
         let labs = labs();
         let mut params = labs[0].schema.defaults();
-        params.set(&labs[0].schema, "temperature", &Value::Float(0.25)).unwrap();
-        params.set(&labs[0].schema, "env", &Value::Text("gauss".into())).unwrap();
-        params.set(&labs[0].schema, "anneal", &Value::Bool(true)).unwrap();
+        params
+            .set(&labs[0].schema, "temperature", &Value::Float(0.25))
+            .unwrap();
+        params
+            .set(&labs[0].schema, "env", &Value::Text("gauss".into()))
+            .unwrap();
+        params
+            .set(&labs[0].schema, "anneal", &Value::Bool(true))
+            .unwrap();
         let hide = vec!["arms".to_string(), "run".to_string()];
         let hash = encode(&labs[0], &params, 1234, 20, true, &hide);
         let state = parse(&hash, &labs);
@@ -258,7 +292,10 @@ mod tests {
 
     #[test]
     fn bad_fields_fall_back_one_by_one_with_notices() {
-        let state = parse("#lab=toy&temperature=NaN&arms=7&env=poisson&ghost=1&seed=-5", &labs());
+        let state = parse(
+            "#lab=toy&temperature=NaN&arms=7&env=poisson&ghost=1&seed=-5",
+            &labs(),
+        );
         let params = state.params.unwrap();
         assert_eq!(params.float("temperature").unwrap(), 1.0);
         assert_eq!(params.int("arms").unwrap(), 7);

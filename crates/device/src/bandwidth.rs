@@ -25,7 +25,11 @@ impl GpuCopy {
         let len = (bytes / 16) as u32;
         let max_groups = gpu.device.limits().max_compute_workgroups_per_dimension;
         let (grid, row) = grid_2d(len, WORKGROUP_SIZE, max_groups);
-        let params = gpu.buffer_with("bandwidth params", &[len, row, 0, 0], wgpu::BufferUsages::UNIFORM);
+        let params = gpu.buffer_with(
+            "bandwidth params",
+            &[len, row, 0, 0],
+            wgpu::BufferUsages::UNIFORM,
+        );
         let src = gpu.buffer("bandwidth src", bytes, wgpu::BufferUsages::STORAGE);
         let dst = gpu.buffer(
             "bandwidth dst",

@@ -7,7 +7,8 @@ pub mod bandwidth;
 pub mod matmul;
 
 use thermolab_core::experiment::{
-    Chart, ChartKind, Experiment, Figure, LabInfo, Line, RunError, RunStatus, Snapshot, StepOutcome, ensure_finite,
+    Chart, ChartKind, Experiment, Figure, LabInfo, Line, RunError, RunStatus, Snapshot,
+    StepOutcome, ensure_finite,
 };
 use thermolab_core::params::{ParamError, ParamSpec, Params, Schema, Value};
 use thermolab_core::rng::CounterRng;
@@ -128,7 +129,7 @@ impl DeviceLab {
         let wanted = self.buffer_mib as u64 * MIB;
         match &self.compute.gpu {
             // Stay inside what the adapter can bind.
-            Some(gpu) => wanted.min(u64::from(gpu.device.limits().max_storage_buffer_binding_size) / 16 * 16),
+            Some(gpu) => wanted.min(gpu.device.limits().max_storage_buffer_binding_size / 16 * 16),
             None => wanted,
         }
     }
@@ -143,7 +144,10 @@ impl DeviceLab {
             if let Some(copy) = &self.gpu_copy {
                 let mut launches = Vec::new();
                 for _ in 0..self.repeats {
-                    launches.push(ensure_finite("GPU bandwidth", copy.measure(gpu).await.map_err(RunError::Failed)?)?);
+                    launches.push(ensure_finite(
+                        "GPU bandwidth",
+                        copy.measure(gpu).await.map_err(RunError::Failed)?,
+                    )?);
                 }
                 let (mean, min, max) = summary(&launches);
                 self.gpu_bandwidth.push_range(x, mean, min, max);
@@ -183,7 +187,11 @@ impl DeviceLab {
             }
         }
         if self.cpu_operands.as_ref().map(|o| o.n) != Some(n) {
-            self.cpu_operands = Some(Operands::new(n, self.rng, &self.cpu_device).await.map_err(RunError::Failed)?);
+            self.cpu_operands = Some(
+                Operands::new(n, self.rng, &self.cpu_device)
+                    .await
+                    .map_err(RunError::Failed)?,
+            );
         }
         if let Some(operands) = &self.cpu_operands {
             let (gflops, sum) = Self::launches(operands, self.repeats).await?;
@@ -202,7 +210,10 @@ impl DeviceLab {
         Ok(())
     }
 
-    async fn launches(operands: &Operands, repeats: i64) -> Result<((f64, f64, f64), f64), RunError> {
+    async fn launches(
+        operands: &Operands,
+        repeats: i64,
+    ) -> Result<((f64, f64, f64), f64), RunError> {
         let mut rates = Vec::new();
         let mut sum = 0.0;
         for _ in 0..repeats {
@@ -218,7 +229,11 @@ impl DeviceLab {
         Figure {
             key: key.to_string(),
             label: label.to_string(),
-            value: if missing { None } else { series.last().map(|b| b.mean) },
+            value: if missing {
+                None
+            } else {
+                series.last().map(|b| b.mean)
+            },
             unit: unit.to_string(),
             note: if missing {
                 "no WebGPU: running on the CPU fallback".to_string()
@@ -230,8 +245,12 @@ impl DeviceLab {
 
     fn histogram(&self) -> ChartKind {
         let (_, min, max) = summary(&self.last_launches);
-        let width = ((max - min) / HISTOGRAM_BINS as f64).max(max.abs() * 1e-6).max(1e-12);
-        let edges: Vec<f64> = (0..=HISTOGRAM_BINS).map(|i| min + width * i as f64).collect();
+        let width = ((max - min) / HISTOGRAM_BINS as f64)
+            .max(max.abs() * 1e-6)
+            .max(1e-12);
+        let edges: Vec<f64> = (0..=HISTOGRAM_BINS)
+            .map(|i| min + width * i as f64)
+            .collect();
         let mut counts = vec![0u64; HISTOGRAM_BINS];
         for x in &self.last_launches {
             let bin = (((x - min) / width) as usize).min(HISTOGRAM_BINS - 1);
@@ -262,7 +281,10 @@ impl Experiment for DeviceLab {
             facts.push(("Why the CPU".to_string(), reason.clone()));
         }
         facts.extend(self.compute.info.details.iter().cloned());
-        facts.push(("Bytes per copy".to_string(), format!("{:.1} MiB", self.bytes() as f64 / MIB as f64)));
+        facts.push((
+            "Bytes per copy".to_string(),
+            format!("{:.1} MiB", self.bytes() as f64 / MIB as f64),
+        ));
         let bandwidth_lines = |gpu: &Series, cpu: &Series| {
             let mut lines = Vec::new();
             if self.compute.gpu.is_some() {
@@ -275,10 +297,34 @@ impl Experiment for DeviceLab {
             step: self.step,
             status: RunStatus::Paused,
             figures: vec![
-                self.figure("gpu_bandwidth", "GPU bandwidth", &self.gpu_bandwidth, "GB/s", true),
-                self.figure("cpu_bandwidth", "CPU bandwidth", &self.cpu_bandwidth, "GB/s", false),
-                self.figure("gpu_matmul", "GPU matmul", &self.gpu_matmul, "GFLOP/s", true),
-                self.figure("cpu_matmul", "CPU matmul", &self.cpu_matmul, "GFLOP/s", false),
+                self.figure(
+                    "gpu_bandwidth",
+                    "GPU bandwidth",
+                    &self.gpu_bandwidth,
+                    "GB/s",
+                    true,
+                ),
+                self.figure(
+                    "cpu_bandwidth",
+                    "CPU bandwidth",
+                    &self.cpu_bandwidth,
+                    "GB/s",
+                    false,
+                ),
+                self.figure(
+                    "gpu_matmul",
+                    "GPU matmul",
+                    &self.gpu_matmul,
+                    "GFLOP/s",
+                    true,
+                ),
+                self.figure(
+                    "cpu_matmul",
+                    "CPU matmul",
+                    &self.cpu_matmul,
+                    "GFLOP/s",
+                    false,
+                ),
             ],
             charts: vec![
                 Chart {

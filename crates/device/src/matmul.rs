@@ -40,7 +40,10 @@ impl Operands {
     /// Sum of all entries of a·b; reading it back waits for the product.
     pub async fn product_sum(&self) -> Result<f64, String> {
         let sum = self.a.clone().matmul(self.b.clone()).sum();
-        let data = sum.into_data_async().await.map_err(|e| format!("readback failed: {e:?}"))?;
+        let data = sum
+            .into_data_async()
+            .await
+            .map_err(|e| format!("readback failed: {e:?}"))?;
         data.try_to_vec::<f32>()
             .map_err(|e| format!("unexpected result type: {e:?}"))?
             .first()

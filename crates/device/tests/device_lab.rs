@@ -14,8 +14,13 @@ use thermolab_gpu::Compute;
 /// burn registers its wgpu runtime once per process, so the tests share one device.
 fn gpu_compute() -> Compute {
     static COMPUTE: OnceLock<Compute> = OnceLock::new();
-    let compute = COMPUTE.get_or_init(|| pollster::block_on(Compute::acquire())).clone();
-    assert!(compute.gpu.is_some(), "no wgpu adapter: install mesa-vulkan-drivers");
+    let compute = COMPUTE
+        .get_or_init(|| pollster::block_on(Compute::acquire()))
+        .clone();
+    assert!(
+        compute.gpu.is_some(),
+        "no wgpu adapter: install mesa-vulkan-drivers"
+    );
     compute
 }
 
@@ -46,9 +51,14 @@ fn burn_matmul_on_the_gpu_matches_a_naive_product() {
     let entry = |stream: u32, i: usize| f64::from(2.0 * rng.uniform(i as u32, 0, stream) - 1.0);
     for row in 0..n {
         for col in 0..n {
-            let exact: f64 = (0..n).map(|k| entry(0, row * n + k) * entry(1, k * n + col)).sum();
+            let exact: f64 = (0..n)
+                .map(|k| entry(0, row * n + k) * entry(1, k * n + col))
+                .sum();
             let got = f64::from(product[row * n + col]);
-            assert!((got - exact).abs() < 1e-4, "({row},{col}): {got} vs {exact}");
+            assert!(
+                (got - exact).abs() < 1e-4,
+                "({row},{col}): {got} vs {exact}"
+            );
         }
     }
 }
@@ -62,7 +72,9 @@ fn gpu_steps_fill_all_four_figures_and_the_band_charts() {
     let snapshot = lab.snapshot();
     assert_eq!(snapshot.step, 3);
     for figure in &snapshot.figures {
-        let value = figure.value.unwrap_or_else(|| panic!("{} missing", figure.key));
+        let value = figure
+            .value
+            .unwrap_or_else(|| panic!("{} missing", figure.key));
         assert!(value.is_finite() && value > 0.0, "{} = {value}", figure.key);
     }
     let ChartKind::Lines { lines, .. } = &snapshot.charts[0].kind else {
@@ -83,7 +95,12 @@ fn live_buffer_size_applies_on_the_next_step() {
     lab.set_live_param("buffer_mib", &Value::Int(2)).unwrap();
     pollster::block_on(lab.step()).unwrap();
     let facts = lab.snapshot().facts;
-    assert!(facts.iter().any(|(k, v)| k == "Bytes per copy" && v == "2.0 MiB"), "{facts:?}");
+    assert!(
+        facts
+            .iter()
+            .any(|(k, v)| k == "Bytes per copy" && v == "2.0 MiB"),
+        "{facts:?}"
+    );
     assert!(lab.set_live_param("buffer_mib", &Value::Int(4096)).is_err());
 }
 
@@ -92,10 +109,22 @@ fn cpu_fallback_leaves_gpu_figures_empty_with_a_reason() {
     let mut lab = tiny_lab(Compute::cpu("no GPU in this test"));
     pollster::block_on(lab.step()).unwrap();
     let snapshot = lab.snapshot();
-    let figure = |key: &str| snapshot.figures.iter().find(|f| f.key == key).unwrap().clone();
+    let figure = |key: &str| {
+        snapshot
+            .figures
+            .iter()
+            .find(|f| f.key == key)
+            .unwrap()
+            .clone()
+    };
     assert_eq!(figure("gpu_bandwidth").value, None);
     assert!(figure("gpu_matmul").note.contains("CPU fallback"));
     assert!(figure("cpu_matmul").value.unwrap() > 0.0);
     assert!(figure("cpu_bandwidth").value.unwrap() > 0.0);
-    assert!(snapshot.facts.iter().any(|(_, v)| v == "no GPU in this test"));
+    assert!(
+        snapshot
+            .facts
+            .iter()
+            .any(|(_, v)| v == "no GPU in this test")
+    );
 }

@@ -53,11 +53,13 @@ impl Compute {
             Ok((tensor_device, setup)) => {
                 let lost = Arc::new(Mutex::new(None));
                 let flag = lost.clone();
-                setup.device.set_device_lost_callback(move |reason, message| {
-                    if let Ok(mut slot) = flag.lock() {
-                        *slot = Some(format!("{reason:?}: {message}"));
-                    }
-                });
+                setup
+                    .device
+                    .set_device_lost_callback(move |reason, message| {
+                        if let Ok(mut slot) = flag.lock() {
+                            *slot = Some(format!("{reason:?}: {message}"));
+                        }
+                    });
                 let info = describe(&setup.adapter, &setup.device);
                 Self {
                     gpu: Some(Gpu {
@@ -116,11 +118,16 @@ fn describe(adapter: &wgpu::Adapter, device: &wgpu::Device) -> DeviceInfo {
         details: vec![
             ("Backend".into(), format!("{:?}", info.backend)),
             ("Device type".into(), format!("{:?}", info.device_type)),
-            ("Driver".into(), format!("{} {}", info.driver, info.driver_info).trim().to_string()),
+            (
+                "Driver".into(),
+                format!("{} {}", info.driver, info.driver_info)
+                    .trim()
+                    .to_string(),
+            ),
             ("Max buffer size".into(), mib(limits.max_buffer_size)),
             (
                 "Max storage binding".into(),
-                mib(limits.max_storage_buffer_binding_size as u64),
+                mib(limits.max_storage_buffer_binding_size),
             ),
             (
                 "Max workgroup size".into(),
@@ -167,10 +174,12 @@ impl VendorName for wgpu::AdapterInfo {
 impl Gpu {
     /// Compiles a compute pipeline from WGSL with entry point `main`.
     pub fn pipeline(&self, label: &str, source: &str) -> wgpu::ComputePipeline {
-        let module = self.device.create_shader_module(wgpu::ShaderModuleDescriptor {
-            label: Some(label),
-            source: wgpu::ShaderSource::Wgsl(source.into()),
-        });
+        let module = self
+            .device
+            .create_shader_module(wgpu::ShaderModuleDescriptor {
+                label: Some(label),
+                source: wgpu::ShaderSource::Wgsl(source.into()),
+            });
         self.device
             .create_compute_pipeline(&wgpu::ComputePipelineDescriptor {
                 label: Some(label),
@@ -183,7 +192,11 @@ impl Gpu {
     }
 
     /// Binds `buffers` to bindings 0.. of group 0 of `pipeline`.
-    pub fn bind(&self, pipeline: &wgpu::ComputePipeline, buffers: &[&wgpu::Buffer]) -> wgpu::BindGroup {
+    pub fn bind(
+        &self,
+        pipeline: &wgpu::ComputePipeline,
+        buffers: &[&wgpu::Buffer],
+    ) -> wgpu::BindGroup {
         let entries: Vec<wgpu::BindGroupEntry> = buffers
             .iter()
             .enumerate()
@@ -208,13 +221,19 @@ impl Gpu {
         })
     }
 
-    pub fn buffer_with<T: bytemuck::Pod>(&self, label: &str, data: &[T], usage: wgpu::BufferUsages) -> wgpu::Buffer {
+    pub fn buffer_with<T: bytemuck::Pod>(
+        &self,
+        label: &str,
+        data: &[T],
+        usage: wgpu::BufferUsages,
+    ) -> wgpu::Buffer {
         let buffer = self.buffer(
             label,
             std::mem::size_of_val(data) as u64,
             usage | wgpu::BufferUsages::COPY_DST,
         );
-        self.queue.write_buffer(&buffer, 0, bytemuck::cast_slice(data));
+        self.queue
+            .write_buffer(&buffer, 0, bytemuck::cast_slice(data));
         buffer
     }
 
@@ -225,7 +244,8 @@ impl Gpu {
             let _ = tx.send(());
         });
         self.poll();
-        rx.await.map_err(|_| "the GPU queue was dropped".to_string())
+        rx.await
+            .map_err(|_| "the GPU queue was dropped".to_string())
     }
 
     /// Copies `source` to a staging buffer and reads it back.
@@ -240,9 +260,11 @@ impl Gpu {
         encoder.copy_buffer_to_buffer(source, 0, &staging, 0, size);
         self.queue.submit([encoder.finish()]);
         let (tx, rx) = futures_channel::oneshot::channel();
-        staging.slice(..).map_async(wgpu::MapMode::Read, move |result| {
-            let _ = tx.send(result);
-        });
+        staging
+            .slice(..)
+            .map_async(wgpu::MapMode::Read, move |result| {
+                let _ = tx.send(result);
+            });
         self.poll();
         rx.await
             .map_err(|_| "the readback was cancelled".to_string())?
@@ -292,7 +314,15 @@ mod tests {
 
     #[test]
     fn grid_covers_every_invocation_within_limits() {
-        for n in [1u32, 255, 256, 257, 65_535 * 256, 65_535 * 256 + 1, 16_777_216] {
+        for n in [
+            1u32,
+            255,
+            256,
+            257,
+            65_535 * 256,
+            65_535 * 256 + 1,
+            16_777_216,
+        ] {
             let ([x, y], row) = grid_2d(n, 256, 65_535);
             assert!(x <= 65_535 && y <= 65_535);
             assert!(u64::from(x) * u64::from(y) * 256 >= u64::from(n));

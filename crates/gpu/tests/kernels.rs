@@ -48,7 +48,11 @@ fn rng_kernel_matches_the_rust_reference_bit_for_bit() {
     for i in 0..count {
         let cpu = rng::random_u32x4(seed, i % runs, i / runs, i % 5);
         let idx = i as usize * 4;
-        assert_eq!(&gpu_words[idx..idx + 4], &cpu, "words differ at counter {i}");
+        assert_eq!(
+            &gpu_words[idx..idx + 4],
+            &cpu,
+            "words differ at counter {i}"
+        );
         let cpu_normal = rng::normal_f32(cpu[0], cpu[1]);
         let gpu_normal = gpu_normals[i as usize];
         assert!(

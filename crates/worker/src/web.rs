@@ -63,9 +63,15 @@ impl Worker {
 
     async fn handle(&mut self, request: Request) {
         match request {
-            Request::Start { lab, values, seed } => match Session::start(&self.compute, &lab, &values, seed) {
+            Request::Start {
+                run,
+                lab,
+                values,
+                seed,
+            } => match Session::start(&self.compute, &lab, &values, seed) {
                 Ok((session, refused)) => {
                     post(&Event::Started {
+                        run,
                         lab,
                         params: session.params().clone(),
                         seed,
@@ -77,14 +83,18 @@ impl Worker {
                 Err(message) => post(&Event::Error { message }),
             },
             Request::SetParam { key, value } => {
-                let Some(session) = &mut self.session else { return };
+                let Some(session) = &mut self.session else {
+                    return;
+                };
                 match session.set_param(&key, &value) {
                     Ok(value) => post(&Event::ParamAccepted { key, value }),
                     Err(error) => post(&Event::ParamRefused { error }),
                 }
                 self.post_snapshot();
             }
-            Request::SetSpeed { steps_per_frame } => self.steps_per_frame = steps_per_frame.clamp(1, 1000),
+            Request::SetSpeed { steps_per_frame } => {
+                self.steps_per_frame = steps_per_frame.clamp(1, 1000)
+            }
             Request::Play => {
                 if let Some(session) = &mut self.session {
                     session.set_playing(true);
@@ -125,7 +135,9 @@ impl Worker {
     /// Runs up to `steps_per_frame` steps of a playing session.
     async fn play_frame(&mut self) {
         for _ in 0..self.steps_per_frame {
-            let Some(session) = &mut self.session else { return };
+            let Some(session) = &mut self.session else {
+                return;
+            };
             if !session.is_playing() {
                 break;
             }
@@ -156,7 +168,7 @@ async fn run(mut requests: UnboundedReceiver<Request>) {
         last_post: 0.0,
     };
     loop {
-        while let Ok(Some(request)) = requests.try_next() {
+        while let Ok(request) = requests.try_recv() {
             worker.handle(request).await;
         }
         if worker.session.as_ref().is_some_and(Session::is_playing) {
