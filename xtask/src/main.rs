@@ -258,7 +258,7 @@ fn bench() -> Result {
         Ok(String::from_utf8_lossy(&out.stderr).into_owned())
     };
     let report = thermolab("auto")?;
-    println!("Device lab, native (buffer 64 MiB, matmul 512, 8 launches x 3 steps):\n{report}");
+    println!("Device lab, native (buffer 64 MiB, matmul 512, 8 timings x 3 steps):\n{report}");
     let figure = |name: &str| -> Option<f64> {
         report
             .lines()

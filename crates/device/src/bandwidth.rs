@@ -2,7 +2,9 @@
 //! and with a plain slice copy on the CPU. Each copy reads and writes every
 //! byte once, so GB/s = 2 * bytes / seconds / 1e9.
 
-use thermolab_gpu::{Gpu, grid_2d, now_seconds, shaders, wgpu};
+use std::convert::Infallible;
+
+use thermolab_gpu::{Gpu, grid_2d, shaders, time_per_call, wgpu};
 
 const WORKGROUP_SIZE: u32 = 256;
 
@@ -51,19 +53,21 @@ impl GpuCopy {
         self.bytes
     }
 
-    /// Times one launch, from submission to completion, in GB/s.
+    /// Times launches, from submission to completion, in GB/s.
     pub async fn measure(&self, gpu: &Gpu) -> Result<f64, String> {
-        let mut encoder = gpu.device.create_command_encoder(&Default::default());
-        {
-            let mut pass = encoder.begin_compute_pass(&Default::default());
-            pass.set_pipeline(&self.pipeline);
-            pass.set_bind_group(0, &self.bind, &[]);
-            pass.dispatch_workgroups(self.grid[0], self.grid[1], 1);
-        }
-        let start = now_seconds();
-        gpu.queue.submit([encoder.finish()]);
-        gpu.finish().await?;
-        Ok(bytes_moved(self.bytes) / (now_seconds() - start).max(1e-9) / 1e9)
+        let (seconds, ()) = time_per_call(async || {
+            let mut encoder = gpu.device.create_command_encoder(&Default::default());
+            {
+                let mut pass = encoder.begin_compute_pass(&Default::default());
+                pass.set_pipeline(&self.pipeline);
+                pass.set_bind_group(0, &self.bind, &[]);
+                pass.dispatch_workgroups(self.grid[0], self.grid[1], 1);
+            }
+            gpu.queue.submit([encoder.finish()]);
+            gpu.finish().await
+        })
+        .await?;
+        Ok(bytes_moved(self.bytes) / seconds / 1e9)
     }
 
     /// The destination buffer, for tests that check the copy.
@@ -91,12 +95,15 @@ impl CpuCopy {
         self.src.len() as u64 * 4
     }
 
-    pub fn measure(&mut self) -> f64 {
-        let start = now_seconds();
-        self.dst.copy_from_slice(&self.src);
-        let seconds = (now_seconds() - start).max(1e-9);
-        std::hint::black_box(&self.dst);
-        bytes_moved(self.bytes()) / seconds / 1e9
+    pub async fn measure(&mut self) -> f64 {
+        let bytes = self.bytes();
+        let Ok((seconds, ())) = time_per_call(async || {
+            self.dst.copy_from_slice(&self.src);
+            std::hint::black_box(&self.dst);
+            Ok::<(), Infallible>(())
+        })
+        .await;
+        bytes_moved(bytes) / seconds / 1e9
     }
 
     pub fn copied(&self) -> bool {

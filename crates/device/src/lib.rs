@@ -34,9 +34,10 @@ pub fn info() -> LabInfo {
              square matrices with burn, first on the WebGPU device, then the same work on the CPU. \
              Lines show the mean of the step's launches; the band spans the slowest to the fastest."
                 .to_string(),
-            "Timings run from submission to a completed readback, as a lab sees them. Small sizes \
-             measure launch latency, not throughput: raise the buffer size and the matrix side \
-             until the GPU figures stop growing."
+            "Timings run from submission to a completed readback, as a lab sees them; each timing \
+             repeats its launch for at least 5 ms, because browsers blur their clocks to about \
+             0.1 ms. Small sizes measure launch latency, not throughput: raise the buffer size and \
+             the matrix side until the GPU figures stop growing."
                 .to_string(),
             "Without WebGPU the GPU figures are empty and the page says why; the CPU figures still run.".to_string(),
         ],
@@ -56,10 +57,12 @@ pub fn schema() -> Schema {
             .live()
             .unit("n")
             .help("Side n of the n x n matrices burn multiplies (2n³ flops)."),
-        ParamSpec::int("repeats", "Launches per step", 1, 64, 4)
+        ParamSpec::int("repeats", "Timings per step", 1, 64, 4)
             .log()
             .live()
-            .help("Timed launches per step; the band shows their spread."),
+            .help(
+                "Timings per step (each at least 5 ms of launches); the band shows their spread.",
+            ),
     ])
 }
 
@@ -158,7 +161,10 @@ impl DeviceLab {
             self.cpu_copy = Some(CpuCopy::new(bytes));
         }
         if let Some(copy) = &mut self.cpu_copy {
-            let launches: Vec<f64> = (0..self.repeats).map(|_| copy.measure()).collect();
+            let mut launches = Vec::new();
+            for _ in 0..self.repeats {
+                launches.push(ensure_finite("CPU bandwidth", copy.measure().await)?);
+            }
             let (mean, min, max) = summary(&launches);
             self.cpu_bandwidth.push_range(x, mean, min, max);
             if self.compute.gpu.is_none() {

@@ -3,7 +3,7 @@
 
 use burn::tensor::{Tensor, TensorData};
 use thermolab_core::rng::CounterRng;
-use thermolab_gpu::{TensorDevice, now_seconds};
+use thermolab_gpu::{TensorDevice, time_per_call};
 
 pub fn flops(n: usize) -> f64 {
     2.0 * (n as f64).powi(3)
@@ -51,11 +51,9 @@ impl Operands {
             .ok_or_else(|| "empty result".to_string())
     }
 
-    /// Times one product, readback included, in GFLOP/s; also returns the sum.
+    /// Times products, readback included, in GFLOP/s; also returns the sum.
     pub async fn measure(&self) -> Result<(f64, f64), String> {
-        let start = now_seconds();
-        let sum = self.product_sum().await?;
-        let seconds = (now_seconds() - start).max(1e-9);
+        let (seconds, sum) = time_per_call(async || self.product_sum().await).await?;
         Ok((flops(self.n) / seconds / 1e9, sum))
     }
 }
