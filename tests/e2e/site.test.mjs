@@ -73,6 +73,8 @@ describe('site with WebGPU', () => {
     const seed = page.getByTestId('seed');
     await seed.fill('4242');
     await seed.press('Enter');
+    // A new seed restarts the run; wait for it so its params do not land mid-edit.
+    await page.waitForFunction(() => location.hash.includes('seed=4242'), null, { timeout: SLOW });
     const box = page.getByTestId('control-matmul_n');
     await box.fill('32');
     await box.press('Enter');

@@ -8,7 +8,6 @@ use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
 use thermolab_core::experiment::{Chart, ChartKind, Line};
 
-use crate::controls::format_number;
 use crate::state::Ui;
 
 type DrawResult = Result<(), Box<dyn std::error::Error>>;
@@ -43,6 +42,26 @@ fn draw(canvas: web_sys::HtmlCanvasElement, chart: &Chart) -> DrawResult {
     }
     root.present()?;
     Ok(())
+}
+
+/// An axis label with three significant digits: log axes put ticks at
+/// values like 31.6228, which read better as 31.6.
+fn format_tick(x: f64) -> String {
+    if x == 0.0 || !x.is_finite() {
+        return format!("{x}");
+    }
+    let magnitude = x.abs().log10().floor();
+    if (-3.0..6.0).contains(&magnitude) {
+        let decimals = (2.0 - magnitude).max(0.0) as usize;
+        let s = format!("{x:.decimals$}");
+        if s.contains('.') {
+            s.trim_end_matches('0').trim_end_matches('.').to_string()
+        } else {
+            s
+        }
+    } else {
+        format!("{x:.2e}")
+    }
 }
 
 fn draw_lines(
@@ -87,8 +106,8 @@ fn draw_lines(
     cc.configure_mesh()
         .x_desc(chart.x_label.as_str())
         .y_desc(chart.y_label.as_str())
-        .y_label_formatter(&|v| format_number(if log_y { 10f64.powf(*v) } else { *v }))
-        .x_label_formatter(&|v| format_number(*v))
+        .y_label_formatter(&|v| format_tick(if log_y { 10f64.powf(*v) } else { *v }))
+        .x_label_formatter(&|v| format_tick(*v))
         .draw()?;
     for (i, line) in lines.iter().enumerate() {
         let color = Palette99::pick(i).to_rgba();
@@ -151,7 +170,7 @@ fn draw_histogram(
     cc.configure_mesh()
         .x_desc(chart.x_label.as_str())
         .y_desc(chart.y_label.as_str())
-        .x_label_formatter(&|v| format_number(*v))
+        .x_label_formatter(&|v| format_tick(*v))
         .draw()?;
     let color = Palette99::pick(0).to_rgba();
     cc.draw_series(
