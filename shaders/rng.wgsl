@@ -37,5 +37,6 @@ fn unit_open_f32(w: u32) -> f32 {
 // Box-Muller, as normal_f32 in rng.rs.
 fn normal_f32(w0: u32, w1: u32) -> f32 {
     let radius = sqrt(-2.0 * log(unit_open_f32(w0)));
-    return radius * cos(6.283185307179586 * unit_f32(w1));
+    // The angle in [-pi, pi), where WGSL bounds cos's error: cos(t) = -cos(t - pi).
+    return -radius * cos(6.283185307179586 * unit_f32(w1) - 3.141592653589793);
 }

@@ -3,7 +3,7 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, openPage, problemsOf, startServer, stepOnce, SLOW } from './helpers.mjs';
+import { launch, openPage, problemsOf, startServer, stepOnce, waitForDrawing, SLOW } from './helpers.mjs';
 
 describe('site without WebGPU', () => {
   let server;
@@ -28,6 +28,8 @@ describe('site without WebGPU', () => {
       assert.ok(Number.isFinite(value) && value > 0, `${key} = ${value}`);
     }
     assert.match(await page.getByTestId('figure-gpu_matmul').innerText(), /n\/a/);
+    assert.match(await page.getByTestId('figure-rng_mismatches').innerText(), /nothing to compare/);
+    await waitForDrawing(page, 'chart-rng_uniformity', 20);
     assert.deepEqual(problemsOf(page), []);
   });
 

@@ -89,3 +89,19 @@ export async function stepOnce(page, expectedStep) {
 export async function waitStarted(page) {
   await page.waitForSelector('[data-testid=status][data-step]', { timeout: SLOW });
 }
+
+// Waits until the chart canvas `testid` shows more than `minColours`
+// distinct colours: proof that something was drawn on it.
+export async function waitForDrawing(page, testid, minColours) {
+  await page.waitForFunction(([id, min]) => {
+    const canvas = document.querySelector(`[data-testid="${id}"]`);
+    if (!canvas) return false;
+    const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+    const colours = new Set();
+    for (let i = 0; i < data.length; i += 4) {
+      colours.add((data[i] << 16) | (data[i + 1] << 8) | data[i + 2]);
+      if (colours.size > min) return true;
+    }
+    return false;
+  }, [testid, minColours], { timeout: SLOW });
+}

@@ -3,7 +3,7 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, openPage, problemsOf, startServer, stepOnce, waitStarted, SLOW } from './helpers.mjs';
+import { launch, openPage, problemsOf, startServer, stepOnce, waitForDrawing, waitStarted, SLOW } from './helpers.mjs';
 
 // Tiny sizes: SwiftShader runs WebGPU on the CPU.
 const TINY = 'lab=device&buffer_mib=1&matmul_n=16&repeats=1';
@@ -41,7 +41,14 @@ describe('site with WebGPU', () => {
       const value = Number(await page.getByTestId(`figure-${key}`).getAttribute('data-value'));
       assert.ok(Number.isFinite(value) && value > 0, `${key} = ${value}`);
     }
+    // The GPU drew the same random numbers as the CPU, and the RNG charts drew.
+    assert.equal(await page.getByTestId('figure-rng_mismatches').getAttribute('data-value'), '0');
+    assert.match(await page.getByTestId('figure-rng_mismatches').innerText(), /of 4096 compared/);
+    await waitForDrawing(page, 'chart-rng_uniformity', 20);
+    await waitForDrawing(page, 'chart-rng_normals', 2);
     const facts = await page.getByTestId('facts').innerText();
+    assert.match(facts, /RNG chi-square \/ dof\s+\d/);
+    assert.match(facts, /RNG largest normal difference\s+\d/);
     assert.match(facts, /Max storage binding/);
     assert.match(facts, /Max workgroup size/);
     assert.deepEqual(problemsOf(page), []);

@@ -1,16 +1,18 @@
-//! Charts drawn with plotters on a canvas: line charts with min-max bands and
-//! histograms. The worker sends series already downsampled, so drawing costs
+//! Charts drawn with plotters on a canvas: line charts with min-max bands,
+//! histograms, heatmaps and scatter plots. The worker sends series already downsampled, so drawing costs
 //! the same however long the run.
 
 use leptos::html::Canvas;
 use leptos::prelude::*;
 use plotters::prelude::*;
+use plotters::style::colors::colormaps::ViridisRGB;
 use plotters_canvas::CanvasBackend;
-use thermolab_core::experiment::{Chart, ChartKind, Line};
+use thermolab_core::experiment::{Chart, ChartKind, Line, PointGroup};
 
 use crate::state::Ui;
 
 type DrawResult = Result<(), Box<dyn std::error::Error>>;
+type Area = DrawingArea<CanvasBackend, plotters::coord::Shift>;
 
 /// One chart of the current snapshot, found by key, redrawn on every snapshot.
 #[component]
@@ -37,8 +39,20 @@ fn draw(canvas: web_sys::HtmlCanvasElement, chart: &Chart) -> DrawResult {
     let root = backend.into_drawing_area();
     root.fill(&WHITE)?;
     match &chart.kind {
-        ChartKind::Lines { lines, log_y } => draw_lines(&root, chart, lines, *log_y)?,
+        ChartKind::Lines {
+            lines,
+            log_x,
+            log_y,
+        } => draw_lines(&root, chart, lines, [*log_x, *log_y])?,
         ChartKind::Histogram { edges, counts } => draw_histogram(&root, chart, edges, counts)?,
+        ChartKind::Heatmap {
+            x_range,
+            y_range,
+            cols,
+            rows,
+            values,
+        } => draw_heatmap(&root, chart, *x_range, *y_range, [*cols, *rows], values)?,
+        ChartKind::Scatter { groups } => draw_scatter(&root, chart, groups)?,
     }
     root.present()?;
     Ok(())
@@ -64,12 +78,7 @@ fn format_tick(x: f64) -> String {
     }
 }
 
-fn draw_lines(
-    root: &DrawingArea<CanvasBackend, plotters::coord::Shift>,
-    chart: &Chart,
-    lines: &[Line],
-    log_y: bool,
-) -> DrawResult {
+fn draw_lines(root: &Area, chart: &Chart, lines: &[Line], [log_x, log_y]: [bool; 2]) -> DrawResult {
     let points = lines.iter().flat_map(|l| l.points.iter());
     let (mut x0, mut x1, mut y0, mut y1) = (
         f64::INFINITY,
@@ -84,17 +93,14 @@ fn draw_lines(
         y1 = y1.max(p.max);
     }
     if !(x0.is_finite() && y0.is_finite()) {
-        root.draw(&Text::new(
-            format!("{}: no data yet", chart.title),
-            (20, 120),
-            ("sans-serif", 16).into_font(),
-        ))?;
-        return Ok(());
+        return no_data(root, chart);
     }
-    // Log axes plot log10(y) on a linear axis and label it back in y.
+    // Log axes plot log10 on a linear axis and label it back.
+    let log_x = log_x && x0 > 0.0;
     let log_y = log_y && y0 > 0.0;
+    let tx = move |x: f64| if log_x { x.log10() } else { x };
     let ty = move |y: f64| if log_y { y.log10() } else { y };
-    let (y0, y1) = (ty(y0), ty(y1));
+    let (x0, x1, y0, y1) = (tx(x0), tx(x1), ty(y0), ty(y1));
     let pad = ((y1 - y0) * 0.08).max(1e-9);
     let x1 = if x1 > x0 { x1 } else { x0 + 1.0 };
     let mut cc = ChartBuilder::on(root)
@@ -107,28 +113,31 @@ fn draw_lines(
         .x_desc(chart.x_label.as_str())
         .y_desc(chart.y_label.as_str())
         .y_label_formatter(&|v| format_tick(if log_y { 10f64.powf(*v) } else { *v }))
-        .x_label_formatter(&|v| format_tick(*v))
+        .x_label_formatter(&|v| format_tick(if log_x { 10f64.powf(*v) } else { *v }))
         .draw()?;
     for (i, line) in lines.iter().enumerate() {
-        let color = Palette99::pick(i).to_rgba();
+        let color = Palette99::pick(line.color.unwrap_or(i)).to_rgba();
         if line.band && line.points.len() > 1 {
-            let upper = line.points.iter().map(|p| (p.x, ty(p.max)));
-            let lower = line.points.iter().rev().map(|p| (p.x, ty(p.min)));
+            let upper = line.points.iter().map(|p| (tx(p.x), ty(p.max)));
+            let lower = line.points.iter().rev().map(|p| (tx(p.x), ty(p.min)));
             cc.draw_series(std::iter::once(Polygon::new(
                 upper.chain(lower).collect::<Vec<_>>(),
                 color.mix(0.2),
             )))?;
         }
-        cc.draw_series(LineSeries::new(
-            line.points.iter().map(|p| (p.x, ty(p.mean))),
-            color.stroke_width(2),
-        ))?
-        .label(line.label.as_str())
-        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2)));
+        let points = line.points.iter().map(|p| (tx(p.x), ty(p.mean)));
+        let drawn = if line.guide {
+            cc.draw_series(DashedLineSeries::new(points, 6, 4, color.stroke_width(1)))?
+        } else {
+            cc.draw_series(LineSeries::new(points, color.stroke_width(2)))?
+        };
+        drawn.label(line.label.as_str()).legend(move |(x, y)| {
+            PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2))
+        });
         if line.points.len() == 1 {
             let p = line.points[0];
             cc.draw_series(std::iter::once(Circle::new(
-                (p.x, ty(p.mean)),
+                (tx(p.x), ty(p.mean)),
                 3,
                 color.filled(),
             )))?;
@@ -142,23 +151,13 @@ fn draw_lines(
     Ok(())
 }
 
-fn draw_histogram(
-    root: &DrawingArea<CanvasBackend, plotters::coord::Shift>,
-    chart: &Chart,
-    edges: &[f64],
-    counts: &[u64],
-) -> DrawResult {
+fn draw_histogram(root: &Area, chart: &Chart, edges: &[f64], counts: &[u64]) -> DrawResult {
     let (Some(&lo), Some(&hi)) = (edges.first(), edges.last()) else {
         return Ok(());
     };
     // `partial_cmp` also catches NaN edges.
     if counts.iter().all(|c| *c == 0) || hi.partial_cmp(&lo) != Some(std::cmp::Ordering::Greater) {
-        root.draw(&Text::new(
-            format!("{}: no data yet", chart.title),
-            (20, 120),
-            ("sans-serif", 16).into_font(),
-        ))?;
-        return Ok(());
+        return no_data(root, chart);
     }
     let top = counts.iter().copied().max().unwrap_or(1) as f64 * 1.1;
     let mut cc = ChartBuilder::on(root)
@@ -178,5 +177,122 @@ fn draw_histogram(
             Rectangle::new([(e[0], 0.0), (e[1], *c as f64)], color.mix(0.7).filled())
         }),
     )?;
+    Ok(())
+}
+
+fn no_data(root: &Area, chart: &Chart) -> DrawResult {
+    root.draw(&Text::new(
+        format!("{}: no data yet", chart.title),
+        (20, 120),
+        ("sans-serif", 16).into_font(),
+    ))?;
+    Ok(())
+}
+
+fn draw_heatmap(
+    root: &Area,
+    chart: &Chart,
+    [x0, x1]: [f64; 2],
+    [y0, y1]: [f64; 2],
+    [cols, rows]: [usize; 2],
+    values: &[f64],
+) -> DrawResult {
+    let finite = values.iter().copied().filter(|v| v.is_finite());
+    let (lo, hi) = finite.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+        (lo.min(v), hi.max(v))
+    });
+    if cols * rows != values.len() || cols == 0 || !(lo.is_finite() && x1 > x0 && y1 > y0) {
+        return no_data(root, chart);
+    }
+    let mut cc = ChartBuilder::on(root)
+        .caption(
+            format!(
+                "{}  ({} to {})",
+                chart.title,
+                format_tick(lo),
+                format_tick(hi)
+            ),
+            ("sans-serif", 16),
+        )
+        .margin(8)
+        .x_label_area_size(32)
+        .y_label_area_size(48)
+        .build_cartesian_2d(x0..x1, y0..y1)?;
+    cc.configure_mesh()
+        .disable_mesh()
+        .x_desc(chart.x_label.as_str())
+        .y_desc(chart.y_label.as_str())
+        .x_label_formatter(&|v| format_tick(*v))
+        .y_label_formatter(&|v| format_tick(*v))
+        .draw()?;
+    let (dx, dy) = ((x1 - x0) / cols as f64, (y1 - y0) / rows as f64);
+    // A flat field draws mid-scale rather than dividing by zero.
+    let span = if hi > lo { hi - lo } else { 1.0 };
+    cc.draw_series(values.iter().enumerate().map(|(i, v)| {
+        let (col, row) = ((i % cols) as f64, (i / cols) as f64);
+        let level = if v.is_finite() { (v - lo) / span } else { 0.5 };
+        let color = ViridisRGB::get_color(level as f32);
+        Rectangle::new(
+            [
+                (x0 + col * dx, y0 + row * dy),
+                (x0 + (col + 1.0) * dx, y0 + (row + 1.0) * dy),
+            ],
+            color.filled(),
+        )
+    }))?;
+    Ok(())
+}
+
+fn draw_scatter(root: &Area, chart: &Chart, groups: &[PointGroup]) -> DrawResult {
+    let points = groups
+        .iter()
+        .flat_map(|g| g.points.iter())
+        .filter(|p| p[0].is_finite() && p[1].is_finite());
+    let (mut x0, mut x1, mut y0, mut y1) = (
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+    );
+    for p in points {
+        x0 = x0.min(f64::from(p[0]));
+        x1 = x1.max(f64::from(p[0]));
+        y0 = y0.min(f64::from(p[1]));
+        y1 = y1.max(f64::from(p[1]));
+    }
+    if !(x0.is_finite() && y0.is_finite()) {
+        return no_data(root, chart);
+    }
+    let pad = |lo: f64, hi: f64| ((hi - lo) * 0.05).max(1e-9);
+    let (px, py) = (pad(x0, x1), pad(y0, y1));
+    let mut cc = ChartBuilder::on(root)
+        .caption(&chart.title, ("sans-serif", 16))
+        .margin(8)
+        .x_label_area_size(32)
+        .y_label_area_size(48)
+        .build_cartesian_2d((x0 - px)..(x1 + px), (y0 - py)..(y1 + py))?;
+    cc.configure_mesh()
+        .x_desc(chart.x_label.as_str())
+        .y_desc(chart.y_label.as_str())
+        .x_label_formatter(&|v| format_tick(*v))
+        .y_label_formatter(&|v| format_tick(*v))
+        .draw()?;
+    for (i, group) in groups.iter().enumerate() {
+        let color = Palette99::pick(i).to_rgba();
+        cc.draw_series(group.points.iter().map(|p| {
+            Circle::new(
+                (f64::from(p[0]), f64::from(p[1])),
+                2,
+                color.mix(0.6).filled(),
+            )
+        }))?
+        .label(group.label.as_str())
+        .legend(move |(x, y)| Circle::new((x + 8, y), 3, color.filled()));
+    }
+    cc.configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.3))
+        .draw()?;
     Ok(())
 }

@@ -56,6 +56,11 @@ pub struct Line {
     pub label: String,
     pub points: Vec<Bucket>,
     pub band: bool,
+    /// A reference curve (a theory bound, a target): drawn dashed.
+    pub guide: bool,
+    /// Palette index, so one algorithm keeps its colour across charts;
+    /// `None` takes the line's position.
+    pub color: Option<usize>,
 }
 
 impl Line {
@@ -64,6 +69,22 @@ impl Line {
             label: series.name.clone(),
             points: series.buckets(),
             band,
+            guide: false,
+            color: None,
+        }
+    }
+
+    pub fn with_color(self, color: usize) -> Self {
+        Self {
+            color: Some(color),
+            ..self
+        }
+    }
+
+    pub fn guide(series: &Series) -> Self {
+        Self {
+            guide: true,
+            ..Self::from_series(series, false)
         }
     }
 }
@@ -71,15 +92,31 @@ impl Line {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ChartKind {
+    /// Log axes need positive values; the chart falls back to linear otherwise.
     Lines {
         lines: Vec<Line>,
+        log_x: bool,
         log_y: bool,
     },
     /// Bars over `[edges[i], edges[i+1])`.
-    Histogram {
-        edges: Vec<f64>,
-        counts: Vec<u64>,
+    Histogram { edges: Vec<f64>, counts: Vec<u64> },
+    /// A `cols` x `rows` grid of cells over `x_range` x `y_range`; `values`
+    /// is row-major from the bottom row, coloured from its min to its max.
+    Heatmap {
+        x_range: [f64; 2],
+        y_range: [f64; 2],
+        cols: usize,
+        rows: usize,
+        values: Vec<f64>,
     },
+    /// Point clouds, one colour per group.
+    Scatter { groups: Vec<PointGroup> },
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PointGroup {
+    pub label: String,
+    pub points: Vec<[f32; 2]>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -41,10 +41,13 @@ pub fn unit_open_f32(word: u32) -> f32 {
     ((word >> 8) + 1) as f32 * (1.0 / 16_777_216.0)
 }
 
-/// Standard normal by Box-Muller from two words.
+/// Standard normal by Box-Muller from two words. WGSL bounds the error of
+/// `cos` (2^-11 absolute) only on [-pi, pi], so the angle is taken there:
+/// cos(theta) = -cos(theta - pi).
 pub fn normal_f32(w0: u32, w1: u32) -> f32 {
+    use std::f32::consts::{PI, TAU};
     let radius = (-2.0 * unit_open_f32(w0).ln()).sqrt();
-    radius * (std::f32::consts::TAU * unit_f32(w1)).cos()
+    -radius * (TAU * unit_f32(w1) - PI).cos()
 }
 
 /// A seeded generator; every method is a pure function of its arguments.

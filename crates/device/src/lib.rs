@@ -1,10 +1,12 @@
 //! The Device lab: what compute this machine offers. It shows the WebGPU
 //! adapter's facts and limits and measures, every step, two things a lab
 //! depends on — memory bandwidth with a WGSL kernel of our own, and matrix
-//! multiply throughput through burn — each beside the same work on the CPU.
+//! multiply throughput through burn — each beside the same work on the CPU —
+//! and checks that the GPU draws the same random numbers as the CPU.
 
 pub mod bandwidth;
 pub mod matmul;
+pub mod rng_check;
 
 use thermolab_core::experiment::{
     Chart, ChartKind, Experiment, Figure, LabInfo, Line, RunError, RunStatus, Snapshot,
@@ -13,10 +15,11 @@ use thermolab_core::experiment::{
 use thermolab_core::params::{ParamError, ParamSpec, Params, Schema, Value};
 use thermolab_core::rng::CounterRng;
 use thermolab_core::series::Series;
-use thermolab_gpu::{Compute, TensorDevice};
+use thermolab_gpu::{Compute, NORMAL_TOLERANCE, TensorDevice};
 
 use bandwidth::{CpuCopy, GpuCopy};
 use matmul::Operands;
+use rng_check::RngCheck;
 
 pub const ID: &str = "device";
 const MIB: u64 = 1024 * 1024;
@@ -38,6 +41,10 @@ pub fn info() -> LabInfo {
              repeats its launch for at least 5 ms, because browsers blur their clocks to about \
              0.1 ms. Small sizes measure launch latency, not throughput: raise the buffer size and \
              the matrix side until the GPU figures stop growing."
+                .to_string(),
+            "Every step also draws 4,096 counters of the shared random number generator on the GPU \
+             and compares them with the CPU: labs replay the same run on any machine only if they \
+             agree bit for bit. The heatmap should be flat and the normals a round cloud."
                 .to_string(),
             "Without WebGPU the GPU figures are empty and the page says why; the CPU figures still run.".to_string(),
         ],
@@ -93,11 +100,13 @@ pub struct DeviceLab {
     cpu_matmul: Series,
     /// The last step's per-launch bandwidths, GPU if there is one.
     last_launches: Vec<f64>,
+    rng_check: RngCheck,
 }
 
 impl DeviceLab {
     pub fn new(compute: Compute, params: &Params, seed: u64) -> Result<Self, ParamError> {
         let mut lab = Self {
+            rng_check: RngCheck::new(&compute),
             compute,
             cpu_device: TensorDevice::flex(),
             rng: CounterRng::new(seed),
@@ -249,6 +258,21 @@ impl DeviceLab {
         }
     }
 
+    fn rng_figure(&self) -> Figure {
+        let compared = self.rng_check.compared;
+        Figure {
+            key: "rng_mismatches".to_string(),
+            label: "RNG draws GPU ≠ CPU".to_string(),
+            value: (compared > 0).then_some(self.rng_check.mismatches as f64),
+            unit: "draws".to_string(),
+            note: if self.compute.gpu.is_none() {
+                "no WebGPU: nothing to compare".to_string()
+            } else {
+                format!("of {compared} compared")
+            },
+        }
+    }
+
     fn histogram(&self) -> ChartKind {
         let (_, min, max) = summary(&self.last_launches);
         let width = ((max - min) / HISTOGRAM_BINS as f64)
@@ -271,6 +295,9 @@ impl Experiment for DeviceLab {
     async fn step(&mut self) -> Result<StepOutcome, RunError> {
         self.measure_bandwidth().await?;
         self.measure_matmul().await?;
+        self.rng_check
+            .step(&self.compute, self.rng, self.step)
+            .await?;
         self.step += 1;
         Ok(StepOutcome::Continue)
     }
@@ -291,6 +318,19 @@ impl Experiment for DeviceLab {
             "Bytes per copy".to_string(),
             format!("{:.1} MiB", self.bytes() as f64 / MIB as f64),
         ));
+        facts.push((
+            "RNG chi-square / dof".to_string(),
+            format!("{:.3}", self.rng_check.chi_square_per_dof()),
+        ));
+        if self.rng_check.compared > 0 {
+            facts.push((
+                "RNG largest normal difference".to_string(),
+                format!(
+                    "{:.1e} (WGSL allows {NORMAL_TOLERANCE:.0e} x (1 + |z|))",
+                    self.rng_check.max_normal_error
+                ),
+            ));
+        }
         let bandwidth_lines = |gpu: &Series, cpu: &Series| {
             let mut lines = Vec::new();
             if self.compute.gpu.is_some() {
@@ -331,6 +371,7 @@ impl Experiment for DeviceLab {
                     "GFLOP/s",
                     false,
                 ),
+                self.rng_figure(),
             ],
             charts: vec![
                 Chart {
@@ -340,6 +381,7 @@ impl Experiment for DeviceLab {
                     y_label: "GB/s".to_string(),
                     kind: ChartKind::Lines {
                         lines: bandwidth_lines(&self.gpu_bandwidth, &self.cpu_bandwidth),
+                        log_x: false,
                         log_y: true,
                     },
                 },
@@ -350,6 +392,7 @@ impl Experiment for DeviceLab {
                     y_label: "GFLOP/s".to_string(),
                     kind: ChartKind::Lines {
                         lines: bandwidth_lines(&self.gpu_matmul, &self.cpu_matmul),
+                        log_x: false,
                         log_y: true,
                     },
                 },
@@ -360,7 +403,10 @@ impl Experiment for DeviceLab {
                     y_label: "launches".to_string(),
                     kind: self.histogram(),
                 },
-            ],
+            ]
+            .into_iter()
+            .chain(self.rng_check.charts())
+            .collect(),
             facts,
         }
     }

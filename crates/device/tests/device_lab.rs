@@ -64,19 +64,43 @@ fn burn_matmul_on_the_gpu_matches_a_naive_product() {
 }
 
 #[test]
-fn gpu_steps_fill_all_four_figures_and_the_band_charts() {
+fn gpu_steps_fill_the_figures_and_charts_and_the_rng_matches_the_cpu() {
     let mut lab = tiny_lab(gpu_compute());
     for _ in 0..3 {
         pollster::block_on(lab.step()).unwrap();
     }
     let snapshot = lab.snapshot();
     assert_eq!(snapshot.step, 3);
-    for figure in &snapshot.figures {
+    for figure in snapshot
+        .figures
+        .iter()
+        .filter(|f| f.key != "rng_mismatches")
+    {
         let value = figure
             .value
             .unwrap_or_else(|| panic!("{} missing", figure.key));
         assert!(value.is_finite() && value > 0.0, "{} = {value}", figure.key);
     }
+    let rng = snapshot
+        .figures
+        .iter()
+        .find(|f| f.key == "rng_mismatches")
+        .unwrap();
+    assert_eq!(rng.value, Some(0.0), "the GPU RNG differs from the CPU's");
+    assert_eq!(rng.note, "of 12288 compared");
+    let ChartKind::Heatmap { values, .. } = &snapshot.charts[3].kind else {
+        panic!("RNG uniformity chart is not a heatmap");
+    };
+    assert_eq!(values.iter().sum::<f64>(), 12288.0);
+    let ChartKind::Scatter { groups } = &snapshot.charts[4].kind else {
+        panic!("RNG normals chart is not a scatter");
+    };
+    assert!(
+        groups[0]
+            .points
+            .iter()
+            .all(|p| p[0].is_finite() && p[1].is_finite())
+    );
     let ChartKind::Lines { lines, .. } = &snapshot.charts[0].kind else {
         panic!("bandwidth chart is not a line chart");
     };
@@ -121,6 +145,8 @@ fn cpu_fallback_leaves_gpu_figures_empty_with_a_reason() {
     assert!(figure("gpu_matmul").note.contains("CPU fallback"));
     assert!(figure("cpu_matmul").value.unwrap() > 0.0);
     assert!(figure("cpu_bandwidth").value.unwrap() > 0.0);
+    assert_eq!(figure("rng_mismatches").value, None);
+    assert!(figure("rng_mismatches").note.contains("no WebGPU"));
     assert!(
         snapshot
             .facts

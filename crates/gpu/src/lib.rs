@@ -8,7 +8,10 @@ pub use burn::tensor::Device as TensorDevice;
 pub use burn::tensor::wgpu::wgpu;
 use thermolab_core::protocol::{Backend, DeviceInfo};
 
+mod rng_draws;
 pub mod shaders;
+
+pub use rng_draws::{GpuRng, NORMAL_TOLERANCE, RngComparison, RngDraws};
 
 /// Handles of the wgpu device that burn also runs on.
 #[derive(Clone, Debug)]

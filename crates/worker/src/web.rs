@@ -11,6 +11,9 @@ use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 /// Snapshots go out at most this often while playing, so a fast lab does not
 /// flood the UI thread.
 const SNAPSHOT_INTERVAL_S: f64 = 0.033;
+/// Longest a frame computes before the worker reads its messages again, so
+/// pause and live controls answer at once even when one step is heavy.
+const FRAME_BUDGET_S: f64 = 0.05;
 
 pub fn start() {
     console_error_panic_hook::set_once();
@@ -132,9 +135,14 @@ impl Worker {
         }
     }
 
-    /// Runs up to `steps_per_frame` steps of a playing session.
+    /// Runs up to `steps_per_frame` steps of a playing session, stopping
+    /// early once the frame has used [`FRAME_BUDGET_S`].
     async fn play_frame(&mut self) {
+        let start = now_seconds();
         for _ in 0..self.steps_per_frame {
+            if now_seconds() - start > FRAME_BUDGET_S {
+                break;
+            }
             let Some(session) = &mut self.session else {
                 return;
             };
