@@ -10,7 +10,7 @@ use thermolab_gpu::Compute;
 
 /// Every lab, in gallery order.
 pub fn labs() -> Vec<LabInfo> {
-    vec![thermolab_device::info()]
+    vec![thermolab_bandits::info(), thermolab_device::info()]
 }
 
 pub fn lab(id: &str) -> Option<LabInfo> {
@@ -28,6 +28,9 @@ fn create(
             thermolab_device::DeviceLab::new(compute.clone(), params, seed)
                 .map_err(|e| e.message)?,
         ),
+        thermolab_bandits::ID => {
+            Box::new(thermolab_bandits::BanditsLab::new(params, seed).map_err(|e| e.message)?)
+        }
         other => return Err(format!("there is no lab called '{other}'")),
     };
     Ok(experiment)

@@ -1,0 +1,527 @@
+//! The Bandits lab: up to four algorithms face the same environment in N
+//! independent runs; the page shows their regret with a 95% band, how often
+//! they pull the best arm and, for stochastic policies, the policy's entropy.
+//! Temperature, exploration and the entropy target act on the running
+//! experiment. This is the CPU reference path: each step is one round of
+//! every run.
+
+pub mod algorithms;
+pub mod draws;
+pub mod env;
+pub mod policy;
+
+use thermolab_core::experiment::{
+    Chart, ChartKind, Experiment, Figure, LabInfo, Line, RunError, RunStatus, Snapshot,
+    StepOutcome, ensure_finite,
+};
+use thermolab_core::params::{ParamError, ParamSpec, Params, Schema, Value};
+use thermolab_core::rng::CounterRng;
+use thermolab_core::series::Series;
+
+use draws::Draws;
+use env::{Environment, Kind};
+use policy::{Algorithm, Live, Setup};
+
+pub const ID: &str = "bandits";
+pub const SLOTS: usize = 4;
+const SERIES_CAPACITY: usize = 256;
+/// Each algorithm slot draws from its own block of RNG streams, far from the
+/// environment's streams 0..arms.
+const SLOT_STREAM: u32 = 1 << 16;
+/// Normal quantile of a two-sided 95% interval.
+const Z95: f64 = 1.959_963_985;
+
+pub fn info() -> LabInfo {
+    LabInfo {
+        id: ID.to_string(),
+        title: "Bandits".to_string(),
+        summary: "Exploration against exploitation: UCB, Thompson, softmax, Exp3 and more, \
+                  over many runs at once, with live temperature and entropy target."
+            .to_string(),
+        explanation: vec![
+            "Each step, every algorithm pulls one arm in each of N independent runs. All \
+             algorithms of a run see the same random rewards, so the gaps between curves are \
+             theirs, not luck's. Regret is what was lost against always pulling the best arm \
+             (against an adversary: the best single arm in hindsight); the band is a 95% \
+             confidence interval of its mean over runs."
+                .to_string(),
+            "The dashed guides are theory: on stationary arms no consistent algorithm beats the \
+             Lai-Robbins line, which grows as ln t; against an adversary, Exp3's bound grows as \
+             sqrt(t K ln K)."
+                .to_string(),
+            "Turn the temperature down and softmax exploration turns greedy; up, and it pulls \
+             uniformly. Holding an entropy target makes the gradient bandit keep its policy's \
+             entropy there by adjusting its entropy bonus."
+                .to_string(),
+        ],
+        schema: schema(),
+    }
+}
+
+fn algorithm_options(with_none: bool) -> Vec<(&'static str, &'static str)> {
+    let none = with_none.then_some(("none", "(none)"));
+    none.into_iter().chain(algorithms::ALGORITHMS).collect()
+}
+
+pub fn schema() -> Schema {
+    let slot_defaults = ["ucb1", "thompson", "boltzmann", "none"];
+    let mut specs = vec![
+        ParamSpec::choice(
+            "env",
+            "Environment",
+            &[
+                ("bernoulli", "Bernoulli arms"),
+                ("gaussian", "Gaussian arms (variance 1)"),
+                ("piecewise", "Piecewise stationary"),
+                ("adversarial", "Adversarial"),
+            ],
+            "bernoulli",
+        )
+        .help("How arms pay. Piecewise: the means reverse at the switch step."),
+        ParamSpec::choice(
+            "instance",
+            "Arm means",
+            &[("one_good", "One good arm"), ("staircase", "Staircase")],
+            "one_good",
+        )
+        .help("One good arm: 0.5 + gap/2 against 0.5 - gap/2. Staircase: 0.9, 0.9 - gap, ..."),
+        ParamSpec::int("arms", "Arms", 2, 16, 5).help("Number of arms K."),
+        ParamSpec::float("gap", "Gap", 0.01, 0.5, 0.2)
+            .help("Difference between neighbouring arm means."),
+        ParamSpec::int("switch_step", "Switch step", 1, 100_000, 1000)
+            .log()
+            .unit("step")
+            .help("Piecewise stationary: the step at which the means reverse."),
+    ];
+    for (slot, default) in slot_defaults.iter().enumerate() {
+        specs.push(
+            ParamSpec::choice(
+                &format!("algo_{}", slot + 1),
+                &format!("Algorithm {}", slot + 1),
+                &algorithm_options(slot > 0),
+                default,
+            )
+            .help("An algorithm to run on the same environment."),
+        );
+    }
+    specs.extend([
+        ParamSpec::int("runs", "Runs", 1, 100_000, 200)
+            .log()
+            .help("Independent runs N; the band is the 95% interval of the mean over them."),
+        ParamSpec::int("horizon", "Horizon", 10, 100_000, 2000)
+            .log()
+            .unit("steps")
+            .help("Rounds n per run; Exp3's learning rate is tuned to it."),
+        ParamSpec::float("temperature", "Temperature", 1e-3, 1e3, 0.1)
+            .log()
+            .live()
+            .unit("T")
+            .help("Boltzmann exploration: pull arm i with probability proportional to exp(mean_i / T)."),
+        ParamSpec::toggle("anneal", "Anneal temperature", false)
+            .live()
+            .help("Boltzmann: T / ln(e + t) instead of T."),
+        ParamSpec::float("epsilon", "Epsilon", 0.0, 1.0, 0.1)
+            .live()
+            .help("epsilon-greedy: probability of a uniformly random arm."),
+        ParamSpec::toggle("decay_epsilon", "Decay epsilon", false)
+            .live()
+            .help("epsilon-greedy: min(1, epsilon K / t) instead of epsilon."),
+        ParamSpec::float("ucb_width", "UCB width", 0.0, 4.0, 1.0)
+            .live()
+            .unit("c")
+            .help("UCB1: mean + c sqrt(2 ln t / n)."),
+        ParamSpec::float("gradient_temperature", "Gradient temperature", 1e-3, 1e3, 1.0)
+            .log()
+            .live()
+            .unit("T")
+            .help("Gradient bandit: its policy is softmax(H / T) of the preferences H."),
+        ParamSpec::float("step_size", "Gradient step size", 1e-3, 10.0, 0.1)
+            .log()
+            .live()
+            .unit("alpha")
+            .help("Gradient bandit: step size of the preference update."),
+        ParamSpec::float("entropy_coef", "Entropy bonus", 0.0, 1.0, 0.0)
+            .live()
+            .unit("beta")
+            .help("Gradient bandit: weight of the policy-entropy bonus (start value when a target is held)."),
+        ParamSpec::toggle("hold_entropy", "Hold entropy target", false)
+            .live()
+            .help("Gradient bandit: adjust the bonus by dual ascent to hold the entropy target."),
+        ParamSpec::float("entropy_target", "Entropy target", 0.0, 2.77, 0.5)
+            .live()
+            .unit("nats")
+            .help("Policy entropy to hold; at most ln K (uniform)."),
+        ParamSpec::float("dual_step", "Dual step size", 1e-3, 1.0, 0.05)
+            .log()
+            .live()
+            .help("Step size of the entropy bonus's dual update."),
+        ParamSpec::float("exp3_eta_scale", "Exp3 eta scale", 0.01, 100.0, 1.0)
+            .log()
+            .live()
+            .unit("x tuned")
+            .help("Exp3's learning rate as a multiple of the tuned sqrt(2 ln K / (n K))."),
+        ParamSpec::float("exp3_gamma", "Exp3 gamma", 0.0, 1.0, 0.0)
+            .live()
+            .help("Exp3: share of uniform exploration mixed into the policy."),
+        ParamSpec::toggle("log_time", "Log time axis", false)
+            .live()
+            .help("Draw regret against ln t: logarithmic regret becomes a straight line."),
+    ]);
+    Schema::new(specs)
+}
+
+/// The live controls as the algorithms read them.
+fn live_from(params: &Params, arms: usize) -> Result<Live, ParamError> {
+    let max_entropy = (arms as f64).ln();
+    Ok(Live {
+        temperature: params.float("temperature")?,
+        gradient_temperature: params.float("gradient_temperature")?,
+        anneal: params.toggle("anneal")?,
+        epsilon: params.float("epsilon")?,
+        decay_epsilon: params.toggle("decay_epsilon")?,
+        ucb_width: params.float("ucb_width")?,
+        step_size: params.float("step_size")?,
+        entropy_coef: params.float("entropy_coef")?,
+        entropy_target: params
+            .toggle("hold_entropy")?
+            .then(|| params.float("entropy_target").map(|t| t.min(max_entropy)))
+            .transpose()?,
+        dual_step: params.float("dual_step")?,
+        exp3_eta_scale: params.float("exp3_eta_scale")?,
+        exp3_gamma: params.float("exp3_gamma")?,
+    })
+}
+
+/// One algorithm and what the page shows of it.
+struct Slot {
+    id: String,
+    algorithm: Box<dyn Algorithm>,
+    /// Cumulative regret of each run.
+    regret: Vec<f64>,
+    /// Reward collected by each run (for regret against an adversary).
+    collected: Vec<f64>,
+    pulls: Vec<u64>,
+    regret_series: Series,
+    best_arm_series: Series,
+    entropy_series: Series,
+}
+
+pub struct BanditsLab {
+    params: Params,
+    rng: CounterRng,
+    env: Environment,
+    setup: Setup,
+    live: Live,
+    log_time: bool,
+    slots: Vec<Slot>,
+    /// Cumulative reward of each (run, arm), for the best arm in hindsight.
+    arm_totals: Vec<f64>,
+    step: u64,
+}
+
+impl BanditsLab {
+    pub fn new(params: &Params, seed: u64) -> Result<Self, ParamError> {
+        let arms = params.int("arms")? as usize;
+        let gap = params.float("gap")?;
+        let kind = Kind::parse(params.text("env")?).ok_or_else(|| ParamError {
+            key: "env".to_string(),
+            message: "unknown environment".to_string(),
+        })?;
+        let means = match params.text("instance")? {
+            "staircase" => env::staircase(arms, gap),
+            _ => env::one_good_arm(arms, gap),
+        };
+        let rng = CounterRng::new(seed);
+        let env = Environment::new(kind, means, params.int("switch_step")? as u64, rng);
+        let setup = Setup {
+            runs: params.int("runs")? as usize,
+            arms,
+            horizon: params.int("horizon")? as u64,
+            binary_rewards: kind.is_binary(),
+        };
+        let live = live_from(params, arms)?;
+        let mut slots = Vec::new();
+        for slot in 1..=SLOTS {
+            let id = params.text(&format!("algo_{slot}"))?;
+            if let Some(algorithm) = algorithms::create(id, &setup, &live) {
+                let name = algorithms::name(id);
+                slots.push(Slot {
+                    id: id.to_string(),
+                    algorithm,
+                    regret: vec![0.0; setup.runs],
+                    collected: vec![0.0; setup.runs],
+                    pulls: vec![0; arms],
+                    regret_series: Series::new(name, SERIES_CAPACITY),
+                    best_arm_series: Series::new(name, SERIES_CAPACITY),
+                    entropy_series: Series::new(name, SERIES_CAPACITY),
+                });
+            }
+        }
+        Ok(Self {
+            params: params.clone(),
+            rng,
+            env,
+            setup,
+            live,
+            log_time: params.toggle("log_time")?,
+            slots,
+            arm_totals: vec![0.0; setup.runs * arms],
+            step: 0,
+        })
+    }
+
+    /// Mean cumulative regret over runs of each algorithm, in slot order.
+    pub fn mean_regrets(&self) -> Vec<(String, f64)> {
+        self.slots
+            .iter()
+            .map(|s| (s.id.clone(), mean(&s.regret)))
+            .collect()
+    }
+
+    /// Cumulative regret of every run of slot `slot`.
+    pub fn run_regrets(&self, slot: usize) -> &[f64] {
+        &self.slots[slot].regret
+    }
+
+    /// Mean policy entropy over runs of slot `slot`, if its policy is explicit.
+    pub fn mean_policy_entropy(&self, slot: usize) -> Option<f64> {
+        let algorithm = &self.slots[slot].algorithm;
+        let entropies: Option<Vec<f64>> = (0..self.setup.runs)
+            .map(|run| algorithm.policy_entropy(run))
+            .collect();
+        entropies.map(|e| mean(&e))
+    }
+
+    /// Pulls per arm of slot `slot`, summed over runs.
+    pub fn pulls(&self, slot: usize) -> &[u64] {
+        &self.slots[slot].pulls
+    }
+
+    fn regret_guides(&self) -> Vec<Line> {
+        let t_max = self.setup.horizon.min(self.step.max(1)) as f64;
+        let points = 64;
+        let ts = (1..=points).map(|i| (t_max * i as f64 / points as f64).max(1.0));
+        let line = |label: String, f: &dyn Fn(f64) -> f64| {
+            let mut series = Series::new(&label, points);
+            for t in ts.clone() {
+                series.push(t, f(t));
+            }
+            Line::guide(&series).with_color(SLOTS)
+        };
+        let k = self.setup.arms as f64;
+        match self.env.lai_robbins_constant() {
+            Some(c) => vec![line(format!("Lai-Robbins {c:.1} ln t"), &|t: f64| {
+                c * t.ln()
+            })],
+            None if self.env.kind == Kind::Adversarial => {
+                vec![line("sqrt(2 t K ln K)".to_string(), &|t: f64| {
+                    (2.0 * t * k * k.ln()).sqrt()
+                })]
+            }
+            None => Vec::new(),
+        }
+    }
+}
+
+fn mean(xs: &[f64]) -> f64 {
+    xs.iter().sum::<f64>() / xs.len().max(1) as f64
+}
+
+/// Mean and the half-width of its 95% confidence interval.
+fn mean_and_half_width(xs: &[f64]) -> (f64, f64) {
+    let m = mean(xs);
+    let n = xs.len() as f64;
+    if xs.len() < 2 {
+        return (m, 0.0);
+    }
+    let var = xs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0);
+    (m, Z95 * (var / n).sqrt())
+}
+
+#[async_trait::async_trait(?Send)]
+impl Experiment for BanditsLab {
+    async fn step(&mut self) -> Result<StepOutcome, RunError> {
+        if self.step >= self.setup.horizon {
+            return Ok(StepOutcome::Finished);
+        }
+        let t = self.step;
+        let means = self.env.means_at(t);
+        let best = means.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let adversarial = self.env.kind == Kind::Adversarial;
+        let arms = self.setup.arms;
+        if adversarial {
+            for run in 0..self.setup.runs {
+                for arm in 0..arms {
+                    self.arm_totals[run * arms + arm] +=
+                        self.env.reward(&means, run as u32, t, arm);
+                }
+            }
+        }
+        for (index, slot) in self.slots.iter_mut().enumerate() {
+            let stream = SLOT_STREAM * (index as u32 + 1);
+            let mut on_best = 0usize;
+            for run in 0..self.setup.runs {
+                let mut draws = Draws::new(self.rng, run as u32, t as u32, stream);
+                let arm = slot.algorithm.choose(run, t, &self.live, &mut draws);
+                let reward = self.env.reward(&means, run as u32, t, arm);
+                slot.algorithm.update(run, arm, reward, &self.live);
+                slot.pulls[arm] += 1;
+                slot.collected[run] += reward;
+                slot.regret[run] = if adversarial {
+                    let totals = &self.arm_totals[run * arms..(run + 1) * arms];
+                    totals.iter().copied().fold(f64::NEG_INFINITY, f64::max) - slot.collected[run]
+                } else {
+                    slot.regret[run] + best - means[arm]
+                };
+                on_best += usize::from(means[arm] == best);
+            }
+            let x = (t + 1) as f64;
+            let (m, half) = mean_and_half_width(&slot.regret);
+            ensure_finite(&format!("{} regret", slot.regret_series.name), m)?;
+            slot.regret_series.push_range(x, m, m - half, m + half);
+            slot.best_arm_series
+                .push(x, on_best as f64 / self.setup.runs as f64);
+            let entropies: Option<Vec<f64>> = (0..self.setup.runs)
+                .map(|run| slot.algorithm.policy_entropy(run))
+                .collect();
+            if let Some(entropies) = entropies {
+                let (m, half) = mean_and_half_width(&entropies);
+                ensure_finite(&format!("{} policy entropy", slot.entropy_series.name), m)?;
+                slot.entropy_series.push_range(x, m, m - half, m + half);
+            }
+        }
+        self.step += 1;
+        Ok(if self.step >= self.setup.horizon {
+            StepOutcome::Finished
+        } else {
+            StepOutcome::Continue
+        })
+    }
+
+    fn set_live_param(&mut self, key: &str, value: &Value) -> Result<(), ParamError> {
+        let mut params = self.params.clone();
+        params.set(&schema(), key, value)?;
+        self.live = live_from(&params, self.setup.arms)?;
+        self.log_time = params.toggle("log_time")?;
+        self.params = params;
+        Ok(())
+    }
+
+    fn snapshot(&self) -> Snapshot {
+        let mut regret_lines: Vec<Line> = self
+            .slots
+            .iter()
+            .enumerate()
+            .map(|(i, s)| Line::from_series(&s.regret_series, true).with_color(i))
+            .collect();
+        regret_lines.extend(self.regret_guides());
+        let mut entropy_lines: Vec<Line> = self
+            .slots
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| !s.entropy_series.is_empty())
+            .map(|(i, s)| Line::from_series(&s.entropy_series, true).with_color(i))
+            .collect();
+        if let Some(target) = self.live.entropy_target
+            && self.slots.iter().any(|s| s.id == "gradient")
+        {
+            let mut series = Series::new("target", 2);
+            series.push(1.0, target);
+            series.push(self.step.max(2) as f64, target);
+            entropy_lines.push(Line::guide(&series).with_color(SLOTS));
+        }
+        let note = format!("mean of {} runs", self.setup.runs);
+        let mut figures: Vec<Figure> = self
+            .slots
+            .iter()
+            .enumerate()
+            .map(|(i, s)| Figure {
+                key: format!("regret_{}", i + 1),
+                label: format!("{} regret", s.regret_series.name),
+                value: s.regret_series.last().map(|b| b.mean),
+                unit: String::new(),
+                note: note.clone(),
+            })
+            .collect();
+        figures.extend(
+            self.slots
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| !s.entropy_series.is_empty())
+                .map(|(i, s)| Figure {
+                    key: format!("entropy_{}", i + 1),
+                    label: format!("{} policy entropy", s.entropy_series.name),
+                    value: s.entropy_series.last().map(|b| b.mean),
+                    unit: "nats".to_string(),
+                    note: note.clone(),
+                }),
+        );
+        let mut facts = vec![(
+            "Arm means".to_string(),
+            self.env
+                .means_at(self.step.saturating_sub(1))
+                .iter()
+                .map(|m| format!("{m:.2}"))
+                .collect::<Vec<_>>()
+                .join(" "),
+        )];
+        for s in &self.slots {
+            let total = s.pulls.iter().sum::<u64>().max(1) as f64;
+            facts.push((
+                format!("{} pulls", s.regret_series.name),
+                s.pulls
+                    .iter()
+                    .map(|p| format!("{:.0}%", 100.0 * *p as f64 / total))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ));
+        }
+        let lines = |title: &str, key: &str, y: &str, lines: Vec<Line>, log_x: bool| Chart {
+            key: key.to_string(),
+            title: title.to_string(),
+            x_label: "step t".to_string(),
+            y_label: y.to_string(),
+            kind: ChartKind::Lines {
+                lines,
+                log_x,
+                log_y: false,
+            },
+        };
+        let mut charts = vec![
+            lines(
+                "Cumulative regret",
+                "regret",
+                "regret",
+                regret_lines,
+                self.log_time,
+            ),
+            lines(
+                "Share of runs pulling the best arm",
+                "best_arm",
+                "share",
+                self.slots
+                    .iter()
+                    .enumerate()
+                    .map(|(i, s)| Line::from_series(&s.best_arm_series, false).with_color(i))
+                    .collect(),
+                self.log_time,
+            ),
+        ];
+        if !entropy_lines.is_empty() {
+            charts.push(lines(
+                "Policy entropy",
+                "entropy",
+                "nats",
+                entropy_lines,
+                self.log_time,
+            ));
+        }
+        Snapshot {
+            step: self.step,
+            status: RunStatus::Paused,
+            figures,
+            charts,
+            facts,
+        }
+    }
+}

@@ -1,0 +1,168 @@
+//! What every bandit algorithm implements, and the per-arm statistics most of
+//! them keep. State is stored for all runs at once (run-major arrays), so
+//! 100,000 independent runs cost flat arrays, not 100,000 allocations.
+
+use thermolab_core::math::entropy;
+
+use crate::draws::Draws;
+
+/// Controls that act on a running experiment, read on every step.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Live {
+    /// Softmax temperature of Boltzmann exploration.
+    pub temperature: f64,
+    /// Boltzmann temperature T0 / ln(e + t) instead of a constant.
+    pub anneal: bool,
+    /// epsilon-greedy: exploration probability (or its scale when decaying).
+    pub epsilon: f64,
+    pub decay_epsilon: bool,
+    /// UCB1's width c.
+    pub ucb_width: f64,
+    /// Gradient bandit: its policy's temperature and step size alpha. Its
+    /// own temperature, because preferences are not reward means: the
+    /// gradient scales as 1/T and a Boltzmann-sized T of 0.1 makes it collapse.
+    pub gradient_temperature: f64,
+    pub step_size: f64,
+    /// Entropy bonus coefficient beta (its start value when a target is held).
+    pub entropy_coef: f64,
+    /// Policy entropy (nats) the dual update holds the gradient bandit to.
+    pub entropy_target: Option<f64>,
+    /// Step size of the dual update of beta.
+    pub dual_step: f64,
+    /// Exp3's eta as a multiple of the tuned sqrt(2 ln K / (n K)).
+    pub exp3_eta_scale: f64,
+    /// Exp3's uniform exploration gamma.
+    pub exp3_gamma: f64,
+}
+
+impl Default for Live {
+    fn default() -> Self {
+        Self {
+            temperature: 0.1,
+            anneal: false,
+            epsilon: 0.1,
+            decay_epsilon: false,
+            ucb_width: 1.0,
+            gradient_temperature: 1.0,
+            step_size: 0.1,
+            entropy_coef: 0.0,
+            entropy_target: None,
+            dual_step: 0.05,
+            exp3_eta_scale: 1.0,
+            exp3_gamma: 0.0,
+        }
+    }
+}
+
+/// Fixed for the run.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Setup {
+    pub runs: usize,
+    pub arms: usize,
+    pub horizon: u64,
+    /// Rewards in {0, 1} (Beta posteriors, Bernoulli KL) or unit-variance Gaussian.
+    pub binary_rewards: bool,
+}
+
+pub trait Algorithm {
+    /// Picks the arm of `run` at step `t` (0-based).
+    fn choose(&mut self, run: usize, t: u64, live: &Live, draws: &mut Draws) -> usize;
+
+    /// Learns from the reward of the chosen arm.
+    fn update(&mut self, run: usize, arm: usize, reward: f64, live: &Live);
+
+    /// Entropy (nats) of the last policy of `run`, for algorithms that keep
+    /// an explicit distribution over arms.
+    fn policy_entropy(&self, _run: usize) -> Option<f64> {
+        None
+    }
+}
+
+/// Pull counts and reward sums per (run, arm).
+pub struct ArmStats {
+    pub arms: usize,
+    pub counts: Vec<u32>,
+    pub sums: Vec<f64>,
+}
+
+impl ArmStats {
+    pub fn new(setup: &Setup) -> Self {
+        Self {
+            arms: setup.arms,
+            counts: vec![0; setup.runs * setup.arms],
+            sums: vec![0.0; setup.runs * setup.arms],
+        }
+    }
+
+    pub fn count(&self, run: usize, arm: usize) -> f64 {
+        f64::from(self.counts[run * self.arms + arm])
+    }
+
+    pub fn mean(&self, run: usize, arm: usize) -> f64 {
+        let i = run * self.arms + arm;
+        self.sums[i] / f64::from(self.counts[i].max(1))
+    }
+
+    pub fn record(&mut self, run: usize, arm: usize, reward: f64) {
+        let i = run * self.arms + arm;
+        self.counts[i] += 1;
+        self.sums[i] += reward;
+    }
+
+    /// The first arm not yet pulled: index policies pull each arm once first.
+    pub fn unpulled(&self, run: usize) -> Option<usize> {
+        self.counts[run * self.arms..(run + 1) * self.arms]
+            .iter()
+            .position(|c| *c == 0)
+    }
+}
+
+/// The index of the largest score, ties broken uniformly at random: a fixed
+/// tie-break would favour whichever arm is listed first (greedy would look
+/// perfect whenever the best arm is arm 0).
+pub fn argmax(scores: impl Iterator<Item = f64>, draws: &mut Draws) -> usize {
+    let scores: Vec<f64> = scores.collect();
+    let best = scores.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let tied: Vec<usize> = (0..scores.len()).filter(|i| scores[*i] == best).collect();
+    match tied.len() {
+        0 => 0,
+        1 => tied[0],
+        n => tied[((draws.uniform() * n as f64) as usize).min(n - 1)],
+    }
+}
+
+/// The last distribution over arms of each run, as log-probabilities, for
+/// algorithms that sample their arm from an explicit policy.
+pub struct Distributions {
+    arms: usize,
+    log_probs: Vec<f64>,
+}
+
+impl Distributions {
+    pub fn new(setup: &Setup) -> Self {
+        let uniform = -(setup.arms as f64).ln();
+        Self {
+            arms: setup.arms,
+            log_probs: vec![uniform; setup.runs * setup.arms],
+        }
+    }
+
+    pub fn row(&self, run: usize) -> &[f64] {
+        &self.log_probs[run * self.arms..(run + 1) * self.arms]
+    }
+
+    /// Stores `log_probs` as the policy of `run` and samples an arm from it.
+    pub fn sample(&mut self, run: usize, log_probs: &[f64], draws: &mut Draws) -> usize {
+        self.log_probs[run * self.arms..(run + 1) * self.arms].copy_from_slice(log_probs);
+        let probs: Vec<f64> = log_probs.iter().map(|lp| lp.exp()).collect();
+        draws.categorical(&probs)
+    }
+
+    pub fn prob(&self, run: usize, arm: usize) -> f64 {
+        self.log_probs[run * self.arms + arm].exp()
+    }
+
+    pub fn entropy(&self, run: usize) -> f64 {
+        entropy(self.row(run))
+    }
+}

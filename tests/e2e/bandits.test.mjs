@@ -1,0 +1,96 @@
+// The Bandits lab in the built site: two algorithms run, a live temperature
+// change reaches the running Boltzmann policy, a shared URL restores the
+// state, and 100,000 runs leave the page responsive.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { launch, openPage, problemsOf, startServer, waitForDrawing, waitStarted, SLOW } from './helpers.mjs';
+
+const LAB = 'lab=bandits&arms=3&algo_1=ucb1&algo_2=boltzmann&algo_3=none&runs=20&horizon=100000';
+
+async function figure(page, key) {
+  return Number(await page.getByTestId(`figure-${key}`).getAttribute('data-value'));
+}
+
+async function stepNow(page) {
+  return Number(await page.getByTestId('status').getAttribute('data-step'));
+}
+
+// Plays until the run has advanced `steps` more steps, then pauses.
+async function playFor(page, steps) {
+  const target = (await stepNow(page)) + steps;
+  await page.getByTestId('play').click();
+  await page.waitForFunction(
+    (t) => Number(document.querySelector('[data-testid=status]')?.dataset.step) >= t,
+    target,
+    { timeout: SLOW },
+  );
+  await page.getByTestId('play').click();
+}
+
+describe('bandits lab', () => {
+  let server;
+  let browser;
+  before(async () => {
+    server = await startServer();
+    browser = await launch({ webgpu: true });
+  });
+  after(async () => {
+    await browser?.close();
+    server?.close();
+  });
+
+  test('a live temperature change reaches the running Boltzmann policy; the URL restores it', async () => {
+    const page = await openPage(browser);
+    await page.goto(`${server.url}#${LAB}`);
+    await waitStarted(page);
+    await playFor(page, 60);
+    assert.ok((await figure(page, 'regret_1')) > 0, 'UCB1 has regret');
+    const cool = await figure(page, 'entropy_2');
+    // At T = 0.1 the policy leans on the better-looking arms.
+    assert.ok(cool < Math.log(3) - 0.02, `entropy at T = 0.1: ${cool}`);
+    await waitForDrawing(page, 'chart-regret', 4);
+
+    const box = page.getByTestId('control-temperature');
+    await box.fill('1000');
+    await box.press('Enter');
+    await page.waitForFunction(() => location.hash.includes('temperature=1000'), null, { timeout: SLOW });
+    const stepAtChange = await stepNow(page);
+    await playFor(page, 5);
+    // Same run (not restarted), now uniform: entropy ln 3.
+    assert.ok((await stepNow(page)) > stepAtChange, 'the run went on');
+    const hot = await figure(page, 'entropy_2');
+    assert.ok(Math.abs(hot - Math.log(3)) < 1e-3, `entropy at T = 1000: ${hot}`);
+
+    const shared = await page.evaluate(() => location.href);
+    const other = await openPage(browser);
+    await other.goto(shared);
+    await waitStarted(other);
+    assert.equal(await other.getByTestId('control-temperature').inputValue(), '1000');
+    assert.equal(await other.getByTestId('control-algo_2').inputValue(), 'boltzmann');
+    assert.equal(await other.getByTestId('control-runs').inputValue(), '20');
+    assert.deepEqual(problemsOf(page), []);
+    assert.deepEqual(problemsOf(other), []);
+  });
+
+  test('100,000 runs keep the page responsive', async () => {
+    const page = await openPage(browser);
+    await page.goto(`${server.url}#lab=bandits&arms=2&algo_1=ucb1&algo_2=none&algo_3=none&runs=100000&horizon=1000`);
+    await waitStarted(page);
+    await page.getByTestId('play').click();
+    // The main thread's timers stay on time while the worker computes.
+    const worstLateness = await page.evaluate(async () => {
+      let worst = 0;
+      for (let i = 0; i < 40; i += 1) {
+        const start = performance.now();
+        await new Promise((resolve) => setTimeout(resolve, 25));
+        worst = Math.max(worst, performance.now() - start - 25);
+      }
+      return worst;
+    });
+    assert.ok(worstLateness < 250, `a 25 ms timer came ${worstLateness} ms late`);
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid=status]')?.dataset.step) >= 2, null, { timeout: SLOW });
+    await page.getByTestId('play').click();
+    assert.ok((await figure(page, 'regret_1')) > 0);
+    assert.deepEqual(problemsOf(page), []);
+  });
+});
