@@ -1,6 +1,7 @@
 // The Bandits lab in the built site: two algorithms run, a live temperature
 // change reaches the running Boltzmann policy, a shared URL restores the
-// state, and 100,000 runs leave the page responsive.
+// state, a linear bandit draws its ellipses, and 100,000 runs leave the page
+// responsive.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { launch, openPage, problemsOf, startServer, waitForDrawing, waitStarted, SLOW } from './helpers.mjs';
@@ -70,6 +71,17 @@ describe('bandits lab', () => {
     assert.equal(await other.getByTestId('control-runs').inputValue(), '20');
     assert.deepEqual(problemsOf(page), []);
     assert.deepEqual(problemsOf(other), []);
+  });
+
+  test('a linear contextual bandit at d = 2 draws the confidence ellipses', async () => {
+    const page = await openPage(browser);
+    await page.goto(`${server.url}#lab=bandits&env=linear&algo_1=linucb&algo_2=lints&algo_3=none&runs=5&horizon=1000`);
+    await waitStarted(page);
+    await playFor(page, 20);
+    assert.match(await page.getByTestId('facts').innerText(), /True theta/);
+    await waitForDrawing(page, 'chart-ellipse', 3);
+    assert.ok(Number.isFinite(await figure(page, 'regret_2')));
+    assert.deepEqual(problemsOf(page), []);
   });
 
   test('100,000 runs keep the page responsive', async () => {

@@ -5,8 +5,14 @@
 
 use thermolab_core::rng::{CounterRng, normal_f32, unit_f32};
 
+use crate::draws::Draws;
+
 /// First RNG stream of the environment; arm `a` draws from stream `a`.
 const ENV_STREAM: u32 = 0;
+/// Streams of the linear environment's contexts, after the arms' streams.
+const CONTEXT_STREAM: u32 = 256;
+/// The run index that draws the linear environment's fixed vectors.
+const SHARED_RUN: u32 = u32::MAX;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
@@ -18,6 +24,9 @@ pub enum Kind {
     /// An oblivious adversary: the good arm alternates over phases that
     /// double in length, so the leader in hindsight keeps changing.
     Adversarial,
+    /// Linear contextual: K feature vectors per round, reward linear in them
+    /// up to the misspecification zeta, plus Gaussian noise.
+    Linear,
 }
 
 impl Kind {
@@ -27,13 +36,14 @@ impl Kind {
             "gaussian" => Some(Self::Gaussian),
             "piecewise" => Some(Self::Piecewise),
             "adversarial" => Some(Self::Adversarial),
+            "linear" => Some(Self::Linear),
             _ => None,
         }
     }
 
     /// Rewards in {0, 1}: Beta posteriors and Bernoulli KL apply.
     pub fn is_binary(self) -> bool {
-        self != Self::Gaussian
+        !matches!(self, Self::Gaussian | Self::Linear)
     }
 }
 
@@ -43,7 +53,108 @@ pub struct Environment {
     /// Means at step 0.
     pub means: Vec<f64>,
     pub switch_step: u64,
+    pub linear: Option<LinearModel>,
     rng: CounterRng,
+}
+
+/// The linear contextual model, after "On the Interplay Between
+/// Misspecification and Sub-optimality Gap in Linear Contextual Bandits"
+/// (Zhang, He, Fan & Gu, ICML 2023): each round, K unit feature vectors x_a
+/// with linear means <theta, x_a>, the best exceeding every other by at least
+/// `gap`; the reward is <theta, x> + eta(x) + noise, with the fixed
+/// non-linearity eta(x) = zeta sign(<w, x>), w a unit vector orthogonal to theta.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LinearModel {
+    pub theta: Vec<f64>,
+    pub w: Vec<f64>,
+    pub gap: f64,
+    pub zeta: f64,
+    pub noise: f64,
+}
+
+/// What the arms of one run offer in one round.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RoundData {
+    pub dim: usize,
+    /// `arms * dim` features, arm-major.
+    pub contexts: Vec<f64>,
+    /// Each arm's expected reward.
+    pub means: Vec<f64>,
+}
+
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+/// A uniformly random unit vector orthogonal to the unit vector `normal`.
+fn orthogonal_unit(draws: &mut Draws, normal: &[f64]) -> Vec<f64> {
+    loop {
+        let mut v: Vec<f64> = (0..normal.len()).map(|_| draws.normal()).collect();
+        let along = dot(&v, normal);
+        v.iter_mut().zip(normal).for_each(|(x, n)| *x -= along * n);
+        let norm = dot(&v, &v).sqrt();
+        if norm > 1e-6 {
+            return v.into_iter().map(|x| x / norm).collect();
+        }
+    }
+}
+
+impl LinearModel {
+    /// theta and w drawn from the seed, shared by every run.
+    pub fn new(dim: usize, gap: f64, zeta: f64, noise: f64, rng: CounterRng) -> Self {
+        let mut draws = Draws::new(rng, SHARED_RUN, 0, CONTEXT_STREAM);
+        let mut theta: Vec<f64> = (0..dim).map(|_| draws.normal()).collect();
+        let norm = dot(&theta, &theta).sqrt().max(1e-12);
+        theta.iter_mut().for_each(|x| *x /= norm);
+        let w = orthogonal_unit(&mut draws, &theta);
+        Self {
+            theta,
+            w,
+            gap,
+            zeta,
+            noise,
+        }
+    }
+
+    pub fn mean(&self, x: &[f64]) -> f64 {
+        let eta = if dot(&self.w, x) >= 0.0 {
+            self.zeta
+        } else {
+            -self.zeta
+        };
+        dot(&self.theta, x) + eta
+    }
+
+    /// The K feature vectors of `run` at step `t`: a random best arm with
+    /// linear mean in [gap, 1], the others in [-1, best - gap].
+    pub fn round(&self, arms: usize, rng: CounterRng, run: u32, t: u64) -> RoundData {
+        let dim = self.theta.len();
+        let mut draws = Draws::new(rng, run, t as u32, CONTEXT_STREAM);
+        let best = ((draws.uniform() * arms as f64) as usize).min(arms - 1);
+        let top = self.gap + (1.0 - self.gap) * draws.uniform();
+        let mut contexts = Vec::with_capacity(arms * dim);
+        for arm in 0..arms {
+            let along = if arm == best {
+                top
+            } else {
+                -1.0 + (top - self.gap + 1.0) * draws.uniform()
+            };
+            let across = orthogonal_unit(&mut draws, &self.theta);
+            let side = (1.0 - along * along).max(0.0).sqrt();
+            contexts.extend(
+                self.theta
+                    .iter()
+                    .zip(&across)
+                    .map(|(th, u)| along * th + side * u),
+            );
+        }
+        let means = contexts.chunks_exact(dim).map(|x| self.mean(x)).collect();
+        RoundData {
+            dim,
+            contexts,
+            means,
+        }
+    }
 }
 
 /// Means with one good arm: 0.5 + gap/2 for arm 0, 0.5 - gap/2 for the rest.
@@ -72,7 +183,31 @@ impl Environment {
             kind,
             means,
             switch_step,
+            linear: None,
             rng,
+        }
+    }
+
+    pub fn with_linear_model(self, model: LinearModel) -> Self {
+        Self {
+            linear: Some(model),
+            ..self
+        }
+    }
+
+    /// The arms of `run` at step `t`: one-hot features for K-armed
+    /// environments, drawn ones for the linear environment.
+    pub fn round(&self, run: u32, t: u64) -> RoundData {
+        if let Some(model) = &self.linear {
+            return model.round(self.arms(), self.rng, run, t);
+        }
+        let arms = self.arms();
+        let mut contexts = vec![0.0; arms * arms];
+        (0..arms).for_each(|a| contexts[a * arms + a] = 1.0);
+        RoundData {
+            dim: arms,
+            contexts,
+            means: self.means_at(t),
         }
     }
 
@@ -83,7 +218,7 @@ impl Environment {
     /// Each arm's mean at step `t` (0-based).
     pub fn means_at(&self, t: u64) -> Vec<f64> {
         let reversed = match self.kind {
-            Kind::Bernoulli | Kind::Gaussian => false,
+            Kind::Bernoulli | Kind::Gaussian | Kind::Linear => false,
             Kind::Piecewise => t >= self.switch_step,
             // Phases [2^k - 1, 2^(k+1) - 1): odd k reverse the means.
             Kind::Adversarial => (t + 1).ilog2() % 2 == 1,
@@ -100,6 +235,10 @@ impl Environment {
         let w = self.rng.words(run, t as u32, ENV_STREAM + arm as u32);
         match self.kind {
             Kind::Gaussian => means[arm] + f64::from(normal_f32(w[0], w[1])),
+            Kind::Linear => {
+                let noise = self.linear.as_ref().map_or(0.0, |m| m.noise);
+                means[arm] + noise * f64::from(normal_f32(w[0], w[1]))
+            }
             _ => f64::from(u8::from(f64::from(unit_f32(w[0])) < means[arm])),
         }
     }
@@ -107,7 +246,7 @@ impl Environment {
     /// Kullback-Leibler divergence between the reward laws of means p and q.
     pub fn kl(&self, p: f64, q: f64) -> f64 {
         match self.kind {
-            Kind::Gaussian => (p - q).powi(2) / 2.0,
+            Kind::Gaussian | Kind::Linear => (p - q).powi(2) / 2.0,
             _ => bernoulli_kl(p, q),
         }
     }
@@ -168,6 +307,29 @@ mod tests {
             .map(|t| a.means_at(*t)[0])
             .collect();
         assert_eq!(first, vec![0.7, 0.2, 0.2, 0.7, 0.7, 0.2, 0.2, 0.7]);
+    }
+
+    #[test]
+    fn linear_rounds_have_unit_features_and_the_stated_gap() {
+        let rng = CounterRng::new(8);
+        let model = LinearModel::new(3, 0.2, 0.0, 0.1, rng);
+        assert!((dot(&model.theta, &model.theta) - 1.0).abs() < 1e-9);
+        assert!(dot(&model.theta, &model.w).abs() < 1e-9);
+        for t in 0..50 {
+            let round = model.round(6, rng, 1, t);
+            for x in round.contexts.chunks_exact(3) {
+                assert!((dot(x, x) - 1.0).abs() < 1e-9);
+            }
+            let mut means = round.means.clone();
+            means.sort_by(|a, b| b.total_cmp(a));
+            assert!(means[0] - means[1] >= 0.2 - 1e-9, "{means:?}");
+        }
+        // Misspecification moves every mean by exactly zeta.
+        let bent = LinearModel::new(3, 0.2, 0.3, 0.1, rng);
+        let round = bent.round(6, rng, 1, 0);
+        for (x, m) in round.contexts.chunks_exact(3).zip(&round.means) {
+            assert!(((m - dot(&bent.theta, x)).abs() - 0.3).abs() < 1e-9);
+        }
     }
 
     #[test]

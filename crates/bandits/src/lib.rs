@@ -9,6 +9,7 @@ pub mod algorithms;
 pub mod draws;
 pub mod env;
 pub mod policy;
+pub mod ridge;
 
 use thermolab_core::experiment::{
     Chart, ChartKind, Experiment, Figure, LabInfo, Line, RunError, RunStatus, Snapshot,
@@ -19,8 +20,8 @@ use thermolab_core::rng::CounterRng;
 use thermolab_core::series::Series;
 
 use draws::Draws;
-use env::{Environment, Kind};
-use policy::{Algorithm, Live, Setup};
+use env::{Environment, Kind, LinearModel, RoundData};
+use policy::{Algorithm, Live, Round, Setup};
 
 pub const ID: &str = "bandits";
 pub const SLOTS: usize = 4;
@@ -74,10 +75,11 @@ pub fn schema() -> Schema {
                 ("gaussian", "Gaussian arms (variance 1)"),
                 ("piecewise", "Piecewise stationary"),
                 ("adversarial", "Adversarial"),
+                ("linear", "Linear contextual"),
             ],
             "bernoulli",
         )
-        .help("How arms pay. Piecewise: the means reverse at the switch step."),
+        .help("How arms pay. Piecewise: the means reverse at the switch step. Linear: K feature vectors per round."),
         ParamSpec::choice(
             "instance",
             "Arm means",
@@ -85,13 +87,25 @@ pub fn schema() -> Schema {
             "one_good",
         )
         .help("One good arm: 0.5 + gap/2 against 0.5 - gap/2. Staircase: 0.9, 0.9 - gap, ..."),
-        ParamSpec::int("arms", "Arms", 2, 16, 5).help("Number of arms K."),
+        ParamSpec::int("arms", "Arms", 2, 16, 5).help("Number of arms K (per round, when linear)."),
         ParamSpec::float("gap", "Gap", 0.01, 0.5, 0.2)
             .help("Difference between neighbouring arm means."),
         ParamSpec::int("switch_step", "Switch step", 1, 100_000, 1000)
             .log()
             .unit("step")
             .help("Piecewise stationary: the step at which the means reverse."),
+        ParamSpec::int("dim", "Dimension", 2, 8, 2)
+            .unit("d")
+            .help("Linear: dimension of the features and of theta."),
+        ParamSpec::float("noise", "Noise", 0.0, 1.0, 0.1)
+            .unit("sigma")
+            .help("Linear: standard deviation of the Gaussian reward noise."),
+        ParamSpec::float("zeta", "Misspecification", 0.0, 0.5, 0.0)
+            .unit("zeta")
+            .help("Linear: rewards depart from linear by up to zeta."),
+        ParamSpec::float("ridge_lambda", "Ridge lambda", 1e-3, 100.0, 1.0)
+            .log()
+            .help("Linear algorithms: regularization of the ridge estimate."),
     ];
     for (slot, default) in slot_defaults.iter().enumerate() {
         specs.push(
@@ -163,6 +177,18 @@ pub fn schema() -> Schema {
         ParamSpec::float("exp3_gamma", "Exp3 gamma", 0.0, 1.0, 0.0)
             .live()
             .help("Exp3: share of uniform exploration mixed into the policy."),
+        ParamSpec::float("linear_width", "LinUCB width", 0.0, 4.0, 1.0)
+            .live()
+            .unit("alpha")
+            .help("LinUCB and the threshold rule: estimate + alpha ||x||_{A^-1}."),
+        ParamSpec::float("posterior_scale", "LinTS scale", 0.0, 4.0, 0.5)
+            .live()
+            .unit("v")
+            .help("LinTS: theta is drawn from N(theta_hat, v^2 A^-1)."),
+        ParamSpec::float("selection_threshold", "Selection threshold", 0.0, 1.0, 0.1)
+            .live()
+            .unit("Gamma")
+            .help("Threshold rule: a round enters the regression only if ||x||_{A^-1} >= Gamma."),
         ParamSpec::toggle("log_time", "Log time axis", false)
             .live()
             .help("Draw regret against ln t: logarithmic regret becomes a straight line."),
@@ -189,6 +215,9 @@ fn live_from(params: &Params, arms: usize) -> Result<Live, ParamError> {
         dual_step: params.float("dual_step")?,
         exp3_eta_scale: params.float("exp3_eta_scale")?,
         exp3_gamma: params.float("exp3_gamma")?,
+        linear_width: params.float("linear_width")?,
+        posterior_scale: params.float("posterior_scale")?,
+        selection_threshold: params.float("selection_threshold")?,
     })
 }
 
@@ -232,11 +261,20 @@ impl BanditsLab {
             _ => env::one_good_arm(arms, gap),
         };
         let rng = CounterRng::new(seed);
-        let env = Environment::new(kind, means, params.int("switch_step")? as u64, rng);
+        let mut env = Environment::new(kind, means, params.int("switch_step")? as u64, rng);
+        let mut dim = arms;
+        if kind == Kind::Linear {
+            dim = params.int("dim")? as usize;
+            let model =
+                LinearModel::new(dim, gap, params.float("zeta")?, params.float("noise")?, rng);
+            env = env.with_linear_model(model);
+        }
         let setup = Setup {
             runs: params.int("runs")? as usize,
             arms,
             horizon: params.int("horizon")? as u64,
+            dim,
+            ridge_lambda: params.float("ridge_lambda")?,
             binary_rewards: kind.is_binary(),
         };
         let live = live_from(params, arms)?;
@@ -297,6 +335,56 @@ impl BanditsLab {
         &self.slots[slot].pulls
     }
 
+    /// For d = 2: each linear algorithm's confidence ellipse of theta in the
+    /// first run, {theta : (theta - theta_hat)^T A (theta - theta_hat) <= w^2}
+    /// with w its width (alpha, or v for LinTS), and the true theta.
+    fn ellipse_chart(&self) -> Option<Chart> {
+        let model = self.env.linear.as_ref().filter(|m| m.theta.len() == 2)?;
+        let points = 96;
+        let mut lines = Vec::new();
+        for (i, slot) in self.slots.iter().enumerate() {
+            let Some((center, a_inv)) = slot.algorithm.confidence_set(0) else {
+                continue;
+            };
+            let width = if slot.id == "lints" {
+                self.live.posterior_scale
+            } else {
+                self.live.linear_width
+            };
+            // theta_hat + width L u for unit u, with L L^T = A^-1 (2 x 2 Cholesky).
+            let l00 = a_inv[0].max(0.0).sqrt();
+            let l10 = if l00 > 0.0 { a_inv[2] / l00 } else { 0.0 };
+            let l11 = (a_inv[3] - l10 * l10).max(0.0).sqrt();
+            let mut series = Series::new(&slot.regret_series.name, points + 2);
+            for k in 0..=points {
+                let phi = std::f64::consts::TAU * k as f64 / points as f64;
+                let (u0, u1) = (phi.cos(), phi.sin());
+                series.push(
+                    center[0] + width * l00 * u0,
+                    center[1] + width * (l10 * u0 + l11 * u1),
+                );
+            }
+            lines.push(Line::from_series(&series, false).with_color(i));
+        }
+        if lines.is_empty() {
+            return None;
+        }
+        let mut truth = Series::new("true theta", 2);
+        truth.push(model.theta[0], model.theta[1]);
+        lines.push(Line::from_series(&truth, false).with_color(SLOTS));
+        Some(Chart {
+            key: "ellipse".to_string(),
+            title: "Confidence ellipse of theta (run 1)".to_string(),
+            x_label: "theta 1".to_string(),
+            y_label: "theta 2".to_string(),
+            kind: ChartKind::Lines {
+                lines,
+                log_x: false,
+                log_y: false,
+            },
+        })
+    }
+
     fn regret_guides(&self) -> Vec<Line> {
         let t_max = self.setup.horizon.min(self.step.max(1)) as f64;
         let points = 64;
@@ -345,26 +433,39 @@ impl Experiment for BanditsLab {
             return Ok(StepOutcome::Finished);
         }
         let t = self.step;
-        let means = self.env.means_at(t);
-        let best = means.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-        let adversarial = self.env.kind == Kind::Adversarial;
         let arms = self.setup.arms;
-        if adversarial {
-            for run in 0..self.setup.runs {
+        let adversarial = self.env.kind == Kind::Adversarial;
+        let linear = self.env.kind == Kind::Linear;
+        // K-armed environments offer the same (one-hot) round to every run.
+        let shared = (!linear).then(|| self.env.round(0, t));
+        let mut on_best = vec![0usize; self.slots.len()];
+        for run in 0..self.setup.runs {
+            let drawn;
+            let data: &RoundData = match &shared {
+                Some(data) => data,
+                None => {
+                    drawn = self.env.round(run as u32, t);
+                    &drawn
+                }
+            };
+            let means = &data.means;
+            let best = means.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            let round = Round {
+                t,
+                dim: data.dim,
+                contexts: &data.contexts,
+            };
+            if adversarial {
                 for arm in 0..arms {
-                    self.arm_totals[run * arms + arm] +=
-                        self.env.reward(&means, run as u32, t, arm);
+                    self.arm_totals[run * arms + arm] += self.env.reward(means, run as u32, t, arm);
                 }
             }
-        }
-        for (index, slot) in self.slots.iter_mut().enumerate() {
-            let stream = SLOT_STREAM * (index as u32 + 1);
-            let mut on_best = 0usize;
-            for run in 0..self.setup.runs {
+            for (index, slot) in self.slots.iter_mut().enumerate() {
+                let stream = SLOT_STREAM * (index as u32 + 1);
                 let mut draws = Draws::new(self.rng, run as u32, t as u32, stream);
-                let arm = slot.algorithm.choose(run, t, &self.live, &mut draws);
-                let reward = self.env.reward(&means, run as u32, t, arm);
-                slot.algorithm.update(run, arm, reward, &self.live);
+                let arm = slot.algorithm.choose(run, &round, &self.live, &mut draws);
+                let reward = self.env.reward(means, run as u32, t, arm);
+                slot.algorithm.update(run, &round, arm, reward, &self.live);
                 slot.pulls[arm] += 1;
                 slot.collected[run] += reward;
                 slot.regret[run] = if adversarial {
@@ -373,9 +474,11 @@ impl Experiment for BanditsLab {
                 } else {
                     slot.regret[run] + best - means[arm]
                 };
-                on_best += usize::from(means[arm] == best);
+                on_best[index] += usize::from(means[arm] == best);
             }
-            let x = (t + 1) as f64;
+        }
+        let x = (t + 1) as f64;
+        for (slot, on_best) in self.slots.iter_mut().zip(on_best) {
             let (m, half) = mean_and_half_width(&slot.regret);
             ensure_finite(&format!("{} regret", slot.regret_series.name), m)?;
             slot.regret_series.push_range(x, m, m - half, m + half);
@@ -456,15 +559,19 @@ impl Experiment for BanditsLab {
                     note: note.clone(),
                 }),
         );
-        let mut facts = vec![(
-            "Arm means".to_string(),
-            self.env
-                .means_at(self.step.saturating_sub(1))
-                .iter()
+        let numbers = |xs: &[f64]| {
+            xs.iter()
                 .map(|m| format!("{m:.2}"))
                 .collect::<Vec<_>>()
-                .join(" "),
-        )];
+                .join(" ")
+        };
+        let mut facts = vec![match &self.env.linear {
+            Some(model) => ("True theta".to_string(), numbers(&model.theta)),
+            None => (
+                "Arm means".to_string(),
+                numbers(&self.env.means_at(self.step.saturating_sub(1))),
+            ),
+        }];
         for s in &self.slots {
             let total = s.pulls.iter().sum::<u64>().max(1) as f64;
             facts.push((
@@ -515,6 +622,9 @@ impl Experiment for BanditsLab {
                 entropy_lines,
                 self.log_time,
             ));
+        }
+        if let Some(chart) = self.ellipse_chart() {
+            charts.push(chart);
         }
         Snapshot {
             step: self.step,

@@ -33,6 +33,12 @@ pub struct Live {
     pub exp3_eta_scale: f64,
     /// Exp3's uniform exploration gamma.
     pub exp3_gamma: f64,
+    /// LinUCB's confidence width alpha.
+    pub linear_width: f64,
+    /// LinTS: the posterior's scale v.
+    pub posterior_scale: f64,
+    /// The threshold rule: least ||x||_{A^-1} for an observation to be used.
+    pub selection_threshold: f64,
 }
 
 impl Default for Live {
@@ -50,6 +56,9 @@ impl Default for Live {
             dual_step: 0.05,
             exp3_eta_scale: 1.0,
             exp3_gamma: 0.0,
+            linear_width: 1.0,
+            posterior_scale: 0.5,
+            selection_threshold: 0.1,
         }
     }
 }
@@ -60,20 +69,46 @@ pub struct Setup {
     pub runs: usize,
     pub arms: usize,
     pub horizon: u64,
+    /// Feature dimension d (K for one-hot features).
+    pub dim: usize,
+    /// Ridge regularization lambda of the linear algorithms.
+    pub ridge_lambda: f64,
     /// Rewards in {0, 1} (Beta posteriors, Bernoulli KL) or unit-variance Gaussian.
     pub binary_rewards: bool,
 }
 
+/// One round of one run: the step and each arm's feature vector. K-armed
+/// environments give one-hot features, so linear algorithms run there too.
+pub struct Round<'a> {
+    /// 0-based step.
+    pub t: u64,
+    pub dim: usize,
+    /// `arms * dim` features, arm-major.
+    pub contexts: &'a [f64],
+}
+
+impl Round<'_> {
+    pub fn context(&self, arm: usize) -> &[f64] {
+        &self.contexts[arm * self.dim..(arm + 1) * self.dim]
+    }
+}
+
 pub trait Algorithm {
-    /// Picks the arm of `run` at step `t` (0-based).
-    fn choose(&mut self, run: usize, t: u64, live: &Live, draws: &mut Draws) -> usize;
+    /// Picks the arm of `run` in this round.
+    fn choose(&mut self, run: usize, round: &Round, live: &Live, draws: &mut Draws) -> usize;
 
     /// Learns from the reward of the chosen arm.
-    fn update(&mut self, run: usize, arm: usize, reward: f64, live: &Live);
+    fn update(&mut self, run: usize, round: &Round, arm: usize, reward: f64, live: &Live);
 
     /// Entropy (nats) of the last policy of `run`, for algorithms that keep
     /// an explicit distribution over arms.
     fn policy_entropy(&self, _run: usize) -> Option<f64> {
+        None
+    }
+
+    /// For linear algorithms: theta_hat and A^-1, whose ellipsoid
+    /// (theta - theta_hat)^T A (theta - theta_hat) <= alpha^2 is the confidence set.
+    fn confidence_set(&self, _run: usize) -> Option<(Vec<f64>, &[f64])> {
         None
     }
 }

@@ -188,3 +188,93 @@ fn the_run_finishes_at_the_horizon() {
     );
     assert_eq!(lab.snapshot().step, 10);
 }
+
+fn linear(settings: &[(&str, Value)], seed: u64) -> BanditsLab {
+    let mut all = vec![
+        ("env", text("linear")),
+        ("algo_1", text("linucb")),
+        ("algo_2", text("lints")),
+        ("algo_3", text("threshold")),
+        ("runs", Value::Int(50)),
+    ];
+    all.extend(settings.iter().cloned());
+    lab(&all, seed)
+}
+
+#[test]
+fn linear_algorithms_have_sublinear_regret_when_well_specified() {
+    let n = 200;
+    let mut lab = linear(
+        &[("dim", Value::Int(3)), ("horizon", Value::Int(16 * n))],
+        5,
+    );
+    run_to(&mut lab, n as u64);
+    let early = lab.mean_regrets();
+    run_to(&mut lab, 15 * n as u64);
+    let late = lab.mean_regrets();
+    for (slot, ((name, before), (_, after))) in early.iter().zip(&late).enumerate().take(2) {
+        // Linear regret would multiply by 16 over 16 times the steps.
+        assert!(*before > 0.0, "{name} learned nothing to learn");
+        assert!(
+            after / before < 4.0,
+            "slot {slot} {name}: {before} -> {after}"
+        );
+    }
+}
+
+#[test]
+fn the_threshold_rule_with_threshold_zero_is_linucb() {
+    // The same slot, so both draw the same tie-breaking numbers.
+    let regrets = |algo: &str, threshold: f64| {
+        let mut lab = linear(
+            &[
+                ("algo_1", text(algo)),
+                ("selection_threshold", Value::Float(threshold)),
+                ("horizon", Value::Int(300)),
+            ],
+            6,
+        );
+        run_to(&mut lab, 300);
+        lab.run_regrets(0).to_vec()
+    };
+    assert_eq!(regrets("linucb", 0.0), regrets("threshold", 0.0));
+    // Widths start at 1 (A^-1 = I, unit features) and only shrink: a
+    // threshold of 1 keeps almost nothing, and the runs go differently.
+    assert_ne!(regrets("linucb", 1.0), regrets("threshold", 1.0));
+}
+
+#[test]
+fn the_ellipse_is_the_level_set_of_the_confidence_form() {
+    use thermolab_core::experiment::ChartKind;
+    let mut lab = linear(&[("horizon", Value::Int(100))], 7);
+    run_to(&mut lab, 40);
+    let snapshot = lab.snapshot();
+    let chart = snapshot
+        .charts
+        .iter()
+        .find(|c| c.key == "ellipse")
+        .expect("no ellipse at d = 2");
+    let ChartKind::Lines { lines, .. } = &chart.kind else {
+        panic!("the ellipse is not a line chart");
+    };
+    // Three ellipses (LinUCB, LinTS, threshold) and the true theta.
+    assert_eq!(lines.len(), 4);
+    let truth = &lines[3].points[0];
+    let norm = (truth.x * truth.x + truth.mean * truth.mean).sqrt();
+    assert!((norm - 1.0).abs() < 1e-9, "theta is a unit vector");
+    // Each ellipse is closed and centred: opposite points average to the centre.
+    for line in &lines[..3] {
+        let p = &line.points;
+        assert!((p[0].x - p[p.len() - 1].x).abs() < 1e-9);
+        let half = (p.len() - 1) / 2;
+        let (cx, cy) = ((p[0].x + p[half].x) / 2.0, (p[0].mean + p[half].mean) / 2.0);
+        let (cx2, cy2) = (
+            (p[10].x + p[10 + half].x) / 2.0,
+            (p[10].mean + p[10 + half].mean) / 2.0,
+        );
+        assert!((cx - cx2).abs() < 1e-9 && (cy - cy2).abs() < 1e-9);
+    }
+    let mut wide = linear(&[("dim", Value::Int(3)), ("horizon", Value::Int(10))], 7);
+    run_to(&mut wide, 2);
+    assert!(wide.snapshot().charts.iter().all(|c| c.key != "ellipse"));
+}

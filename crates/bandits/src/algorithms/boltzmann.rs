@@ -7,7 +7,7 @@
 use thermolab_core::math::log_softmax;
 
 use crate::draws::Draws;
-use crate::policy::{Algorithm, ArmStats, Distributions, Live, Setup};
+use crate::policy::{Algorithm, ArmStats, Distributions, Live, Round, Setup};
 
 pub struct Boltzmann {
     stats: ArmStats,
@@ -33,15 +33,15 @@ pub fn temperature_at(live: &Live, t: u64) -> f64 {
 }
 
 impl Algorithm for Boltzmann {
-    fn choose(&mut self, run: usize, t: u64, live: &Live, draws: &mut Draws) -> usize {
+    fn choose(&mut self, run: usize, round: &Round, live: &Live, draws: &mut Draws) -> usize {
         let means: Vec<f64> = (0..self.stats.arms)
             .map(|a| self.stats.mean(run, a))
             .collect();
-        let log_probs = log_softmax(&means, temperature_at(live, t));
+        let log_probs = log_softmax(&means, temperature_at(live, round.t));
         self.policy.sample(run, &log_probs, draws)
     }
 
-    fn update(&mut self, run: usize, arm: usize, reward: f64, _live: &Live) {
+    fn update(&mut self, run: usize, _round: &Round, arm: usize, reward: f64, _live: &Live) {
         self.stats.record(run, arm, reward);
     }
 
@@ -63,6 +63,8 @@ mod tests {
             runs: 1,
             arms: 4,
             horizon: 100,
+            dim: 4,
+            ridge_lambda: 1.0,
             binary_rewards: false,
         };
         let live = Live {
@@ -77,14 +79,19 @@ mod tests {
         let rewards = [(0, 0.2), (1, 0.9), (2, 0.5), (3, 0.4), (1, 0.3), (2, 0.8)];
         let mut leaders = Vec::new();
         for (step, (arm, reward)) in rewards.into_iter().enumerate() {
-            softmax.update(0, arm, reward, &live);
-            greedy.update(0, arm, reward, &live);
             let t = step as u64;
-            let leader = greedy.choose(0, t, &live, &mut Draws::new(rng, 0, t as u32, 0));
+            let round = Round {
+                t,
+                dim: 0,
+                contexts: &[],
+            };
+            softmax.update(0, &round, arm, reward, &live);
+            greedy.update(0, &round, arm, reward, &live);
+            let leader = greedy.choose(0, &round, &live, &mut Draws::new(rng, 0, t as u32, 0));
             for stream in 0..50 {
                 let mut draws = Draws::new(rng, 0, t as u32, stream);
                 assert_eq!(
-                    softmax.choose(0, t, &live, &mut draws),
+                    softmax.choose(0, &round, &live, &mut draws),
                     leader,
                     "step {step}"
                 );

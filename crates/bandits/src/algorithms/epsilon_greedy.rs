@@ -4,7 +4,7 @@
 //! Problem", Machine Learning 47, 2002 (their c / d^2 folded into epsilon).
 
 use crate::draws::Draws;
-use crate::policy::{Algorithm, ArmStats, Live, Setup, argmax};
+use crate::policy::{Algorithm, ArmStats, Live, Round, Setup, argmax};
 
 pub struct EpsilonGreedy {
     stats: ArmStats,
@@ -19,10 +19,10 @@ impl EpsilonGreedy {
 }
 
 impl Algorithm for EpsilonGreedy {
-    fn choose(&mut self, run: usize, t: u64, live: &Live, draws: &mut Draws) -> usize {
+    fn choose(&mut self, run: usize, round: &Round, live: &Live, draws: &mut Draws) -> usize {
         let arms = self.stats.arms;
         let epsilon = if live.decay_epsilon {
-            (live.epsilon * arms as f64 / (t + 1) as f64).min(1.0)
+            (live.epsilon * arms as f64 / (round.t + 1) as f64).min(1.0)
         } else {
             live.epsilon
         };
@@ -35,7 +35,7 @@ impl Algorithm for EpsilonGreedy {
         }
     }
 
-    fn update(&mut self, run: usize, arm: usize, reward: f64, _live: &Live) {
+    fn update(&mut self, run: usize, _round: &Round, arm: usize, reward: f64, _live: &Live) {
         self.stats.record(run, arm, reward);
     }
 }

@@ -9,7 +9,7 @@
 use thermolab_core::math::log_softmax;
 
 use crate::draws::Draws;
-use crate::policy::{Algorithm, Distributions, Live, Setup};
+use crate::policy::{Algorithm, Distributions, Live, Round, Setup};
 
 pub struct Exp3 {
     arms: usize,
@@ -37,7 +37,7 @@ impl Exp3 {
 }
 
 impl Algorithm for Exp3 {
-    fn choose(&mut self, run: usize, _t: u64, live: &Live, draws: &mut Draws) -> usize {
+    fn choose(&mut self, run: usize, _round: &Round, live: &Live, draws: &mut Draws) -> usize {
         let s = &self.estimates[run * self.arms..(run + 1) * self.arms];
         let gamma = live.exp3_gamma;
         let uniform = 1.0 / self.arms as f64;
@@ -48,7 +48,7 @@ impl Algorithm for Exp3 {
         self.policy.sample(run, &log_probs, draws)
     }
 
-    fn update(&mut self, run: usize, arm: usize, reward: f64, _live: &Live) {
+    fn update(&mut self, run: usize, _round: &Round, arm: usize, reward: f64, _live: &Live) {
         let p = self.policy.prob(run, arm);
         let s = &mut self.estimates[run * self.arms..(run + 1) * self.arms];
         for (a, s_a) in s.iter_mut().enumerate() {

@@ -14,7 +14,7 @@
 use thermolab_core::math::{entropy, log_softmax};
 
 use crate::draws::Draws;
-use crate::policy::{Algorithm, Distributions, Live, Setup};
+use crate::policy::{Algorithm, Distributions, Live, Round, Setup};
 
 pub struct GradientBandit {
     arms: usize,
@@ -44,13 +44,13 @@ impl GradientBandit {
 }
 
 impl Algorithm for GradientBandit {
-    fn choose(&mut self, run: usize, _t: u64, live: &Live, draws: &mut Draws) -> usize {
+    fn choose(&mut self, run: usize, _round: &Round, live: &Live, draws: &mut Draws) -> usize {
         let h = &self.preferences[run * self.arms..(run + 1) * self.arms];
         let log_probs = log_softmax(h, live.gradient_temperature);
         self.policy.sample(run, &log_probs, draws)
     }
 
-    fn update(&mut self, run: usize, arm: usize, reward: f64, live: &Live) {
+    fn update(&mut self, run: usize, _round: &Round, arm: usize, reward: f64, live: &Live) {
         let log_probs = self.policy.row(run).to_vec();
         let ent = entropy(&log_probs);
         let beta = match live.entropy_target {

@@ -5,7 +5,7 @@
 
 use crate::draws::Draws;
 use crate::env::bernoulli_kl;
-use crate::policy::{Algorithm, ArmStats, Live, Setup, argmax};
+use crate::policy::{Algorithm, ArmStats, Live, Round, Setup, argmax};
 
 pub struct KlUcb {
     stats: ArmStats,
@@ -36,11 +36,11 @@ pub fn bernoulli_upper(p: f64, bound: f64) -> f64 {
 }
 
 impl Algorithm for KlUcb {
-    fn choose(&mut self, run: usize, t: u64, _live: &Live, draws: &mut Draws) -> usize {
+    fn choose(&mut self, run: usize, round: &Round, _live: &Live, draws: &mut Draws) -> usize {
         if let Some(arm) = self.stats.unpulled(run) {
             return arm;
         }
-        let log_t = ((t + 1) as f64).ln();
+        let log_t = ((round.t + 1) as f64).ln();
         argmax(
             (0..self.stats.arms).map(|a| {
                 let (mean, bound) = (self.stats.mean(run, a), log_t / self.stats.count(run, a));
@@ -54,7 +54,7 @@ impl Algorithm for KlUcb {
         )
     }
 
-    fn update(&mut self, run: usize, arm: usize, reward: f64, _live: &Live) {
+    fn update(&mut self, run: usize, _round: &Round, arm: usize, reward: f64, _live: &Live) {
         self.stats.record(run, arm, reward);
     }
 }

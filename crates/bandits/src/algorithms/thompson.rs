@@ -6,7 +6,7 @@
 //! rewards with a flat prior: Normal(mean_i, 1 / n_i), after one pull of each.
 
 use crate::draws::Draws;
-use crate::policy::{Algorithm, ArmStats, Live, Setup, argmax};
+use crate::policy::{Algorithm, ArmStats, Live, Round, Setup, argmax};
 
 pub struct Thompson {
     stats: ArmStats,
@@ -23,7 +23,7 @@ impl Thompson {
 }
 
 impl Algorithm for Thompson {
-    fn choose(&mut self, run: usize, _t: u64, _live: &Live, draws: &mut Draws) -> usize {
+    fn choose(&mut self, run: usize, _round: &Round, _live: &Live, draws: &mut Draws) -> usize {
         let samples: Vec<f64> = if self.binary {
             (0..self.stats.arms)
                 .map(|a| {
@@ -43,7 +43,7 @@ impl Algorithm for Thompson {
         argmax(samples.into_iter(), draws)
     }
 
-    fn update(&mut self, run: usize, arm: usize, reward: f64, _live: &Live) {
+    fn update(&mut self, run: usize, _round: &Round, arm: usize, reward: f64, _live: &Live) {
         self.stats.record(run, arm, reward);
     }
 }

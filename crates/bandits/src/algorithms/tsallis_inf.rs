@@ -6,7 +6,7 @@
 //! adversary and O(sum_i ln n / Delta_i) on stochastic arms, with no tuning.
 
 use crate::draws::Draws;
-use crate::policy::{Algorithm, Distributions, Live, Setup};
+use crate::policy::{Algorithm, Distributions, Live, Round, Setup};
 
 pub struct TsallisInf {
     arms: usize,
@@ -50,14 +50,14 @@ pub fn tsallis_weights(l: &[f64], eta: f64) -> Vec<f64> {
 }
 
 impl Algorithm for TsallisInf {
-    fn choose(&mut self, run: usize, t: u64, _live: &Live, draws: &mut Draws) -> usize {
-        let eta = 2.0 / ((t + 1) as f64).sqrt();
+    fn choose(&mut self, run: usize, round: &Round, _live: &Live, draws: &mut Draws) -> usize {
+        let eta = 2.0 / ((round.t + 1) as f64).sqrt();
         let l = &self.losses[run * self.arms..(run + 1) * self.arms];
         let log_probs: Vec<f64> = tsallis_weights(l, eta).into_iter().map(f64::ln).collect();
         self.policy.sample(run, &log_probs, draws)
     }
 
-    fn update(&mut self, run: usize, arm: usize, reward: f64, _live: &Live) {
+    fn update(&mut self, run: usize, _round: &Round, arm: usize, reward: f64, _live: &Live) {
         let p = self.policy.prob(run, arm);
         self.losses[run * self.arms + arm] += (1.0 - reward) / p;
     }

@@ -4,7 +4,7 @@
 //! width c is a live control.
 
 use crate::draws::Draws;
-use crate::policy::{Algorithm, ArmStats, Live, Setup, argmax};
+use crate::policy::{Algorithm, ArmStats, Live, Round, Setup, argmax};
 
 pub struct Ucb1 {
     stats: ArmStats,
@@ -19,11 +19,11 @@ impl Ucb1 {
 }
 
 impl Algorithm for Ucb1 {
-    fn choose(&mut self, run: usize, t: u64, live: &Live, draws: &mut Draws) -> usize {
+    fn choose(&mut self, run: usize, round: &Round, live: &Live, draws: &mut Draws) -> usize {
         if let Some(arm) = self.stats.unpulled(run) {
             return arm;
         }
-        let log_t = ((t + 1) as f64).ln();
+        let log_t = ((round.t + 1) as f64).ln();
         argmax(
             (0..self.stats.arms).map(|a| {
                 self.stats.mean(run, a)
@@ -33,7 +33,7 @@ impl Algorithm for Ucb1 {
         )
     }
 
-    fn update(&mut self, run: usize, arm: usize, reward: f64, _live: &Live) {
+    fn update(&mut self, run: usize, _round: &Round, arm: usize, reward: f64, _live: &Live) {
         self.stats.record(run, arm, reward);
     }
 }
