@@ -1,9 +1,12 @@
 // The Bandits lab in the built site: two algorithms run, a live temperature
 // change reaches the running Boltzmann policy, a shared URL restores the
-// state, a linear bandit draws its ellipses, and 100,000 runs leave the page
-// responsive.
+// state, a linear bandit draws its ellipses, the CLI computes the same curves
+// as the browser, and 100,000 runs leave the page responsive.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { launch, openPage, problemsOf, startServer, waitForDrawing, waitStarted, SLOW } from './helpers.mjs';
 
 const LAB = 'lab=bandits&arms=3&algo_1=ucb1&algo_2=boltzmann&algo_3=none&runs=20&horizon=100000';
@@ -81,6 +84,31 @@ describe('bandits lab', () => {
     assert.match(await page.getByTestId('facts').innerText(), /True theta/);
     await waitForDrawing(page, 'chart-ellipse', 3);
     assert.ok(Number.isFinite(await figure(page, 'regret_2')));
+    assert.deepEqual(problemsOf(page), []);
+  });
+
+  test('the CLI computes the same regret as the browser for the same params and seed', async () => {
+    // `cargo test --workspace` (the first part of the test command) builds it.
+    const cli = process.env.THERMOLAB_CLI ?? fileURLToPath(new URL('../../target/debug/thermolab', import.meta.url));
+    assert.ok(existsSync(cli), `no CLI binary at ${cli}: run cargo test --workspace first`);
+    const steps = 25;
+    const page = await openPage(browser);
+    await page.goto(`${server.url}#lab=bandits&seed=9&arms=4&algo_1=ucb1&algo_2=epsilon_greedy&algo_3=thompson&runs=30&horizon=${steps}`);
+    await waitStarted(page);
+    await page.getByTestId('play').click();
+    await page.waitForSelector(`[data-testid=status][data-step="${steps}"]`, { timeout: SLOW });
+    const out = execFileSync(cli, [
+      'run', 'bandits', '--seed', '9', '--steps', String(steps), '--backend', 'cpu', '--format', 'json',
+      '--set', 'arms=4', '--set', 'algo_1=ucb1', '--set', 'algo_2=epsilon_greedy', '--set', 'algo_3=thompson',
+      '--set', 'runs=30', '--set', `horizon=${steps}`,
+    ], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    const native = JSON.parse(out);
+    assert.equal(native.step, steps);
+    for (const key of ['regret_1', 'regret_2', 'regret_3']) {
+      const expected = native.figures.find((f) => f.key === key).value;
+      const got = await figure(page, key);
+      assert.ok(Math.abs(got - expected) < 1e-9, `${key}: browser ${got}, CLI ${expected}`);
+    }
     assert.deepEqual(problemsOf(page), []);
   });
 

@@ -224,6 +224,7 @@ fn test(no_build: bool) -> Result {
     run(Command::new("node")
         .args(["--test", "--test-concurrency=1", "tests/e2e/"])
         .env("THERMOLAB_DIST", "dist")
+        .env("THERMOLAB_CLI", "target/debug/thermolab")
         .env("CHROMIUM", CHROMIUM))
 }
 
