@@ -47,7 +47,8 @@ pub fn info() -> LabInfo {
              confidence interval of its mean over runs."
                 .to_string(),
             "The dashed guides are theory: on stationary arms no consistent algorithm beats the \
-             Lai-Robbins line, which grows as ln t; against an adversary, Exp3's bound grows as \
+             Lai-Robbins line, which grows as ln t, in the long run (early on a curve may sit below \
+             it: the bound is asymptotic); against an adversary, Exp3's bound grows as \
              sqrt(t K ln K)."
                 .to_string(),
             "Turn the temperature down and softmax exploration turns greedy; up, and it pulls \
