@@ -80,21 +80,9 @@ fn format_tick(x: f64) -> String {
 
 fn draw_lines(root: &Area, chart: &Chart, lines: &[Line], [log_x, log_y]: [bool; 2]) -> DrawResult {
     let points = lines.iter().flat_map(|l| l.points.iter());
-    let (mut x0, mut x1, mut y0, mut y1) = (
-        f64::INFINITY,
-        f64::NEG_INFINITY,
-        f64::INFINITY,
-        f64::NEG_INFINITY,
-    );
-    for p in points {
-        x0 = x0.min(p.x);
-        x1 = x1.max(p.x);
-        y0 = y0.min(p.min);
-        y1 = y1.max(p.max);
-    }
-    if !(x0.is_finite() && y0.is_finite()) {
+    let Some([x0, x1, y0, y1]) = extent(points.map(|p| (p.x, p.min, p.max))) else {
         return no_data(root, chart);
-    }
+    };
     // Log axes plot log10 on a linear axis and label it back.
     let log_x = log_x && x0 > 0.0;
     let log_y = log_y && y0 > 0.0;
@@ -180,6 +168,21 @@ fn draw_histogram(root: &Area, chart: &Chart, edges: &[f64], counts: &[u64]) -> 
     Ok(())
 }
 
+/// `[x min, x max, y min, y max]` of points given as (x, y low, y high);
+/// `None` when there is nothing finite to frame.
+fn extent(points: impl Iterator<Item = (f64, f64, f64)>) -> Option<[f64; 4]> {
+    let start = [
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+    ];
+    let [x0, x1, y0, y1] = points.fold(start, |[x0, x1, y0, y1], (x, lo, hi)| {
+        [x0.min(x), x1.max(x), y0.min(lo), y1.max(hi)]
+    });
+    (x0.is_finite() && y0.is_finite()).then_some([x0, x1, y0, y1])
+}
+
 fn no_data(root: &Area, chart: &Chart) -> DrawResult {
     root.draw(&Text::new(
         format!("{}: no data yet", chart.title),
@@ -247,22 +250,11 @@ fn draw_scatter(root: &Area, chart: &Chart, groups: &[PointGroup]) -> DrawResult
     let points = groups
         .iter()
         .flat_map(|g| g.points.iter())
-        .filter(|p| p[0].is_finite() && p[1].is_finite());
-    let (mut x0, mut x1, mut y0, mut y1) = (
-        f64::INFINITY,
-        f64::NEG_INFINITY,
-        f64::INFINITY,
-        f64::NEG_INFINITY,
-    );
-    for p in points {
-        x0 = x0.min(f64::from(p[0]));
-        x1 = x1.max(f64::from(p[0]));
-        y0 = y0.min(f64::from(p[1]));
-        y1 = y1.max(f64::from(p[1]));
-    }
-    if !(x0.is_finite() && y0.is_finite()) {
+        .filter(|p| p[0].is_finite() && p[1].is_finite())
+        .map(|p| (f64::from(p[0]), f64::from(p[1]), f64::from(p[1])));
+    let Some([x0, x1, y0, y1]) = extent(points) else {
         return no_data(root, chart);
-    }
+    };
     let pad = |lo: f64, hi: f64| ((hi - lo) * 0.05).max(1e-9);
     let (px, py) = (pad(x0, x1), pad(y0, y1));
     let mut cc = ChartBuilder::on(root)

@@ -324,11 +324,7 @@ impl BanditsLab {
 
     /// Mean policy entropy over runs of slot `slot`, if its policy is explicit.
     pub fn mean_policy_entropy(&self, slot: usize) -> Option<f64> {
-        let algorithm = &self.slots[slot].algorithm;
-        let entropies: Option<Vec<f64>> = (0..self.setup.runs)
-            .map(|run| algorithm.policy_entropy(run))
-            .collect();
-        entropies.map(|e| mean(&e))
+        policy_entropies(self.slots[slot].algorithm.as_ref(), self.setup.runs).map(|e| mean(&e))
     }
 
     /// Pulls per arm of slot `slot`, summed over runs.
@@ -412,6 +408,11 @@ impl BanditsLab {
     }
 }
 
+/// The policy entropy of every run, if the algorithm keeps an explicit policy.
+fn policy_entropies(algorithm: &dyn Algorithm, runs: usize) -> Option<Vec<f64>> {
+    (0..runs).map(|run| algorithm.policy_entropy(run)).collect()
+}
+
 fn mean(xs: &[f64]) -> f64 {
     xs.iter().sum::<f64>() / xs.len().max(1) as f64
 }
@@ -485,10 +486,7 @@ impl Experiment for BanditsLab {
             slot.regret_series.push_range(x, m, m - half, m + half);
             slot.best_arm_series
                 .push(x, on_best as f64 / self.setup.runs as f64);
-            let entropies: Option<Vec<f64>> = (0..self.setup.runs)
-                .map(|run| slot.algorithm.policy_entropy(run))
-                .collect();
-            if let Some(entropies) = entropies {
+            if let Some(entropies) = policy_entropies(slot.algorithm.as_ref(), self.setup.runs) {
                 let (m, half) = mean_and_half_width(&entropies);
                 ensure_finite(&format!("{} policy entropy", slot.entropy_series.name), m)?;
                 slot.entropy_series.push_range(x, m, m - half, m + half);

@@ -133,6 +133,10 @@ impl ArmStats {
         f64::from(self.counts[run * self.arms + arm])
     }
 
+    pub fn sum(&self, run: usize, arm: usize) -> f64 {
+        self.sums[run * self.arms + arm]
+    }
+
     pub fn mean(&self, run: usize, arm: usize) -> f64 {
         let i = run * self.arms + arm;
         self.sums[i] / f64::from(self.counts[i].max(1))

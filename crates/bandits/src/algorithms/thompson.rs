@@ -27,7 +27,7 @@ impl Algorithm for Thompson {
         let samples: Vec<f64> = if self.binary {
             (0..self.stats.arms)
                 .map(|a| {
-                    let successes = self.stats.mean(run, a) * self.stats.count(run, a);
+                    let successes = self.stats.sum(run, a);
                     let failures = self.stats.count(run, a) - successes;
                     draws.beta(1.0 + successes, 1.0 + failures)
                 })
