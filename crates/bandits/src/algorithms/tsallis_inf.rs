@@ -81,4 +81,20 @@ mod tests {
         let ratio = (p[0] / p[1]).sqrt();
         assert!(ratio > 1.0 && p[1] == p[2], "{p:?}");
     }
+
+    #[test]
+    fn weights_solve_the_ftrl_normalization_without_rescaling() {
+        // p_i = 4 / (eta (L_i - x))^2 with one x for every arm: each p_i
+        // implies x = L_i - 2 / (eta sqrt(p_i)), and all must agree.
+        let (l, eta) = ([0.0, 1.0, 3.0, 3.5], 0.7);
+        let p = tsallis_weights(&l, eta);
+        let implied: Vec<f64> = l
+            .iter()
+            .zip(&p)
+            .map(|(li, pi)| li - 2.0 / (eta * pi.sqrt()))
+            .collect();
+        for x in &implied {
+            assert!((x - implied[0]).abs() < 1e-9, "{implied:?}");
+        }
+    }
 }
