@@ -1,6 +1,7 @@
 //! Controls generated from the params schema: a slider (linear or log) with a
-//! number box, a select, or a toggle, each with its label, unit, help and a
-//! mark saying whether it applies live or restarts the run.
+//! number box, a select, a toggle, or draggable bars for a list, each with
+//! its label, unit, help and a mark saying whether it applies live or
+//! restarts the run.
 
 use leptos::prelude::*;
 use thermolab_core::params::{Apply, ParamKind, ParamSpec, Scale, Value};
@@ -20,9 +21,11 @@ fn to_position(value: f64, min: f64, max: f64, scale: Scale) -> f64 {
     (scale.fraction(value, min, max) * SLIDER_STEPS).round()
 }
 
-/// Three significant digits, without trailing noise.
+/// At most four decimals, none from 1,000 up, without trailing noise.
 pub fn format_number(x: f64) -> String {
-    if x == 0.0 || (1e-3..1e6).contains(&x.abs()) {
+    if (1e3..1e6).contains(&x.abs()) {
+        format!("{x:.0}")
+    } else if x == 0.0 || (1e-3..1e3).contains(&x.abs()) {
         let s = format!("{:.4}", x);
         let s = s.trim_end_matches('0').trim_end_matches('.');
         s.to_string()
@@ -47,16 +50,19 @@ fn select_value(event: &leptos::ev::Event) -> String {
         .unwrap_or_default()
 }
 
+/// Sends a value the control produced itself, clearing any earlier error.
+fn send_value(ui: Ui, key: &str, value: Value) {
+    ui.set_error(key, None);
+    ui.send(&Request::SetParam {
+        key: key.to_string(),
+        value,
+    });
+}
+
 /// Validates `raw` against the spec and sends it, or shows why not.
 fn submit_text(ui: Ui, spec: &ParamSpec, raw: &str) {
     match spec.parse(raw) {
-        Ok(value) => {
-            ui.set_error(&spec.key, None);
-            ui.send(&Request::SetParam {
-                key: spec.key.clone(),
-                value,
-            });
-        }
+        Ok(value) => send_value(ui, &spec.key, value),
         Err(e) => {
             // The run keeps its current value; the box is redrawn with it.
             ui.set_error(
@@ -122,6 +128,21 @@ pub fn ParamControl(spec: ParamSpec) -> impl IntoView {
             }
             .into_any()
         }
+        ParamKind::FloatList {
+            min,
+            max,
+            pad,
+            length_from,
+            ..
+        } => bars(
+            ui,
+            spec.clone(),
+            (min, max),
+            pad,
+            length_from,
+            current.clone(),
+        )
+        .into_any(),
         ParamKind::Toggle { .. } => {
             let spec = spec.clone();
             let current = current.clone();
@@ -199,11 +220,7 @@ fn numeric(
             } else {
                 Value::Float(x)
             };
-            ui.set_error(&spec.key, None);
-            ui.send(&Request::SetParam {
-                key: spec.key.clone(),
-                value,
-            });
+            send_value(ui, &spec.key, value);
         }
     };
     let slide_input = slide.clone();
@@ -230,6 +247,122 @@ fn numeric(
                 data-testid=format!("control-{}", spec.key)
                 prop:value=shown
                 on:change=move |ev| submit_text(ui, &box_spec, &input_value(&ev))
+            />
+        </div>
+    }
+}
+
+/// Where a pointer at `client_y` puts a bar spanning `element` vertically,
+/// rounded to a hundredth of the range.
+fn bar_value(element: &web_sys::Element, client_y: f64, min: f64, max: f64) -> f64 {
+    let rect = element.get_bounding_client_rect();
+    let fraction = 1.0 - ((client_y - rect.top()) / rect.height().max(1.0)).clamp(0.0, 1.0);
+    let steps = 100.0;
+    min + (fraction * steps).round() / steps * (max - min)
+}
+
+/// One bar per item of a list param, dragged up and down to set it (the run
+/// restarts on release), and a text box with the numbers for the keyboard.
+fn bars(
+    ui: Ui,
+    spec: ParamSpec,
+    (min, max): (f64, f64),
+    pad: f64,
+    length_from: String,
+    current: impl Fn() -> Option<Value> + Clone + Send + Sync + 'static,
+) -> impl IntoView {
+    let length = move || {
+        ui.params
+            .with(|p| p.as_ref().and_then(|p| p.int(&length_from).ok()))
+            .unwrap_or(0)
+            .max(0) as usize
+    };
+    let committed = move || {
+        let list = match current() {
+            Some(Value::List(xs)) => xs,
+            _ => Vec::new(),
+        };
+        (0..length())
+            .map(|i| list.get(i).copied().unwrap_or(pad))
+            .collect::<Vec<f64>>()
+    };
+    // The list while a bar is dragged; None when nothing is.
+    let draft = RwSignal::new(None::<Vec<f64>>);
+    let dragging = RwSignal::new(None::<usize>);
+    let shown = {
+        let committed = committed.clone();
+        move || draft.get().unwrap_or_else(committed.clone())
+    };
+    let drag_to = {
+        let shown = shown.clone();
+        move |arm: usize, element: &web_sys::Element, client_y: f64| {
+            let mut list = shown();
+            if let Some(slot) = list.get_mut(arm) {
+                *slot = bar_value(element, client_y, min, max);
+            }
+            draft.set(Some(list));
+        }
+    };
+    let key = spec.key.clone();
+    let release = move || {
+        dragging.set(None);
+        if let Some(list) = draft.get_untracked() {
+            send_value(ui, &key, Value::List(list));
+        }
+        draft.set(None);
+    };
+    let text_spec = spec.clone();
+    let text = {
+        let shown = shown.clone();
+        move || Value::List(shown()).to_string()
+    };
+    let bar_views = {
+        let shown = shown.clone();
+        move || {
+            let list = shown();
+            list.into_iter()
+                .enumerate()
+                .map(|(arm, value)| {
+                    let height = format!("height: {:.1}%", 100.0 * (value - min) / (max - min));
+                    let (down, moved, up) = (drag_to.clone(), drag_to.clone(), release.clone());
+                    view! {
+                        <div
+                            class="bar-slot"
+                            data-testid=format!("bar-{arm}")
+                            on:pointerdown=move |ev: leptos::ev::PointerEvent| {
+                                if let Some(element) = ev.current_target().and_then(|t| t.dyn_into::<web_sys::Element>().ok()) {
+                                    let _ = element.set_pointer_capture(ev.pointer_id());
+                                    dragging.set(Some(arm));
+                                    down(arm, &element, f64::from(ev.client_y()));
+                                }
+                            }
+                            on:pointermove=move |ev: leptos::ev::PointerEvent| {
+                                if dragging.get_untracked() == Some(arm)
+                                    && let Some(element) = ev.current_target().and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                                {
+                                    moved(arm, &element, f64::from(ev.client_y()));
+                                }
+                            }
+                            on:pointerup=move |_| up()
+                        >
+                            <div class="bar" style=height></div>
+                            <span class="bar-value">{format_number(value)}</span>
+                        </div>
+                    }
+                })
+                .collect_view()
+        }
+    };
+    view! {
+        <div class="bars-control">
+            <div class="bars" data-testid=format!("bars-{}", spec.key)>{bar_views}</div>
+            <input
+                type="text"
+                class="number"
+                id=format!("param-{}", spec.key)
+                data-testid=format!("control-{}", spec.key)
+                prop:value=text
+                on:change=move |ev| submit_text(ui, &text_spec, &input_value(&ev))
             />
         </div>
     }

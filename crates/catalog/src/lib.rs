@@ -28,9 +28,9 @@ fn create(
             thermolab_device::DeviceLab::new(compute.clone(), params, seed)
                 .map_err(|e| e.message)?,
         ),
-        thermolab_bandits::ID => {
-            Box::new(thermolab_bandits::BanditsLab::new(params, seed).map_err(|e| e.message)?)
-        }
+        thermolab_bandits::ID => Box::new(
+            thermolab_bandits::BanditsLab::on(compute, params, seed).map_err(|e| e.message)?,
+        ),
         other => return Err(format!("there is no lab called '{other}'")),
     };
     Ok(experiment)

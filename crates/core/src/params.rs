@@ -5,8 +5,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-/// Longest raw text accepted for one value; anything longer is refused before parsing.
-pub const MAX_RAW_VALUE_LEN: usize = 64;
+/// Longest raw text accepted for one value; anything longer is refused
+/// before parsing. Room for a list of 16 numbers with a few digits each.
+pub const MAX_RAW_VALUE_LEN: usize = 160;
 
 /// How a numeric slider maps position to value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -75,6 +76,17 @@ pub enum ParamKind {
     Toggle {
         default: bool,
     },
+    /// One number per item, each in [min, max]: arm means, say. The list
+    /// has as many items as the int param `length_from` says; a shorter one
+    /// is padded with `pad`, a longer one cut.
+    FloatList {
+        min: f64,
+        max: f64,
+        default: Vec<f64>,
+        pad: f64,
+        length_from: String,
+        max_len: usize,
+    },
 }
 
 /// One parameter: everything the UI, URL, CLI and docs need to know about it.
@@ -96,6 +108,7 @@ pub enum Value {
     Int(i64),
     Float(f64),
     Text(String),
+    List(Vec<f64>),
 }
 
 impl std::fmt::Display for Value {
@@ -105,6 +118,10 @@ impl std::fmt::Display for Value {
             Value::Int(i) => write!(f, "{i}"),
             Value::Float(x) => write!(f, "{x}"),
             Value::Text(s) => write!(f, "{s}"),
+            Value::List(xs) => {
+                let items: Vec<String> = xs.iter().map(f64::to_string).collect();
+                write!(f, "{}", items.join(","))
+            }
         }
     }
 }
@@ -175,6 +192,30 @@ impl ParamSpec {
         Self::new(key, label, ParamKind::Toggle { default })
     }
 
+    /// A list of numbers in [min, max], as long as the int param `length_from`
+    /// (at most `max_len`), padded with `pad`.
+    pub fn float_list(
+        key: &str,
+        label: &str,
+        (min, max): (f64, f64),
+        default: &[f64],
+        pad: f64,
+        (length_from, max_len): (&str, usize),
+    ) -> Self {
+        Self::new(
+            key,
+            label,
+            ParamKind::FloatList {
+                min,
+                max,
+                default: default.to_vec(),
+                pad,
+                length_from: length_from.to_string(),
+                max_len,
+            },
+        )
+    }
+
     fn new(key: &str, label: &str, kind: ParamKind) -> Self {
         Self {
             key: key.to_string(),
@@ -189,7 +230,7 @@ impl ParamSpec {
     pub fn log(mut self) -> Self {
         match &mut self.kind {
             ParamKind::Float { scale, .. } | ParamKind::Int { scale, .. } => *scale = Scale::Log,
-            ParamKind::Choice { .. } | ParamKind::Toggle { .. } => {}
+            ParamKind::Choice { .. } | ParamKind::Toggle { .. } | ParamKind::FloatList { .. } => {}
         }
         self
     }
@@ -215,6 +256,7 @@ impl ParamSpec {
             ParamKind::Int { default, .. } => Value::Int(*default),
             ParamKind::Choice { default, .. } => Value::Text(default.clone()),
             ParamKind::Toggle { default } => Value::Bool(*default),
+            ParamKind::FloatList { default, .. } => Value::List(default.clone()),
         }
     }
 
@@ -263,6 +305,30 @@ impl ParamSpec {
                 }
             }
             (ParamKind::Toggle { .. }, Value::Bool(_)) => Ok(value.clone()),
+            (
+                ParamKind::FloatList {
+                    min, max, max_len, ..
+                },
+                Value::List(xs),
+            ) => {
+                if xs.is_empty() || xs.len() > *max_len {
+                    return Err(ParamError::new(
+                        key,
+                        format!(
+                            "{} needs 1 to {max_len} numbers, got {}",
+                            self.label,
+                            xs.len()
+                        ),
+                    ));
+                }
+                if let Some(x) = xs.iter().find(|x| !(**x >= *min && **x <= *max)) {
+                    return Err(ParamError::new(
+                        key,
+                        format!("{} = {x} is outside [{min}, {max}]", self.label),
+                    ));
+                }
+                Ok(value.clone())
+            }
             _ => Err(ParamError::new(
                 key,
                 format!("{} expects {}, got '{value}'", self.label, self.kind_name()),
@@ -301,6 +367,20 @@ impl ParamSpec {
                 },
             },
             ParamKind::Choice { .. } => Value::Text(raw.to_string()),
+            ParamKind::FloatList { .. } => Value::List(
+                raw.split(',')
+                    .map(|item| item.trim().parse::<f64>())
+                    .collect::<Result<_, _>>()
+                    .map_err(|_| {
+                        ParamError::new(
+                            key,
+                            format!(
+                                "{} expects numbers separated by commas, got '{raw}'",
+                                self.label
+                            ),
+                        )
+                    })?,
+            ),
             ParamKind::Toggle { .. } => match raw {
                 "1" | "true" | "on" | "yes" => Value::Bool(true),
                 "0" | "false" | "off" | "no" => Value::Bool(false),
@@ -321,6 +401,7 @@ impl ParamSpec {
             ParamKind::Int { .. } => "a whole number",
             ParamKind::Choice { .. } => "one of its options",
             ParamKind::Toggle { .. } => "true or false",
+            ParamKind::FloatList { .. } => "numbers separated by commas",
         }
     }
 }
@@ -439,6 +520,29 @@ impl Params {
         }
     }
 
+    /// A list param, padded or cut to the length its `length_from` param says.
+    pub fn float_list(&self, schema: &Schema, key: &str) -> Result<Vec<f64>, ParamError> {
+        let Some(ParamKind::FloatList {
+            pad, length_from, ..
+        }) = schema.spec(key).map(|s| &s.kind)
+        else {
+            return Err(ParamError::new(
+                key,
+                format!("'{key}' is not a list parameter"),
+            ));
+        };
+        let len = self.int(length_from)?.max(0) as usize;
+        match self.0.get(key) {
+            Some(Value::List(xs)) => Ok((0..len)
+                .map(|i| xs.get(i).copied().unwrap_or(*pad))
+                .collect()),
+            _ => Err(ParamError::new(
+                key,
+                format!("'{key}' is not a list parameter"),
+            )),
+        }
+    }
+
     pub fn toggle(&self, key: &str) -> Result<bool, ParamError> {
         match self.0.get(key) {
             Some(Value::Bool(b)) => Ok(*b),
@@ -467,7 +571,43 @@ mod tests {
                 "bern",
             ),
             ParamSpec::toggle("anneal", "Anneal", false),
+            ParamSpec::float_list(
+                "means",
+                "Means",
+                (0.0, 1.0),
+                &[0.7, 0.3],
+                0.5,
+                ("arms", 100),
+            ),
         ])
+    }
+
+    #[test]
+    fn lists_parse_validate_and_follow_their_length_param() {
+        let s = schema();
+        let list = s.parse("means", "0.9, 0.25,1").unwrap();
+        assert_eq!(list, Value::List(vec![0.9, 0.25, 1.0]));
+        assert_eq!(list.to_string(), "0.9,0.25,1");
+        assert_eq!(s.parse("means", &list.to_string()).unwrap(), list);
+        for bad in [
+            "", "0.5,,0.2", "0.5,x", "0.5,NaN", "1.5", "-0.1,0.2", "0.5,inf",
+        ] {
+            let err = s.parse("means", bad).unwrap_err();
+            assert_eq!(err.key, "means", "{bad}");
+        }
+        let too_long = vec![0.5; 101];
+        assert!(s.validate("means", &Value::List(too_long)).is_err());
+        assert!(s.validate("means", &Value::Float(0.5)).is_err());
+        let mut p = s.defaults();
+        p.set(&s, "arms", &Value::Int(4)).unwrap();
+        assert_eq!(p.float_list(&s, "means").unwrap(), vec![0.7, 0.3, 0.5, 0.5]);
+        p.set(&s, "means", &Value::List(vec![0.1, 0.2, 0.3]))
+            .unwrap();
+        p.set(&s, "arms", &Value::Int(2)).unwrap();
+        assert_eq!(p.float_list(&s, "means").unwrap(), vec![0.1, 0.2]);
+        // JSON arrays, as the UI sends them, are lists.
+        let from_json: Value = serde_json::from_str("[0.1, 0.2]").unwrap();
+        assert_eq!(from_json, Value::List(vec![0.1, 0.2]));
     }
 
     #[test]
