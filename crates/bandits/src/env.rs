@@ -70,7 +70,24 @@ pub struct LinearModel {
     pub gap: f64,
     pub zeta: f64,
     pub noise: f64,
+    pub design: ContextDesign,
 }
+
+/// How each round's feature vectors are drawn.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ContextDesign {
+    /// Random unit vectors with the stated gap in <theta, x>.
+    Random,
+    /// A design where misspecification misleads least squares: the best arm
+    /// is sqrt(1 - NUDGE^2) theta + s NUDGE w with a random sign s, the others
+    /// +w and -w in turn. On the best arm's many rounds the rewards' +-zeta
+    /// looks like a slope zeta / NUDGE along w, which makes the +w arm look
+    /// far better than it is to a regression that keeps every round.
+    Aligned,
+}
+
+/// The best arm's step along w in the aligned design.
+pub const NUDGE: f64 = 0.1;
 
 /// What the arms of one run offer in one round.
 #[derive(Clone, Debug, PartialEq)]
@@ -113,7 +130,12 @@ impl LinearModel {
             gap,
             zeta,
             noise,
+            design: ContextDesign::Random,
         }
+    }
+
+    pub fn with_design(self, design: ContextDesign) -> Self {
+        Self { design, ..self }
     }
 
     pub fn mean(&self, x: &[f64]) -> f64 {
@@ -128,6 +150,9 @@ impl LinearModel {
     /// The K feature vectors of `run` at step `t`: a random best arm with
     /// linear mean in [gap, 1], the others in [-1, best - gap].
     pub fn round(&self, arms: usize, rng: CounterRng, run: u32, t: u64) -> RoundData {
+        if self.design == ContextDesign::Aligned {
+            return self.aligned_round(arms, rng, run, t);
+        }
         let dim = self.theta.len();
         let mut draws = Draws::new(rng, run, t as u32, CONTEXT_STREAM);
         let best = ((draws.uniform() * arms as f64) as usize).min(arms - 1);
@@ -147,6 +172,39 @@ impl LinearModel {
                     .zip(&across)
                     .map(|(th, u)| along * th + side * u),
             );
+        }
+        let means = contexts.chunks_exact(dim).map(|x| self.mean(x)).collect();
+        RoundData {
+            dim,
+            contexts,
+            means,
+        }
+    }
+}
+
+impl LinearModel {
+    /// The aligned design's round (see [`ContextDesign::Aligned`]).
+    fn aligned_round(&self, arms: usize, rng: CounterRng, run: u32, t: u64) -> RoundData {
+        let dim = self.theta.len();
+        let mut draws = Draws::new(rng, run, t as u32, CONTEXT_STREAM);
+        let best = ((draws.uniform() * arms as f64) as usize).min(arms - 1);
+        let nudge = if draws.uniform() < 0.5 { -NUDGE } else { NUDGE };
+        let along = (1.0 - NUDGE * NUDGE).sqrt();
+        let mut contexts = Vec::with_capacity(arms * dim);
+        for arm in 0..arms {
+            let x: Vec<f64> = if arm == best {
+                self.theta
+                    .iter()
+                    .zip(&self.w)
+                    .map(|(th, w)| along * th + nudge * w)
+                    .collect()
+            } else {
+                // The other arms take +w and -w in turn.
+                let decoy = arm - usize::from(arm > best);
+                let sign = if decoy % 2 == 0 { 1.0 } else { -1.0 };
+                self.w.iter().map(|w| sign * w).collect()
+            };
+            contexts.extend(x);
         }
         let means = contexts.chunks_exact(dim).map(|x| self.mean(x)).collect();
         RoundData {
@@ -329,6 +387,37 @@ mod tests {
         let round = bent.round(6, rng, 1, 0);
         for (x, m) in round.contexts.chunks_exact(3).zip(&round.means) {
             assert!(((m - dot(&bent.theta, x)).abs() - 0.3).abs() < 1e-9);
+        }
+    }
+
+    #[test]
+    fn the_aligned_design_has_unit_features_and_its_stated_means() {
+        let rng = CounterRng::new(4);
+        let model = LinearModel::new(3, 0.2, 0.3, 0.1, rng).with_design(ContextDesign::Aligned);
+        let best_linear = (1.0 - NUDGE * NUDGE).sqrt();
+        for t in 0..40 {
+            let round = model.round(4, rng, 2, t);
+            let mut decoys = Vec::new();
+            for (x, m) in round.contexts.chunks_exact(3).zip(&round.means) {
+                assert!((dot(x, x) - 1.0).abs() < 1e-9);
+                if (dot(x, &model.theta) - best_linear).abs() < 1e-9 {
+                    // The best arm: +-NUDGE along w, and +-zeta with it.
+                    let along_w = dot(x, &model.w);
+                    assert!((along_w.abs() - NUDGE).abs() < 1e-9);
+                    assert!((m - best_linear - 0.3 * along_w.signum()).abs() < 1e-9);
+                } else {
+                    decoys.push(dot(x, &model.w));
+                    assert!((m - 0.3 * dot(x, &model.w)).abs() < 1e-9);
+                }
+            }
+            // Three decoys: +w, -w, +w.
+            assert_eq!(decoys.len(), 3, "{:?}", round.contexts);
+            assert!(
+                decoys
+                    .iter()
+                    .zip([1.0, -1.0, 1.0])
+                    .all(|(d, s)| (d - s).abs() < 1e-9)
+            );
         }
     }
 

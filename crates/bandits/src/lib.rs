@@ -2,12 +2,16 @@
 //! independent runs; the page shows their regret with a 95% band, how often
 //! they pull the best arm and, for stochastic policies, the policy's entropy.
 //! Temperature, exploration and the entropy target act on the running
-//! experiment. This is the CPU reference path: each step is one round of
-//! every run.
+//! experiment. Each step is one round of every run: on the GPU kernels when
+//! they cover the chosen environment and algorithms, else on the CPU
+//! reference path.
 
 pub mod algorithms;
+pub mod bench;
+pub mod cpu;
 pub mod draws;
 pub mod env;
+pub mod gpu;
 pub mod policy;
 pub mod ridge;
 
@@ -19,16 +23,21 @@ use thermolab_core::params::{ParamError, ParamSpec, Params, Schema, Value};
 use thermolab_core::rng::CounterRng;
 use thermolab_core::series::Series;
 
-use draws::Draws;
-use env::{Environment, Kind, LinearModel, RoundData};
-use policy::{Algorithm, Live, Round, Setup};
+use thermolab_gpu::Compute;
+
+use cpu::CpuRuns;
+use env::{ContextDesign, Environment, Kind, LinearModel};
+use gpu::GpuRuns;
+use policy::{Live, Setup};
 
 pub const ID: &str = "bandits";
 pub const SLOTS: usize = 4;
 const SERIES_CAPACITY: usize = 256;
 /// Each algorithm slot draws from its own block of RNG streams, far from the
 /// environment's streams 0..arms.
-const SLOT_STREAM: u32 = 1 << 16;
+pub(crate) fn slot_stream(slot: usize) -> u32 {
+    (1 << 16) * (slot as u32 + 1)
+}
 /// Normal quantile of a two-sided 95% interval.
 const Z95: f64 = 1.959_963_985;
 
@@ -54,6 +63,13 @@ pub fn info() -> LabInfo {
             "Turn the temperature down and softmax exploration turns greedy; up, and it pulls \
              uniformly. Holding an entropy target makes the gradient bandit keep its policy's \
              entropy there by adjusting its entropy bonus."
+                .to_string(),
+            "Linear contextual bandits with misspecification zeta: on the aligned contexts, \
+             regression on every round turns zeta into a false slope and LinUCB's regret grows \
+             linearly; the threshold rule only learns from rounds it is unsure about and levels off."
+                .to_string(),
+            "Every run is one GPU invocation: the kernels advance all runs up to 32 rounds per \
+             dispatch and read back only the curves. The facts say where this run is computed."
                 .to_string(),
         ],
         schema: schema(),
@@ -84,10 +100,23 @@ pub fn schema() -> Schema {
         ParamSpec::choice(
             "instance",
             "Arm means",
-            &[("one_good", "One good arm"), ("staircase", "Staircase")],
+            &[
+                ("one_good", "One good arm"),
+                ("staircase", "Staircase"),
+                ("custom", "Set by hand"),
+            ],
             "one_good",
         )
-        .help("One good arm: 0.5 + gap/2 against 0.5 - gap/2. Staircase: 0.9, 0.9 - gap, ..."),
+        .help("One good arm: 0.5 + gap/2 against 0.5 - gap/2. Staircase: 0.9, 0.9 - gap, ... Set by hand: drag the bars below."),
+        ParamSpec::float_list(
+            "means",
+            "Arm means by hand",
+            (0.0, 1.0),
+            &[0.7, 0.6, 0.5, 0.4, 0.3],
+            0.5,
+            ("arms", 16),
+        )
+        .help("With 'Set by hand': drag a bar to set that arm's mean (one bar per arm; new arms start at 0.5)."),
         ParamSpec::int("arms", "Arms", 2, 16, 5).help("Number of arms K (per round, when linear)."),
         ParamSpec::float("gap", "Gap", 0.01, 0.5, 0.2)
             .help("Difference between neighbouring arm means."),
@@ -101,6 +130,13 @@ pub fn schema() -> Schema {
         ParamSpec::float("noise", "Noise", 0.0, 1.0, 0.1)
             .unit("sigma")
             .help("Linear: standard deviation of the Gaussian reward noise."),
+        ParamSpec::choice(
+            "contexts",
+            "Contexts",
+            &[("random", "Random"), ("aligned", "Aligned with the misspecification")],
+            "random",
+        )
+        .help("Linear: random unit features with the gap; or the best arm near theta nudged +-0.1 along w and decoys along +-w, where least squares turns zeta into a steep slope."),
         ParamSpec::float("zeta", "Misspecification", 0.0, 0.5, 0.0)
             .unit("zeta")
             .help("Linear: rewards depart from linear by up to zeta."),
@@ -120,6 +156,13 @@ pub fn schema() -> Schema {
         );
     }
     specs.extend([
+        ParamSpec::choice(
+            "compute",
+            "Compute on",
+            &[("auto", "WebGPU when it can"), ("cpu", "CPU reference")],
+            "auto",
+        )
+        .help("WebGPU kernels run every environment and algorithm, except the linear algorithms on K-armed arms, which run on the CPU."),
         ParamSpec::int("runs", "Runs", 1, 100_000, 200)
             .log()
             .help("Independent runs N; the band is the 95% interval of the mean over them."),
@@ -222,35 +265,61 @@ fn live_from(params: &Params, arms: usize) -> Result<Live, ParamError> {
     })
 }
 
+/// One round's statistics of one algorithm over all runs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RoundStats {
+    /// Mean cumulative regret and the half-width of its 95% interval.
+    pub regret: (f64, f64),
+    /// Share of runs that pulled a best arm this round.
+    pub best_share: f64,
+    /// Mean policy entropy and its half-width, for explicit policies.
+    pub entropy: Option<(f64, f64)>,
+    /// Each arm's policy probability, averaged over runs, for explicit policies.
+    pub policy: Option<Vec<f64>>,
+}
+
 /// One algorithm and what the page shows of it.
 struct Slot {
     id: String,
-    algorithm: Box<dyn Algorithm>,
-    /// Cumulative regret of each run.
-    regret: Vec<f64>,
-    /// Reward collected by each run (for regret against an adversary).
-    collected: Vec<f64>,
-    pulls: Vec<u64>,
     regret_series: Series,
     best_arm_series: Series,
     entropy_series: Series,
+    /// Each arm's mean policy probability, for explicit policies.
+    policy_series: Vec<Series>,
+}
+
+/// Where the runs are computed.
+enum Runs {
+    Cpu(CpuRuns),
+    Gpu(Box<GpuRuns>),
 }
 
 pub struct BanditsLab {
     params: Params,
-    rng: CounterRng,
     env: Environment,
     setup: Setup,
     live: Live,
     log_time: bool,
     slots: Vec<Slot>,
-    /// Cumulative reward of each (run, arm), for the best arm in hindsight.
-    arm_totals: Vec<f64>,
+    runs: Runs,
+    /// Where the runs are computed, and why, for the page.
+    compute_note: String,
     step: u64,
 }
 
 impl BanditsLab {
+    /// On the CPU reference path.
     pub fn new(params: &Params, seed: u64) -> Result<Self, ParamError> {
+        Self::on(
+            &Compute::cpu("the CPU reference path was asked for"),
+            params,
+            seed,
+        )
+    }
+
+    /// On the GPU kernels when `compute` has a GPU, the `compute` param allows
+    /// it and the kernels cover the environment and algorithms; else on the CPU.
+    pub fn on(compute: &Compute, params: &Params, seed: u64) -> Result<Self, ParamError> {
         let arms = params.int("arms")? as usize;
         let gap = params.float("gap")?;
         let kind = Kind::parse(params.text("env")?).ok_or_else(|| ParamError {
@@ -259,6 +328,7 @@ impl BanditsLab {
         })?;
         let means = match params.text("instance")? {
             "staircase" => env::staircase(arms, gap),
+            "custom" => params.float_list(&schema(), "means")?,
             _ => env::one_good_arm(arms, gap),
         };
         let rng = CounterRng::new(seed);
@@ -266,8 +336,13 @@ impl BanditsLab {
         let mut dim = arms;
         if kind == Kind::Linear {
             dim = params.int("dim")? as usize;
+            let design = match params.text("contexts")? {
+                "aligned" => ContextDesign::Aligned,
+                _ => ContextDesign::Random,
+            };
             let model =
-                LinearModel::new(dim, gap, params.float("zeta")?, params.float("noise")?, rng);
+                LinearModel::new(dim, gap, params.float("zeta")?, params.float("noise")?, rng)
+                    .with_design(design);
             env = env.with_linear_model(model);
         }
         let setup = Setup {
@@ -279,57 +354,102 @@ impl BanditsLab {
             binary_rewards: kind.is_binary(),
         };
         let live = live_from(params, arms)?;
-        let mut slots = Vec::new();
+        let mut ids = Vec::new();
         for slot in 1..=SLOTS {
             let id = params.text(&format!("algo_{slot}"))?;
-            if let Some(algorithm) = algorithms::create(id, &setup, &live) {
+            if algorithms::ALGORITHMS.iter().any(|(known, _)| *known == id) {
+                ids.push(id.to_string());
+            }
+        }
+        let slots = ids
+            .iter()
+            .map(|id| {
                 let name = algorithms::name(id);
-                slots.push(Slot {
-                    id: id.to_string(),
-                    algorithm,
-                    regret: vec![0.0; setup.runs],
-                    collected: vec![0.0; setup.runs],
-                    pulls: vec![0; arms],
+                Slot {
+                    id: id.clone(),
                     regret_series: Series::new(name, SERIES_CAPACITY),
                     best_arm_series: Series::new(name, SERIES_CAPACITY),
                     entropy_series: Series::new(name, SERIES_CAPACITY),
-                });
+                    policy_series: Vec::new(),
+                }
+            })
+            .collect();
+        // The GPU device to run on, or why the CPU path runs instead.
+        let device = match (&compute.gpu, params.text("compute")?) {
+            (_, "cpu") => Err("the CPU reference was chosen".to_string()),
+            (None, _) => Err(compute
+                .info
+                .fallback_reason
+                .clone()
+                .unwrap_or_else(|| "no GPU".to_string())),
+            (Some(device), _) => gpu::unsupported(kind, arms, &ids).map_or(Ok(device), Err),
+        };
+        let (runs, compute_note) = match device {
+            Ok(device) => {
+                let runs = GpuRuns::new(device, &env, &setup, &ids, seed).map_err(|message| {
+                    ParamError {
+                        key: "compute".to_string(),
+                        message,
+                    }
+                })?;
+                let note = format!(
+                    "WebGPU kernels, {} rounds per dispatch ({})",
+                    runs.chunk(),
+                    compute.info.name
+                );
+                (Runs::Gpu(Box::new(runs)), note)
             }
-        }
+            Err(reason) => (
+                Runs::Cpu(CpuRuns::new(&ids, &setup, &live, rng)),
+                format!("CPU reference: {reason}"),
+            ),
+        };
         Ok(Self {
             params: params.clone(),
-            rng,
             env,
             setup,
             live,
             log_time: params.toggle("log_time")?,
             slots,
-            arm_totals: vec![0.0; setup.runs * arms],
+            runs,
+            compute_note,
             step: 0,
         })
+    }
+
+    /// Whether the runs are computed by the GPU kernels.
+    pub fn on_gpu(&self) -> bool {
+        matches!(self.runs, Runs::Gpu(_))
     }
 
     /// Mean cumulative regret over runs of each algorithm, in slot order.
     pub fn mean_regrets(&self) -> Vec<(String, f64)> {
         self.slots
             .iter()
-            .map(|s| (s.id.clone(), mean(&s.regret)))
+            .map(|s| (s.id.clone(), s.regret_series.last().map_or(0.0, |b| b.mean)))
             .collect()
     }
 
-    /// Cumulative regret of every run of slot `slot`.
-    pub fn run_regrets(&self, slot: usize) -> &[f64] {
-        &self.slots[slot].regret
+    /// Cumulative regret of every run of slot `slot`: from the CPU, or read
+    /// back from the GPU (as of its last dispatch).
+    pub async fn run_regrets(&self, slot: usize) -> Result<Vec<f64>, String> {
+        match &self.runs {
+            Runs::Cpu(runs) => Ok(runs.regrets(slot).to_vec()),
+            Runs::Gpu(runs) => runs.run_regrets(slot).await,
+        }
     }
 
     /// Mean policy entropy over runs of slot `slot`, if its policy is explicit.
     pub fn mean_policy_entropy(&self, slot: usize) -> Option<f64> {
-        policy_entropies(self.slots[slot].algorithm.as_ref(), self.setup.runs).map(|e| mean(&e))
+        self.slots[slot].entropy_series.last().map(|b| b.mean)
     }
 
     /// Pulls per arm of slot `slot`, summed over runs.
     pub fn pulls(&self, slot: usize) -> &[u64] {
-        &self.slots[slot].pulls
+        match &self.runs {
+            Runs::Cpu(runs) => runs.pulls(slot),
+            Runs::Gpu(runs) => runs.pulls(slot),
+        }
     }
 
     /// For d = 2: each linear algorithm's confidence ellipse of theta in the
@@ -340,7 +460,14 @@ impl BanditsLab {
         let points = 96;
         let mut lines = Vec::new();
         for (i, slot) in self.slots.iter().enumerate() {
-            let Some((center, a_inv)) = slot.algorithm.confidence_set(0) else {
+            let confidence_set = match &self.runs {
+                Runs::Cpu(runs) => runs
+                    .algorithm(i)
+                    .confidence_set(0)
+                    .map(|(center, a_inv)| (center, a_inv.to_vec())),
+                Runs::Gpu(runs) => runs.confidence_set(i),
+            };
+            let Some((center, a_inv)) = confidence_set else {
                 continue;
             };
             let width = if slot.id == "lints" {
@@ -408,24 +535,20 @@ impl BanditsLab {
     }
 }
 
-/// The policy entropy of every run, if the algorithm keeps an explicit policy.
-fn policy_entropies(algorithm: &dyn Algorithm, runs: usize) -> Option<Vec<f64>> {
-    (0..runs).map(|run| algorithm.policy_entropy(run)).collect()
-}
-
-fn mean(xs: &[f64]) -> f64 {
-    xs.iter().sum::<f64>() / xs.len().max(1) as f64
-}
-
 /// Mean and the half-width of its 95% confidence interval.
-fn mean_and_half_width(xs: &[f64]) -> (f64, f64) {
-    let m = mean(xs);
+pub(crate) fn mean_and_half_width(xs: &[f64]) -> (f64, f64) {
     let n = xs.len() as f64;
+    let m = xs.iter().sum::<f64>() / n.max(1.0);
     if xs.len() < 2 {
         return (m, 0.0);
     }
     let var = xs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0);
-    (m, Z95 * (var / n).sqrt())
+    (m, half_width(var, n))
+}
+
+/// Half-width of the 95% interval of a mean of `n` samples of variance `variance`.
+pub(crate) fn half_width(variance: f64, n: f64) -> f64 {
+    Z95 * (variance / n.max(1.0)).sqrt()
 }
 
 #[async_trait::async_trait(?Send)]
@@ -435,61 +558,27 @@ impl Experiment for BanditsLab {
             return Ok(StepOutcome::Finished);
         }
         let t = self.step;
-        let arms = self.setup.arms;
-        let adversarial = self.env.kind == Kind::Adversarial;
-        let linear = self.env.kind == Kind::Linear;
-        // K-armed environments offer the same (one-hot) round to every run.
-        let shared = (!linear).then(|| self.env.round(0, t));
-        let mut on_best = vec![0usize; self.slots.len()];
-        for run in 0..self.setup.runs {
-            let drawn;
-            let data: &RoundData = match &shared {
-                Some(data) => data,
-                None => {
-                    drawn = self.env.round(run as u32, t);
-                    &drawn
-                }
-            };
-            let means = &data.means;
-            let best = means.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-            let round = Round {
-                t,
-                dim: data.dim,
-                contexts: &data.contexts,
-            };
-            if adversarial {
-                for arm in 0..arms {
-                    self.arm_totals[run * arms + arm] += self.env.reward(means, run as u32, t, arm);
-                }
-            }
-            for (index, slot) in self.slots.iter_mut().enumerate() {
-                let stream = SLOT_STREAM * (index as u32 + 1);
-                let mut draws = Draws::new(self.rng, run as u32, t as u32, stream);
-                let arm = slot.algorithm.choose(run, &round, &self.live, &mut draws);
-                let reward = self.env.reward(means, run as u32, t, arm);
-                slot.algorithm.update(run, &round, arm, reward, &self.live);
-                slot.pulls[arm] += 1;
-                slot.collected[run] += reward;
-                slot.regret[run] = if adversarial {
-                    let totals = &self.arm_totals[run * arms..(run + 1) * arms];
-                    totals.iter().copied().fold(f64::NEG_INFINITY, f64::max) - slot.collected[run]
-                } else {
-                    slot.regret[run] + best - means[arm]
-                };
-                on_best[index] += usize::from(means[arm] == best);
-            }
-        }
+        let stats = match &mut self.runs {
+            Runs::Cpu(runs) => runs.round(&self.env, &self.live, t),
+            Runs::Gpu(runs) => runs.round(&self.live).await.map_err(RunError::Failed)?,
+        };
         let x = (t + 1) as f64;
-        for (slot, on_best) in self.slots.iter_mut().zip(on_best) {
-            let (m, half) = mean_and_half_width(&slot.regret);
+        for (slot, round) in self.slots.iter_mut().zip(stats) {
+            let (m, half) = round.regret;
             ensure_finite(&format!("{} regret", slot.regret_series.name), m)?;
             slot.regret_series.push_range(x, m, m - half, m + half);
-            slot.best_arm_series
-                .push(x, on_best as f64 / self.setup.runs as f64);
-            if let Some(entropies) = policy_entropies(slot.algorithm.as_ref(), self.setup.runs) {
-                let (m, half) = mean_and_half_width(&entropies);
+            slot.best_arm_series.push(x, round.best_share);
+            if let Some((m, half)) = round.entropy {
                 ensure_finite(&format!("{} policy entropy", slot.entropy_series.name), m)?;
                 slot.entropy_series.push_range(x, m, m - half, m + half);
+            }
+            for (arm, p) in round.policy.iter().flatten().enumerate() {
+                if slot.policy_series.len() <= arm {
+                    let label = format!("arm {}", arm + 1);
+                    slot.policy_series
+                        .push(Series::new(&label, SERIES_CAPACITY));
+                }
+                slot.policy_series[arm].push(x, ensure_finite("policy probability", *p)?);
             }
         }
         self.step += 1;
@@ -564,18 +653,20 @@ impl Experiment for BanditsLab {
                 .collect::<Vec<_>>()
                 .join(" ")
         };
-        let mut facts = vec![match &self.env.linear {
+        let mut facts = vec![("Computed on".to_string(), self.compute_note.clone())];
+        facts.push(match &self.env.linear {
             Some(model) => ("True theta".to_string(), numbers(&model.theta)),
             None => (
                 "Arm means".to_string(),
                 numbers(&self.env.means_at(self.step.saturating_sub(1))),
             ),
-        }];
-        for s in &self.slots {
-            let total = s.pulls.iter().sum::<u64>().max(1) as f64;
+        });
+        for (i, s) in self.slots.iter().enumerate() {
+            let pulls = self.pulls(i);
+            let total = pulls.iter().sum::<u64>().max(1) as f64;
             facts.push((
                 format!("{} pulls", s.regret_series.name),
-                s.pulls
+                pulls
                     .iter()
                     .map(|p| format!("{:.0}%", 100.0 * *p as f64 / total))
                     .collect::<Vec<_>>()
@@ -621,6 +712,21 @@ impl Experiment for BanditsLab {
                 entropy_lines,
                 self.log_time,
             ));
+        }
+        for (i, slot) in self.slots.iter().enumerate() {
+            if !slot.policy_series.is_empty() {
+                charts.push(lines(
+                    &format!("Policy of {} (mean over runs)", slot.regret_series.name),
+                    &format!("policy_{}", i + 1),
+                    "probability",
+                    slot.policy_series
+                        .iter()
+                        .enumerate()
+                        .map(|(arm, series)| Line::from_series(series, false).with_color(arm))
+                        .collect(),
+                    self.log_time,
+                ));
+            }
         }
         if let Some(chart) = self.ellipse_chart() {
             charts.push(chart);

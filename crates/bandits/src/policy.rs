@@ -2,8 +2,6 @@
 //! them keep. State is stored for all runs at once (run-major arrays), so
 //! 100,000 independent runs cost flat arrays, not 100,000 allocations.
 
-use thermolab_core::math::entropy;
-
 use crate::draws::Draws;
 
 /// Controls that act on a running experiment, read on every step.
@@ -100,9 +98,9 @@ pub trait Algorithm {
     /// Learns from the reward of the chosen arm.
     fn update(&mut self, run: usize, round: &Round, arm: usize, reward: f64, live: &Live);
 
-    /// Entropy (nats) of the last policy of `run`, for algorithms that keep
-    /// an explicit distribution over arms.
-    fn policy_entropy(&self, _run: usize) -> Option<f64> {
+    /// The last policy of `run` as log-probabilities, for algorithms that
+    /// keep an explicit distribution over arms.
+    fn log_policy(&self, _run: usize) -> Option<&[f64]> {
         None
     }
 
@@ -156,13 +154,20 @@ impl ArmStats {
     }
 }
 
+/// Scores this close to the best (relative to max(1, |best|)) are ties:
+/// equal in exact arithmetic, apart only by rounding. LinUCB's first round
+/// is one (every width is 1/sqrt(lambda)); without a tolerance the rounding
+/// of each machine would pick the arm, and the GPU's f32 could not replay it.
+pub const TIE_TOLERANCE: f64 = 1e-5;
+
 /// The index of the largest score, ties broken uniformly at random: a fixed
 /// tie-break would favour whichever arm is listed first (greedy would look
 /// perfect whenever the best arm is arm 0).
 pub fn argmax(scores: impl Iterator<Item = f64>, draws: &mut Draws) -> usize {
     let scores: Vec<f64> = scores.collect();
     let best = scores.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    let tied: Vec<usize> = (0..scores.len()).filter(|i| scores[*i] == best).collect();
+    let floor = best - TIE_TOLERANCE * best.abs().max(1.0);
+    let tied: Vec<usize> = (0..scores.len()).filter(|i| scores[*i] >= floor).collect();
     match tied.len() {
         0 => 0,
         1 => tied[0],
@@ -199,9 +204,5 @@ impl Distributions {
 
     pub fn prob(&self, run: usize, arm: usize) -> f64 {
         self.log_probs[run * self.arms + arm].exp()
-    }
-
-    pub fn entropy(&self, run: usize) -> f64 {
-        entropy(self.row(run))
     }
 }

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use thermolab_bandits::{BanditsLab, schema};
-use thermolab_core::experiment::{Experiment, StepOutcome};
+use thermolab_core::experiment::{ChartKind, Experiment, StepOutcome};
 use thermolab_core::params::Value;
 
 fn lab(settings: &[(&str, Value)], seed: u64) -> BanditsLab {
@@ -28,6 +28,10 @@ fn run_to(lab: &mut BanditsLab, steps: u64) {
             break;
         }
     }
+}
+
+fn run_regrets(lab: &BanditsLab, slot: usize) -> Vec<f64> {
+    pollster::block_on(lab.run_regrets(slot)).unwrap()
 }
 
 fn mean_and_se(xs: &[f64]) -> (f64, f64) {
@@ -69,8 +73,8 @@ fn ucb1_regret_grows_logarithmically_and_thompson_is_no_worse() {
         "UCB1 regret ratio {ratio} (log ratio {log_ratio})"
     );
     assert!(ratio > 1.0);
-    let (ucb, ucb_se) = mean_and_se(lab.run_regrets(0));
-    let (ts, ts_se) = mean_and_se(lab.run_regrets(1));
+    let (ucb, ucb_se) = mean_and_se(&run_regrets(&lab, 0));
+    let (ts, ts_se) = mean_and_se(&run_regrets(&lab, 1));
     assert!(
         ts <= ucb + 3.0 * (ucb_se.powi(2) + ts_se.powi(2)).sqrt(),
         "Thompson {ts} against UCB1 {ucb}"
@@ -126,6 +130,24 @@ fn softmax_is_uniform_when_hot() {
     for p in pulls {
         assert!((*p as f64 / total as f64 - 0.25).abs() < 0.02, "{pulls:?}");
     }
+    // The policy chart shows each arm at 1/4.
+    let snapshot = lab.snapshot();
+    let chart = snapshot
+        .charts
+        .iter()
+        .find(|c| c.key == "policy_1")
+        .unwrap();
+    let ChartKind::Lines { lines, .. } = &chart.kind else {
+        panic!("the policy chart is not a line chart");
+    };
+    assert_eq!(lines.len(), 4);
+    for line in lines {
+        assert!(
+            (line.points.last().unwrap().mean - 0.25).abs() < 1e-3,
+            "{}",
+            line.label
+        );
+    }
 }
 
 #[test]
@@ -166,7 +188,7 @@ fn runs_are_independent_of_how_many_there_are() {
     let regrets = |runs: i64| {
         let mut lab = two_gaussian_arms(["thompson", "boltzmann"], runs, 200);
         run_to(&mut lab, 200);
-        (lab.run_regrets(0).to_vec(), lab.run_regrets(1).to_vec())
+        (run_regrets(&lab, 0), run_regrets(&lab, 1))
     };
     let (few_ts, few_b) = regrets(3);
     let (many_ts, many_b) = regrets(8);
@@ -241,7 +263,7 @@ fn the_threshold_rule_with_threshold_zero_is_linucb() {
             6,
         );
         run_to(&mut lab, 300);
-        lab.run_regrets(0).to_vec()
+        run_regrets(&lab, 0)
     };
     assert_eq!(regrets("linucb", 0.0), regrets("threshold", 0.0));
     // Widths start at 1 (A^-1 = I, unit features) and only shrink: a
@@ -283,4 +305,80 @@ fn the_ellipse_is_the_level_set_of_the_confidence_form() {
     let mut wide = linear(&[("dim", Value::Int(3)), ("horizon", Value::Int(10))], 7);
     run_to(&mut wide, 2);
     assert!(wide.snapshot().charts.iter().all(|c| c.key != "ellipse"));
+}
+
+#[test]
+fn arm_means_set_by_hand_are_the_arms_the_algorithms_face() {
+    let mut lab = lab(
+        &[
+            ("instance", text("custom")),
+            ("arms", Value::Int(4)),
+            ("means", Value::List(vec![0.1, 0.9, 0.3])),
+            ("algo_1", text("ucb1")),
+            ("algo_2", text("none")),
+            ("algo_3", text("none")),
+            ("runs", Value::Int(50)),
+            ("horizon", Value::Int(2000)),
+        ],
+        4,
+    );
+    run_to(&mut lab, 2000);
+    // The fourth arm, not in the list, gets the pad value 0.5.
+    let facts = lab.snapshot().facts;
+    let means = facts.iter().find(|(k, _)| k == "Arm means").unwrap();
+    assert_eq!(means.1, "0.10 0.90 0.30 0.50");
+    let pulls = lab.pulls(0);
+    let share = pulls[1] as f64 / pulls.iter().sum::<u64>() as f64;
+    assert!(
+        share > 0.8,
+        "UCB1 pulled the 0.9 arm {share} of the time: {pulls:?}"
+    );
+}
+
+/// LinUCB's and the threshold rule's mean regret after 1,000 and 4,000
+/// steps on the aligned design with misspecification `zeta`.
+fn aligned_regrets(zeta: f64) -> [[f64; 2]; 2] {
+    let mut lab = linear(
+        &[
+            ("contexts", text("aligned")),
+            ("arms", Value::Int(2)),
+            ("zeta", Value::Float(zeta)),
+            ("algo_2", text("threshold")),
+            ("algo_3", text("none")),
+            ("horizon", Value::Int(4000)),
+        ],
+        5,
+    );
+    run_to(&mut lab, 1000);
+    let early = lab.mean_regrets();
+    run_to(&mut lab, 3000);
+    let late = lab.mean_regrets();
+    [0, 1].map(|slot| [early[slot].1, late[slot].1])
+}
+
+#[test]
+fn beyond_delta_over_d_the_threshold_rule_beats_linucb() {
+    // Aligned design, d = 2: gap Delta = sqrt(0.99) - 2 zeta = 0.39 at zeta =
+    // 0.3, so zeta > Delta / d. Least squares over every round learns a slope
+    // zeta / 0.1 along w and keeps pulling the decoy: linear regret. The rule
+    // stops adding the best arm's low-uncertainty rounds and stays put.
+    let [linucb, threshold] = aligned_regrets(0.3);
+    assert!(
+        linucb[1] / linucb[0] > 3.0,
+        "LinUCB {linucb:?} should grow linearly"
+    );
+    assert!(
+        threshold[1] / threshold[0] < 1.2,
+        "threshold rule {threshold:?} should level off"
+    );
+    assert!(
+        threshold[1] < linucb[1] / 5.0,
+        "threshold {threshold:?} vs LinUCB {linucb:?}"
+    );
+    // Well specified, the two coincide and both level off.
+    let [linucb, threshold] = aligned_regrets(0.0);
+    assert!(
+        linucb[1] < 2.0 && threshold[1] < 2.0,
+        "{linucb:?} {threshold:?}"
+    );
 }

@@ -307,14 +307,32 @@ impl Gpu {
 
     /// Copies `source` to a staging buffer and reads it back.
     pub async fn read<T: bytemuck::Pod>(&self, source: &wgpu::Buffer) -> Result<Vec<T>, String> {
-        let size = source.size();
+        let mut parts = self.read_parts(&[(source, source.size())]).await?;
+        Ok(parts.pop().unwrap_or_default())
+    }
+
+    /// Reads back the first `bytes` (a multiple of 4) of each buffer with one
+    /// copy and one mapping: a readback costs a round trip, so a caller that
+    /// needs several buffers pays it once.
+    pub async fn read_parts<T: bytemuck::Pod>(
+        &self,
+        parts: &[(&wgpu::Buffer, u64)],
+    ) -> Result<Vec<Vec<T>>, String> {
+        let sizes: Vec<u64> = parts
+            .iter()
+            .map(|(buffer, bytes)| (*bytes).min(buffer.size()))
+            .collect();
         let staging = self.buffer(
             "readback",
-            size,
+            sizes.iter().sum::<u64>().max(4),
             wgpu::BufferUsages::MAP_READ | wgpu::BufferUsages::COPY_DST,
         );
         let mut encoder = self.device.create_command_encoder(&Default::default());
-        encoder.copy_buffer_to_buffer(source, 0, &staging, 0, size);
+        let mut offset = 0;
+        for ((source, _), size) in parts.iter().zip(&sizes) {
+            encoder.copy_buffer_to_buffer(source, 0, &staging, offset, *size);
+            offset += size;
+        }
         self.queue.submit([encoder.finish()]);
         let (tx, rx) = futures_channel::oneshot::channel();
         staging
@@ -331,7 +349,16 @@ impl Gpu {
                 .slice(..)
                 .get_mapped_range()
                 .map_err(|e| format!("readback failed: {e:?}"))?;
-            bytemuck::pod_collect_to_vec(&view)
+            let mut start = 0;
+            sizes
+                .iter()
+                .map(|size| {
+                    let size = *size as usize;
+                    let part = bytemuck::pod_collect_to_vec(&view[start..start + size]);
+                    start += size;
+                    part
+                })
+                .collect()
         };
         staging.unmap();
         Ok(data)

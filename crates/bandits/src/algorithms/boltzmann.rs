@@ -45,13 +45,14 @@ impl Algorithm for Boltzmann {
         self.stats.record(run, arm, reward);
     }
 
-    fn policy_entropy(&self, run: usize) -> Option<f64> {
-        Some(self.policy.entropy(run))
+    fn log_policy(&self, run: usize) -> Option<&[f64]> {
+        Some(self.policy.row(run))
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use thermolab_core::math::entropy;
     use thermolab_core::rng::CounterRng;
 
     use super::*;
@@ -96,7 +97,7 @@ mod tests {
                     "step {step}"
                 );
             }
-            assert!(softmax.policy_entropy(0).unwrap() < 1e-6);
+            assert!(entropy(softmax.log_policy(0).unwrap()) < 1e-6);
             leaders.push(leader);
         }
         assert_eq!(leaders, [0, 1, 1, 1, 1, 2]);

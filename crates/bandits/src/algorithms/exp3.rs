@@ -29,11 +29,15 @@ impl Exp3 {
         }
     }
 
-    /// The tuned learning rate sqrt(2 ln K / (n K)), times the live scale.
     pub fn eta(&self, live: &Live) -> f64 {
-        let k = self.arms as f64;
-        live.exp3_eta_scale * (2.0 * k.ln() / (self.horizon as f64 * k)).sqrt()
+        tuned_eta(self.arms, self.horizon, live.exp3_eta_scale)
     }
+}
+
+/// The tuned learning rate sqrt(2 ln K / (n K)), times `scale`.
+pub fn tuned_eta(arms: usize, horizon: u64, scale: f64) -> f64 {
+    let k = arms as f64;
+    scale * (2.0 * k.ln() / (horizon as f64 * k)).sqrt()
 }
 
 impl Algorithm for Exp3 {
@@ -59,7 +63,7 @@ impl Algorithm for Exp3 {
         }
     }
 
-    fn policy_entropy(&self, run: usize) -> Option<f64> {
-        Some(self.policy.entropy(run))
+    fn log_policy(&self, run: usize) -> Option<&[f64]> {
+        Some(self.policy.row(run))
     }
 }

@@ -77,7 +77,7 @@ impl Algorithm for GradientBandit {
         self.baseline[run] += advantage / self.pulls[run] as f64;
     }
 
-    fn policy_entropy(&self, run: usize) -> Option<f64> {
-        Some(self.policy.entropy(run))
+    fn log_policy(&self, run: usize) -> Option<&[f64]> {
+        Some(self.policy.row(run))
     }
 }

@@ -62,8 +62,8 @@ impl Algorithm for TsallisInf {
         self.losses[run * self.arms + arm] += (1.0 - reward) / p;
     }
 
-    fn policy_entropy(&self, run: usize) -> Option<f64> {
-        Some(self.policy.entropy(run))
+    fn log_policy(&self, run: usize) -> Option<&[f64]> {
+        Some(self.policy.row(run))
     }
 }
 
