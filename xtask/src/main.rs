@@ -39,7 +39,8 @@ enum Task {
         #[arg(long)]
         no_build: bool,
     },
-    /// Native benchmarks: the Device lab's kernels on the GPU path against the CPU.
+    /// Native benchmarks: the Device lab's kernels on the GPU path against the
+    /// CPU, and bandit arm pulls per second against plain JavaScript (node).
     Bench,
 }
 
@@ -228,53 +229,129 @@ fn test(no_build: bool) -> Result {
         .env("CHROMIUM", CHROMIUM))
 }
 
-fn bench() -> Result {
-    let thermolab = |backend: &str| -> Result<String> {
-        let out = gpu_env(Command::new("cargo").args([
+/// The Device lab run natively in release with `settings`: its report as
+/// printed (stderr) and its snapshot (stdout, JSON).
+struct DeviceReport {
+    text: String,
+    snapshot: serde_json::Value,
+}
+
+impl DeviceReport {
+    fn run(settings: &[&str]) -> Result<Self> {
+        let mut args = vec![
             "run",
+            "--release",
             "--quiet",
             "--package",
             "thermolab-cli",
             "--",
             "run",
             "device",
-            "--set",
-            "buffer_mib=64",
-            "--set",
-            "matmul_n=512",
-            "--set",
-            "repeats=8",
             "--steps",
-            "3",
-            "--backend",
-            backend,
+            "1",
+            "--seed",
+            "1",
             "--format",
             "json",
-        ]))
-        .output()
-        .map_err(|e| format!("cannot run the CLI: {e}"))?;
+        ];
+        for setting in settings {
+            args.extend(["--set", setting]);
+        }
+        let out = gpu_env(Command::new("cargo").args(&args))
+            .output()
+            .map_err(|e| format!("cannot run the CLI: {e}"))?;
+        let text = String::from_utf8_lossy(&out.stderr).into_owned();
         if !out.status.success() {
-            return Err(String::from_utf8_lossy(&out.stderr).into_owned());
+            return Err(text);
         }
-        Ok(String::from_utf8_lossy(&out.stderr).into_owned())
-    };
-    let report = thermolab("auto")?;
-    println!("Device lab, native (buffer 64 MiB, matmul 512, 8 timings x 3 steps):\n{report}");
-    let figure = |name: &str| -> Option<f64> {
-        report
-            .lines()
-            .find_map(|l| l.strip_prefix(&format!("{name}: ")))
-            .and_then(|rest| rest.split_whitespace().next())
-            .and_then(|v| v.parse().ok())
-    };
-    for (gpu, cpu, what) in [
-        ("GPU bandwidth", "CPU bandwidth", "bandwidth"),
-        ("GPU matmul", "CPU matmul", "matmul"),
-    ] {
-        match (figure(gpu), figure(cpu)) {
-            (Some(g), Some(c)) if c > 0.0 => println!("{what}: GPU path / CPU = {:.2}x", g / c),
-            _ => println!("{what}: no GPU figure (CPU fallback)"),
-        }
+        let snapshot = serde_json::from_slice(&out.stdout)
+            .map_err(|e| format!("the CLI printed no snapshot: {e}"))?;
+        Ok(Self { text, snapshot })
+    }
+
+    /// A figure's value by key; `None` where it does not apply (no GPU).
+    fn figure(&self, key: &str) -> Option<f64> {
+        self.snapshot["figures"]
+            .as_array()?
+            .iter()
+            .find(|f| f["key"] == key)?["value"]
+            .as_f64()
+    }
+
+    fn fact(&self, key: &str) -> Option<&str> {
+        self.snapshot["facts"]
+            .as_array()?
+            .iter()
+            .find(|f| f[0] == key)?[1]
+            .as_str()
+    }
+}
+
+fn ratio(a: Option<f64>, b: Option<f64>) -> String {
+    match (a, b) {
+        (Some(a), Some(b)) if b > 0.0 => format!("{:.2}x", a / b),
+        _ => "n/a".to_string(),
+    }
+}
+
+fn bench() -> Result {
+    let report = DeviceReport::run(&[
+        "buffer_mib=64",
+        "matmul_n=512",
+        "repeats=8",
+        "pulls_runs=1",
+        "pulls_steps=1",
+    ])?;
+    println!(
+        "Device lab, native release (buffer 64 MiB, matmul 512, 8 timings):\n{}",
+        report.text
+    );
+    for what in ["bandwidth", "matmul"] {
+        println!(
+            "{what}: GPU path / CPU = {}",
+            ratio(
+                report.figure(&format!("gpu_{what}")),
+                report.figure(&format!("cpu_{what}"))
+            )
+        );
+    }
+    // The size: 10,000 runs x 1,000 steps x 10 arms.
+    let (runs, steps) = ("10000", "1000");
+    let pulls = DeviceReport::run(&[
+        "buffer_mib=1",
+        "matmul_n=16",
+        "repeats=1",
+        &format!("pulls_runs={runs}"),
+        &format!("pulls_steps={steps}"),
+    ])?;
+    println!("\nBandit arm pulls, {runs} runs x {steps} steps x 10 arms, seed 1:");
+    for (id, name) in [("ucb1", "UCB1"), ("thompson", "Thompson sampling")] {
+        let out = Command::new("node")
+            .args(["public/bench/bandit-pulls.js", id, runs, steps, "1"])
+            .output()
+            .map_err(|e| format!("cannot run node: {e}"))?;
+        let js: serde_json::Value = serde_json::from_slice(&out.stdout)
+            .map_err(|e| format!("the JavaScript peer printed no result: {e}"))?;
+        let js_pulls = js["pullsPerSecond"].as_f64();
+        let gpu = pulls.figure(&format!("pulls_{id}_gpu"));
+        let cpu = pulls.figure(&format!("pulls_{id}_cpu"));
+        let show = |x: Option<f64>| x.map_or("n/a".to_string(), |x| format!("{x:.3e}"));
+        println!(
+            "{name}: GPU path {} pulls/s, CPU path {}, plain JS (node) {}; GPU / JS = {}, CPU / JS = {}, GPU / CPU = {}",
+            show(gpu),
+            show(cpu),
+            show(js_pulls),
+            ratio(gpu, js_pulls),
+            ratio(cpu, js_pulls),
+            ratio(gpu, cpu)
+        );
+        println!(
+            "  mean regret: JS {}, lab {}",
+            js["meanRegret"],
+            pulls
+                .fact(&format!("{name} bench mean regret"))
+                .unwrap_or("n/a")
+        );
     }
     Ok(())
 }

@@ -9,6 +9,7 @@ use wasm_bindgen::JsCast;
 
 use crate::charts::ChartView;
 use crate::controls::{ParamControl, format_number};
+use crate::js_peer::JsPeer;
 use crate::state::Ui;
 
 const SPEEDS: [u32; 8] = [1, 2, 5, 10, 50, 100, 500, 1000];
@@ -145,6 +146,7 @@ fn LabPage() -> impl IntoView {
                         </For>
                     </div>
                     <Facts />
+                    {(lab.id == "device").then(|| view! { <JsPeer /> })}
                 </section>
                 <Show when=move || !hidden("explanation")>
                     <aside class="explanation">

@@ -104,6 +104,12 @@ fn list() -> String {
                     .collect::<Vec<_>>()
                     .join("|"),
                 ParamKind::Toggle { .. } => "true|false".to_string(),
+                ParamKind::FloatList {
+                    min,
+                    max,
+                    length_from,
+                    ..
+                } => format!("{min}..{max},... one per {length_from}"),
             };
             let apply = match spec.apply {
                 Apply::Live => "live",
@@ -184,6 +190,9 @@ fn run(
             Some(v) => eprintln!("{}: {v:.3} {}", figure.label, figure.unit),
             None => eprintln!("{}: n/a ({})", figure.label, figure.note),
         }
+    }
+    for (key, value) in &snapshot.facts {
+        eprintln!("{key}: {value}");
     }
     match snapshot.status {
         RunStatus::Diverged { step, what } => {

@@ -37,6 +37,10 @@ fn run_prints_csv_rows_for_each_step() {
         "matmul_n=16",
         "--set",
         "repeats=1",
+        "--set",
+        "pulls_runs=10",
+        "--set",
+        "pulls_steps=5",
     ]);
     assert!(
         out.status.success(),
@@ -47,8 +51,9 @@ fn run_prints_csv_rows_for_each_step() {
     let mut lines = text.lines();
     assert_eq!(lines.next(), Some("chart,line,x,mean,min,max"));
     let rows: Vec<&str> = lines.collect();
-    // Two charts with one CPU line each, two steps each.
-    assert_eq!(rows.len(), 4, "{text}");
+    // Bandwidth and matmul with one CPU line each, bandit pulls with two
+    // (UCB1, Thompson), two steps each.
+    assert_eq!(rows.len(), 8, "{text}");
     assert!(rows.iter().all(|r| r.split(',').count() == 6));
 }
 

@@ -4,6 +4,7 @@
 //! multiply throughput through burn — each beside the same work on the CPU —
 //! and checks that the GPU draws the same random numbers as the CPU.
 
+pub mod bandit_pulls;
 pub mod bandwidth;
 pub mod matmul;
 pub mod rng_check;
@@ -17,6 +18,7 @@ use thermolab_core::rng::CounterRng;
 use thermolab_core::series::Series;
 use thermolab_gpu::{Compute, NORMAL_TOLERANCE, TensorDevice};
 
+use bandit_pulls::{BanditPulls, PullsSize};
 use bandwidth::{CpuCopy, GpuCopy};
 use matmul::Operands;
 use rng_check::RngCheck;
@@ -64,6 +66,16 @@ pub fn schema() -> Schema {
             .live()
             .unit("n")
             .help("Side n of the n x n matrices burn multiplies (2n³ flops)."),
+        ParamSpec::int("pulls_runs", "Bandit runs", 1, 100_000, 1000)
+            .log()
+            .live()
+            .unit("runs")
+            .help("Bandit benchmark: independent runs of UCB1 and Thompson sampling on 10 arms."),
+        ParamSpec::int("pulls_steps", "Bandit steps", 1, 1000, 100)
+            .log()
+            .live()
+            .unit("steps")
+            .help("Bandit benchmark: rounds per run; arm pulls = runs x steps."),
         ParamSpec::int("repeats", "Timings per step", 1, 64, 4)
             .log()
             .live()
@@ -101,6 +113,7 @@ pub struct DeviceLab {
     /// The last step's per-launch bandwidths, GPU if there is one.
     last_launches: Vec<f64>,
     rng_check: RngCheck,
+    bandit_pulls: BanditPulls,
 }
 
 impl DeviceLab {
@@ -124,6 +137,7 @@ impl DeviceLab {
             gpu_matmul: Series::new("WebGPU (burn wgpu)", SERIES_CAPACITY),
             cpu_matmul: Series::new("CPU (burn flex)", SERIES_CAPACITY),
             last_launches: Vec::new(),
+            bandit_pulls: BanditPulls::new(SERIES_CAPACITY),
         };
         lab.apply(params.clone())?;
         Ok(lab)
@@ -298,6 +312,14 @@ impl Experiment for DeviceLab {
         self.rng_check
             .step(&self.compute, self.rng, self.step)
             .await?;
+        let size = PullsSize {
+            runs: self.params.int("pulls_runs")? as usize,
+            steps: self.params.int("pulls_steps")? as u64,
+            seed: self.rng.seed,
+        };
+        self.bandit_pulls
+            .step(&self.compute, size, self.step as f64)
+            .await?;
         self.step += 1;
         Ok(StepOutcome::Continue)
     }
@@ -331,6 +353,7 @@ impl Experiment for DeviceLab {
                 ),
             ));
         }
+        facts.extend(self.bandit_pulls.facts());
         let bandwidth_lines = |gpu: &Series, cpu: &Series| {
             let mut lines = Vec::new();
             if self.compute.gpu.is_some() {
@@ -372,7 +395,17 @@ impl Experiment for DeviceLab {
                     false,
                 ),
                 self.rng_figure(),
-            ],
+            ]
+            .into_iter()
+            .chain(
+                self.bandit_pulls.figures(
+                    self.compute
+                        .gpu
+                        .is_none()
+                        .then_some("no WebGPU: running on the CPU fallback"),
+                ),
+            )
+            .collect(),
             charts: vec![
                 Chart {
                     key: "bandwidth".to_string(),
@@ -406,6 +439,7 @@ impl Experiment for DeviceLab {
             ]
             .into_iter()
             .chain(self.rng_check.charts())
+            .chain([self.bandit_pulls.chart(self.compute.gpu.is_some())])
             .collect(),
             facts,
         }

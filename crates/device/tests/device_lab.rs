@@ -29,6 +29,8 @@ fn tiny_lab(compute: Compute) -> DeviceLab {
         ("buffer_mib".to_string(), Value::Int(1)),
         ("matmul_n".to_string(), Value::Int(16)),
         ("repeats".to_string(), Value::Int(2)),
+        ("pulls_runs".to_string(), Value::Int(64)),
+        ("pulls_steps".to_string(), Value::Int(40)),
     ]
     .into_iter()
     .collect();
@@ -110,6 +112,22 @@ fn gpu_steps_fill_the_figures_and_charts_and_the_rng_matches_the_cpu() {
         panic!("launch chart is not a histogram");
     };
     assert_eq!(counts.iter().sum::<u64>(), 2);
+    // The bandit benchmark replays the same runs on both paths.
+    let ucb1 = snapshot
+        .facts
+        .iter()
+        .find(|(k, _)| k == "UCB1 bench mean regret")
+        .map(|(_, v)| v.clone())
+        .unwrap();
+    let regrets: Vec<f64> = ucb1
+        .split(", ")
+        .map(|part| part.split(' ').nth(1).unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(regrets.len(), 2, "{ucb1}");
+    assert!(
+        regrets[0] > 0.0 && (regrets[0] - regrets[1]).abs() < 1e-3 * regrets[0],
+        "{ucb1}"
+    );
 }
 
 #[test]
@@ -146,6 +164,8 @@ fn cpu_fallback_leaves_gpu_figures_empty_with_a_reason() {
     assert!(figure("cpu_matmul").value.unwrap() > 0.0);
     assert!(figure("cpu_bandwidth").value.unwrap() > 0.0);
     assert_eq!(figure("rng_mismatches").value, None);
+    assert_eq!(figure("pulls_thompson_gpu").value, None);
+    assert!(figure("pulls_thompson_cpu").value.unwrap() > 0.0);
     assert!(figure("rng_mismatches").note.contains("no WebGPU"));
     assert!(
         snapshot

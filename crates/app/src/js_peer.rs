@@ -1,0 +1,168 @@
+//! The plain-JavaScript peer of the Device page's bandit benchmark:
+//! `public/bench/bandit-pulls.js` runs the same loop in a module Web Worker
+//! of this page, with the lab's sizes and seed, so its arm pulls per second
+//! sit beside the WebGPU and wasm figures measured on the same machine.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+use web_sys::{ErrorEvent, MessageEvent, Worker, WorkerOptions, WorkerType};
+
+use crate::controls::format_number;
+use crate::state::Ui;
+
+/// Relative, so the site works from any sub-path (trunk copies public/ to dist/public/).
+const PEER_URL: &str = "./public/bench/bandit-pulls.js";
+const ALGORITHMS: [(&str, &str); 2] = [("ucb1", "UCB1"), ("thompson", "Thompson sampling")];
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PeerRequest {
+    algorithm: &'static str,
+    runs: i64,
+    steps: i64,
+    seed: u64,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PeerResult {
+    algorithm: Option<String>,
+    pulls_per_second: Option<f64>,
+    mean_regret: Option<f64>,
+    error: Option<String>,
+}
+
+#[component]
+pub fn JsPeer() -> impl IntoView {
+    let ui = expect_context::<Ui>();
+    let results = RwSignal::new(Vec::<PeerResult>::new());
+    let running = RwSignal::new(false);
+    let measure = move |_| {
+        let size = ui.params.with_untracked(|p| {
+            p.as_ref()
+                .and_then(|p| Some((p.int("pulls_runs").ok()?, p.int("pulls_steps").ok()?)))
+        });
+        let Some((runs, steps)) = size else {
+            return;
+        };
+        let seed = ui.page.with_untracked(|p| p.seed);
+        let options = WorkerOptions::new();
+        options.set_type(WorkerType::Module);
+        let worker = match Worker::new_with_options(PEER_URL, &options) {
+            Ok(worker) => worker,
+            Err(e) => {
+                ui.notice(format!("The JavaScript peer could not start: {e:?}"));
+                return;
+            }
+        };
+        results.set(Vec::new());
+        running.set(true);
+        let on_message = Closure::<dyn FnMut(MessageEvent)>::new({
+            let worker = worker.clone();
+            move |event: MessageEvent| {
+                let result = serde_wasm_bindgen::from_value::<PeerResult>(event.data());
+                match result {
+                    Ok(result) => results.update(|r| r.push(result)),
+                    Err(e) => ui.notice(format!("Unreadable answer from the JavaScript peer: {e}")),
+                }
+                if results.with_untracked(Vec::len) >= ALGORITHMS.len() {
+                    running.set(false);
+                    worker.terminate();
+                }
+            }
+        });
+        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        on_message.forget();
+        // A script that fails to load or throws must not leave the button disabled.
+        let on_error = Closure::<dyn FnMut(ErrorEvent)>::new({
+            let worker = worker.clone();
+            move |event: ErrorEvent| {
+                event.prevent_default();
+                ui.notice(format!("The JavaScript peer failed: {}", event.message()));
+                running.set(false);
+                worker.terminate();
+            }
+        });
+        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        on_error.forget();
+        let serializer = serde_wasm_bindgen::Serializer::json_compatible();
+        for (algorithm, _) in ALGORITHMS {
+            let request = PeerRequest {
+                algorithm,
+                runs,
+                steps,
+                seed,
+            };
+            if let Ok(message) = request.serialize(&serializer) {
+                let _ = worker.post_message(&message);
+            }
+        }
+    };
+    let figure_value = move |key: String| {
+        ui.snapshot.with(|s| {
+            s.as_ref()
+                .and_then(|s| s.figures.iter().find(|f| f.key == key))
+                .and_then(|f| f.value)
+        })
+    };
+    let rows = move || {
+        results
+            .get()
+            .into_iter()
+            .map(|result| {
+                let id = result.algorithm.clone().unwrap_or_default();
+                let name = ALGORITHMS
+                    .iter()
+                    .find(|(a, _)| *a == id)
+                    .map_or("?", |(_, name)| name);
+                let Some(js) = result.pulls_per_second else {
+                    let error = result.error.unwrap_or_default();
+                    return view! { <tr><th>{name}</th><td colspan="4">"failed: "{error}</td></tr> }
+                        .into_any();
+                };
+                let ratio = |path: &str| {
+                    figure_value(format!("pulls_{id}_{path}"))
+                        .map_or("n/a".to_string(), |v| format!("{:.2}x", v / js))
+                };
+                let regret = result.mean_regret.unwrap_or(f64::NAN);
+                view! {
+                    <tr data-testid=format!("js-{id}") data-value=js.to_string() data-regret=regret.to_string()>
+                        <th>{name}</th>
+                        <td>{format_number(js)}" pulls/s"</td>
+                        <td>{ratio("gpu")}</td>
+                        <td>{ratio("cpu")}</td>
+                        <td>{format!("{regret}")}</td>
+                    </tr>
+                }
+                .into_any()
+            })
+            .collect_view()
+    };
+    view! {
+        <section class="peer" aria-label="JavaScript peer">
+            <h2>"Against plain JavaScript"</h2>
+            <p>
+                "The same bandit loop in plain JavaScript (typed arrays, the same random numbers), "
+                "run in a worker of this page with the lab's runs, steps and seed. Ratios above 1 "
+                "mean the lab's path is faster. The mean regrets agree when the work is the same."
+            </p>
+            <button data-testid="measure-js" on:click=measure disabled=move || running.get()>
+                {move || if running.get() { "Measuring…" } else { "Measure plain JavaScript" }}
+            </button>
+            <table class="facts">
+                <thead>
+                    <tr>
+                        <th></th>
+                        <th>"JavaScript"</th>
+                        <th>"WebGPU / JS"</th>
+                        <th>"CPU (wasm) / JS"</th>
+                        <th>"JS mean regret"</th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </section>
+    }
+}
