@@ -19,7 +19,7 @@ describe('site without WebGPU', () => {
 
   test('the badge says CPU fallback with the reason, and the Device page runs', async () => {
     const page = await openPage(browser);
-    await page.goto(`${server.url}#lab=device&buffer_mib=1&matmul_n=16&repeats=1`);
+    await page.goto(`${server.url}#lab=device&buffer_mib=1&matmul_n=16&repeats=1&pulls_runs=64&pulls_steps=20`);
     await page.waitForFunction(() => /CPU fallback/.test(document.querySelector('[data-testid=device-badge]')?.textContent ?? ''), null, { timeout: SLOW });
     assert.ok((await page.getByTestId('fallback-reason').innerText()).length > 0);
     await stepOnce(page, 1);
@@ -69,11 +69,13 @@ describe('site without WebGPU', () => {
       await page.waitForSelector('[data-testid=notices] li', { timeout: SLOW });
       const notices = await page.getByTestId('notices').innerText();
       assert.ok(notices.length > 0 && notices.length < 4000, `notice for ${hash.slice(0, 60)}: ${notices.length} chars`);
+      // The notice can come before the worker has listed its labs: wait for the page itself.
+      await page.waitForSelector('[data-testid=lab-device], [data-testid=gallery]', { timeout: SLOW });
       const shown = (await page.getByTestId('lab-device').count()) + (await page.getByTestId('gallery').count());
       assert.equal(shown, 1, `page still renders for ${hash.slice(0, 60)}`);
     }
     // Still fully working afterwards.
-    await page.goto(`${server.url}#lab=device&buffer_mib=1&matmul_n=16&repeats=1`);
+    await page.goto(`${server.url}#lab=device&buffer_mib=1&matmul_n=16&repeats=1&pulls_runs=64&pulls_steps=20`);
     await stepOnce(page, 1);
     assert.deepEqual(problemsOf(page), []);
   });

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { launch, openPage, problemsOf, startServer, stepOnce, waitForDrawing, waitStarted, SLOW } from './helpers.mjs';
 
 // Tiny sizes: SwiftShader runs WebGPU on the CPU.
-const TINY = 'lab=device&buffer_mib=1&matmul_n=16&repeats=1';
+const TINY = 'lab=device&buffer_mib=1&matmul_n=16&repeats=1&pulls_runs=64&pulls_steps=20';
 
 describe('site with WebGPU', () => {
   let server;
@@ -33,11 +33,12 @@ describe('site with WebGPU', () => {
     assert.deepEqual(problemsOf(page), []);
   });
 
-  test('Device page shows the adapter and both benchmarks, GPU and CPU', async () => {
+  test('Device page shows the adapter and the benchmarks, GPU, CPU and plain JavaScript', async () => {
     const page = await openPage(browser);
     await page.goto(`${server.url}#${TINY}`);
     await stepOnce(page, 1);
-    for (const key of ['gpu_bandwidth', 'cpu_bandwidth', 'gpu_matmul', 'cpu_matmul']) {
+    const pulls = ['ucb1', 'thompson'].flatMap((a) => [`pulls_${a}_gpu`, `pulls_${a}_cpu`]);
+    for (const key of ['gpu_bandwidth', 'cpu_bandwidth', 'gpu_matmul', 'cpu_matmul', ...pulls]) {
       const value = Number(await page.getByTestId(`figure-${key}`).getAttribute('data-value'));
       assert.ok(Number.isFinite(value) && value > 0, `${key} = ${value}`);
     }
@@ -51,6 +52,18 @@ describe('site with WebGPU', () => {
     assert.match(facts, /RNG largest normal difference\s+\d/);
     assert.match(facts, /Max storage binding/);
     assert.match(facts, /Max workgroup size/);
+    // The JavaScript peer runs the same bandit loop in this page: same regret, to the bit.
+    await page.getByTestId('measure-js').click();
+    for (const [id, name] of [['ucb1', 'UCB1'], ['thompson', 'Thompson sampling']]) {
+      const row = page.getByTestId(`js-${id}`);
+      await row.waitFor({ timeout: SLOW });
+      assert.ok(Number(await row.getAttribute('data-value')) > 0, `${id}: JS pulls/s`);
+      const lab = facts.match(new RegExp(`${name} bench mean regret\\s+CPU (\\S+), GPU (\\S+)`));
+      assert.ok(lab, `${name}: no bench regret in the facts`);
+      assert.equal(Number(await row.getAttribute('data-regret')), Number(lab[1]), `${id}: JS and wasm regret`);
+      assert.ok(Math.abs(Number(lab[2]) - Number(lab[1])) < 1e-3 * Number(lab[1]), `${id}: GPU and CPU regret`);
+      assert.match(await row.innerText(), /\d\.\d\dx/);
+    }
     assert.deepEqual(problemsOf(page), []);
   });
 
