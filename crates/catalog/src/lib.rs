@@ -10,7 +10,11 @@ use thermolab_gpu::Compute;
 
 /// Every lab, in gallery order.
 pub fn labs() -> Vec<LabInfo> {
-    vec![thermolab_bandits::info(), thermolab_device::info()]
+    vec![
+        thermolab_bandits::info(),
+        thermolab_diffusion::info(),
+        thermolab_device::info(),
+    ]
 }
 
 pub fn lab(id: &str) -> Option<LabInfo> {
@@ -30,6 +34,9 @@ fn create(
         ),
         thermolab_bandits::ID => Box::new(
             thermolab_bandits::BanditsLab::on(compute, params, seed).map_err(|e| e.message)?,
+        ),
+        thermolab_diffusion::ID => Box::new(
+            thermolab_diffusion::DiffusionLab::on(compute, params, seed).map_err(|e| e.message)?,
         ),
         other => return Err(format!("there is no lab called '{other}'")),
     };
@@ -121,8 +128,10 @@ impl Session {
         let value = spec.validate(value)?;
         let mut params = self.params.clone();
         params.set(&self.lab.schema, key, &value)?;
+        let finished_but_live =
+            self.stopped == Some(RunStatus::Finished) && self.experiment.live_after_finish();
         match spec.apply {
-            Apply::Live if self.stopped.is_none() => {
+            Apply::Live if self.stopped.is_none() || finished_but_live => {
                 self.experiment.set_live_param(key, &value)?;
                 self.params = params;
             }
@@ -135,6 +144,21 @@ impl Session {
             }
         }
         Ok(value)
+    }
+
+    /// Lets the experiment catch up with live params without a step.
+    pub async fn refresh(&mut self) -> StepReport {
+        if matches!(
+            self.stopped,
+            Some(RunStatus::Diverged { .. } | RunStatus::Failed { .. })
+        ) {
+            return StepReport::Stopped;
+        }
+        match self.experiment.refresh().await {
+            Ok(()) if self.compute.lost().is_none() => StepReport::Stepped,
+            Ok(()) => self.record(Ok(StepOutcome::Continue)),
+            Err(error) => self.record(Err(error)),
+        }
     }
 
     /// Back to step 0 with the current params and seed; keeps playing if it was.
@@ -151,6 +175,11 @@ impl Session {
             return StepReport::Stopped;
         }
         let outcome = self.experiment.step().await;
+        self.record(outcome)
+    }
+
+    /// Turns what the experiment answered into the run's status.
+    fn record(&mut self, outcome: Result<StepOutcome, RunError>) -> StepReport {
         if let Some(message) = self.compute.lost() {
             self.stopped = Some(RunStatus::Failed {
                 message: format!("the GPU device was lost: {message}"),
@@ -256,5 +285,42 @@ mod tests {
         assert_eq!(session.snapshot().step, 0);
         assert_eq!(session.snapshot().status, RunStatus::Paused);
         assert!(Session::start(&compute, "nope", &values, 5).is_err());
+    }
+
+    #[test]
+    fn a_finished_diffusion_run_takes_sampling_controls_without_retraining() {
+        let compute = Compute::cpu("test");
+        let values: BTreeMap<String, Value> = [
+            ("train_steps", Value::Int(3)),
+            ("width", Value::Int(8)),
+            ("batch", Value::Int(16)),
+            ("particles", Value::Int(32)),
+            ("sample_steps", Value::Int(4)),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        let (mut session, refused) = Session::start(&compute, "diffusion", &values, 1).unwrap();
+        assert!(refused.is_empty());
+        while pollster::block_on(session.step()) == StepReport::Stepped {}
+        let before = session.snapshot();
+        assert_eq!(before.status, RunStatus::Finished);
+        assert_eq!(before.step, 3);
+        session
+            .set_param("temperature", &Value::Float(0.2))
+            .unwrap();
+        assert_eq!(pollster::block_on(session.refresh()), StepReport::Stepped);
+        let after = session.snapshot();
+        assert_eq!(after.status, RunStatus::Finished);
+        assert_eq!(after.step, 3, "a live change must not retrain");
+        let samples = |s: &Snapshot| s.charts.iter().find(|c| c.key == "samples").cloned();
+        assert_ne!(
+            samples(&before),
+            samples(&after),
+            "new samples at the new temperature"
+        );
+        // A restart param still restarts.
+        session.set_param("width", &Value::Int(16)).unwrap();
+        assert_eq!(session.snapshot().step, 0);
     }
 }

@@ -111,6 +111,10 @@ pub enum ChartKind {
     },
     /// Point clouds, one colour per group.
     Scatter { groups: Vec<PointGroup> },
+    /// Polylines (particle paths), each drawn from its first point to a dot at its last.
+    Paths { paths: Vec<Vec<[f32; 2]>> },
+    /// A vector field: arrows (x, y, dx, dy), drawn scaled to the grid.
+    Arrows { arrows: Vec<[f32; 4]> },
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -191,6 +195,18 @@ pub trait Experiment {
 
     /// The current state for drawing; `step` and `status` are filled in by the runner.
     fn snapshot(&self) -> Snapshot;
+
+    /// Whether live params still act once the run has finished (a trained
+    /// model can still be sampled); otherwise a change restarts the run.
+    fn live_after_finish(&self) -> bool {
+        false
+    }
+
+    /// Recomputes what live params changed without advancing (new samples
+    /// after a sampling control moved while paused or finished).
+    async fn refresh(&mut self) -> Result<(), RunError> {
+        Ok(())
+    }
 }
 
 /// Fails with [`RunError::Diverged`] if `x` is NaN or infinite.

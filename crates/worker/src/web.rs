@@ -89,9 +89,18 @@ impl Worker {
                 let Some(session) = &mut self.session else {
                     return;
                 };
-                match session.set_param(&key, &value) {
-                    Ok(value) => post(&Event::ParamAccepted { key, value }),
-                    Err(error) => post(&Event::ParamRefused { error }),
+                let report = match session.set_param(&key, &value) {
+                    Ok(value) => {
+                        post(&Event::ParamAccepted { key, value });
+                        Some(session.refresh().await)
+                    }
+                    Err(error) => {
+                        post(&Event::ParamRefused { error });
+                        None
+                    }
+                };
+                if let Some(report) = report {
+                    self.after_step(report);
                 }
                 self.post_snapshot();
             }
