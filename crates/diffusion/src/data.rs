@@ -1,0 +1,258 @@
+//! The 2-D distributions of the playground, all scaled to about [-2, 2]^2,
+//! and a Gaussian mixture whose noised score is known exactly.
+//!
+//! Every point is a function of (seed, index, draw) through the counter RNG,
+//! so the CLI and the browser train on the same points.
+
+use std::f64::consts::PI;
+
+use thermolab_core::rng::CounterRng;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dataset {
+    /// The toy of "Deep Unsupervised Learning using Nonequilibrium Thermodynamics".
+    SwissRoll,
+    TwoMoons,
+    EightGaussians,
+    Checkerboard,
+    Mixture,
+}
+
+impl Dataset {
+    pub const OPTIONS: [(&str, &str); 5] = [
+        ("swiss_roll", "Swiss roll"),
+        ("two_moons", "Two moons"),
+        ("eight_gaussians", "8 Gaussians"),
+        ("checkerboard", "Checkerboard"),
+        ("mixture", "Gaussian mixture (exact score)"),
+    ];
+
+    pub fn from_key(key: &str) -> Option<Self> {
+        Some(match key {
+            "swiss_roll" => Self::SwissRoll,
+            "two_moons" => Self::TwoMoons,
+            "eight_gaussians" => Self::EightGaussians,
+            "checkerboard" => Self::Checkerboard,
+            "mixture" => Self::Mixture,
+            _ => return None,
+        })
+    }
+
+    /// Point `index` of draw `draw` (a training step, or a fixed draw for views).
+    pub fn point(self, rng: CounterRng, index: u32, draw: u32) -> [f64; 2] {
+        let u = |stream: u32| f64::from(rng.uniform(index, draw, stream));
+        let n = |stream: u32| f64::from(rng.normal(index, draw, stream));
+        match self {
+            Self::SwissRoll => {
+                let theta = 1.5 * PI * (1.0 + 2.0 * u(0));
+                let scale = 1.0 / 6.0;
+                [
+                    scale * (theta * theta.cos() + 0.3 * n(1)),
+                    scale * (theta * theta.sin() + 0.3 * n(2)),
+                ]
+            }
+            Self::TwoMoons => {
+                let angle = PI * u(0);
+                let (x, y) = if u(3) < 0.5 {
+                    (angle.cos(), angle.sin())
+                } else {
+                    (1.0 - angle.cos(), 0.5 - angle.sin())
+                };
+                [
+                    1.2 * (x - 0.5 + 0.05 * n(1)),
+                    1.2 * (y - 0.25 + 0.05 * n(2)),
+                ]
+            }
+            Self::EightGaussians => {
+                let k = (u(0) * 8.0).floor().min(7.0);
+                let angle = k * PI / 4.0;
+                [
+                    1.5 * angle.cos() + 0.1 * n(1),
+                    1.5 * angle.sin() + 0.1 * n(2),
+                ]
+            }
+            Self::Checkerboard => {
+                // FFJORD's checkerboard, halved: 8 unit squares of [-2, 2]^2.
+                let x = 4.0 * u(0) - 2.0;
+                let column = x.floor().rem_euclid(2.0);
+                let y = u(1) - 2.0 * (u(2) * 2.0).floor().min(1.0) + column;
+                [x, y]
+            }
+            Self::Mixture => MIXTURE.sample(u(0), [n(1), n(2)]),
+        }
+    }
+
+    pub fn points(self, rng: CounterRng, count: usize, draw: u32) -> Vec<[f64; 2]> {
+        (0..count as u32)
+            .map(|i| self.point(rng, i, draw))
+            .collect()
+    }
+}
+
+/// An isotropic Gaussian mixture in 2-D.
+#[derive(Clone, Debug, PartialEq)]
+pub struct GaussianMixture {
+    pub weights: &'static [f64],
+    pub means: &'static [[f64; 2]],
+    pub stds: &'static [f64],
+}
+
+pub const MIXTURE: GaussianMixture = GaussianMixture {
+    weights: &[0.3, 0.3, 0.4],
+    means: &[[-1.2, -0.6], [1.0, -0.8], [0.2, 1.2]],
+    stds: &[0.25, 0.35, 0.2],
+};
+
+impl GaussianMixture {
+    fn sample(&self, u: f64, normals: [f64; 2]) -> [f64; 2] {
+        let mut cumulative = 0.0;
+        let mut k = self.weights.len() - 1;
+        for (i, w) in self.weights.iter().enumerate() {
+            cumulative += w;
+            if u < cumulative {
+                k = i;
+                break;
+            }
+        }
+        let [mx, my] = self.means[k];
+        [
+            mx + self.stds[k] * normals[0],
+            my + self.stds[k] * normals[1],
+        ]
+    }
+
+    /// Under x_t = alpha x_0 + sigma eps the marginal of x_t is again a
+    /// mixture: means alpha mu_k, variances alpha^2 s_k^2 + sigma^2. Returns
+    /// the posterior weight of each component at `x` and each variance.
+    fn responsibilities(&self, x: [f64; 2], alpha: f64, sigma: f64) -> Vec<(f64, f64)> {
+        let logs: Vec<(f64, f64)> = self
+            .means
+            .iter()
+            .zip(self.stds)
+            .zip(self.weights)
+            .map(|((mu, s), w)| {
+                let var = alpha * alpha * s * s + sigma * sigma;
+                let d2 = (x[0] - alpha * mu[0]).powi(2) + (x[1] - alpha * mu[1]).powi(2);
+                (w.ln() - d2 / (2.0 * var) - var.ln(), var)
+            })
+            .collect();
+        let max = logs
+            .iter()
+            .map(|(l, _)| *l)
+            .fold(f64::NEG_INFINITY, f64::max);
+        let total: f64 = logs.iter().map(|(l, _)| (l - max).exp()).sum();
+        logs.into_iter()
+            .map(|(l, var)| ((l - max).exp() / total, var))
+            .collect()
+    }
+
+    /// The exact score grad log p_t(x) of the noised mixture.
+    pub fn score(&self, x: [f64; 2], alpha: f64, sigma: f64) -> [f64; 2] {
+        let mut score = [0.0; 2];
+        for ((r, var), mu) in self
+            .responsibilities(x, alpha, sigma)
+            .into_iter()
+            .zip(self.means)
+        {
+            for d in 0..2 {
+                score[d] -= r * (x[d] - alpha * mu[d]) / var;
+            }
+        }
+        score
+    }
+
+    /// E[x_0 | x_t = x]: each component's Gaussian posterior mean, weighted.
+    /// Defined at alpha = 0 too, where a division by alpha is not.
+    pub fn posterior_mean(&self, x: [f64; 2], alpha: f64, sigma: f64) -> [f64; 2] {
+        let mut mean = [0.0; 2];
+        let parts = self.responsibilities(x, alpha, sigma);
+        for (((r, var), mu), s) in parts.into_iter().zip(self.means).zip(self.stds) {
+            let gain = alpha * s * s / var;
+            for d in 0..2 {
+                mean[d] += r * (mu[d] + gain * (x[d] - alpha * mu[d]));
+            }
+        }
+        mean
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn datasets_are_deterministic_and_inside_the_view() {
+        let rng = CounterRng::new(3);
+        for (key, _) in Dataset::OPTIONS {
+            let data = Dataset::from_key(key).unwrap();
+            let a = data.points(rng, 2000, 0);
+            assert_eq!(a, data.points(rng, 2000, 0));
+            assert_ne!(a, data.points(rng, 2000, 1));
+            let inside = a
+                .iter()
+                .filter(|p| p[0].abs() < 2.6 && p[1].abs() < 2.6)
+                .count();
+            assert!(inside > 1980, "{key}: {inside}");
+        }
+    }
+
+    #[test]
+    fn checkerboard_fills_only_the_dark_squares() {
+        let points = Dataset::Checkerboard.points(CounterRng::new(1), 4000, 0);
+        for [x, y] in points {
+            let parity = (x.floor() + y.floor()).rem_euclid(2.0);
+            assert_eq!(parity, 0.0, "({x}, {y})");
+        }
+    }
+
+    #[test]
+    fn mixture_score_is_the_gradient_of_its_log_density() {
+        let log_density = |x: [f64; 2], alpha: f64, sigma: f64| {
+            let p: f64 = MIXTURE
+                .means
+                .iter()
+                .zip(MIXTURE.stds)
+                .zip(MIXTURE.weights)
+                .map(|((mu, s), w)| {
+                    let var = alpha * alpha * s * s + sigma * sigma;
+                    let d2 = (x[0] - alpha * mu[0]).powi(2) + (x[1] - alpha * mu[1]).powi(2);
+                    w * (-d2 / (2.0 * var)).exp() / (2.0 * PI * var)
+                })
+                .sum();
+            p.ln()
+        };
+        let h = 1e-5;
+        for (x, alpha, sigma) in [
+            ([0.3, -0.2], 0.8, 0.6),
+            ([-1.0, 0.9], 0.3, 0.95),
+            ([1.1, -0.7], 1.0, 0.0),
+        ] {
+            let score = MIXTURE.score(x, alpha, sigma);
+            for d in 0..2 {
+                let mut hi = x;
+                let mut lo = x;
+                hi[d] += h;
+                lo[d] -= h;
+                let numeric =
+                    (log_density(hi, alpha, sigma) - log_density(lo, alpha, sigma)) / (2.0 * h);
+                assert!(
+                    (score[d] - numeric).abs() < 1e-4 * (1.0 + numeric.abs()),
+                    "{score:?} vs {numeric}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn tweedie_links_posterior_mean_and_score() {
+        // E[x0 | xt] = (xt + sigma^2 score) / alpha.
+        let (alpha, sigma) = (0.7, 0.714);
+        for x in [[0.1, 0.2], [-1.5, 0.4], [0.9, -1.1]] {
+            let score = MIXTURE.score(x, alpha, sigma);
+            let mean = MIXTURE.posterior_mean(x, alpha, sigma);
+            for d in 0..2 {
+                assert!((mean[d] - (x[d] + sigma * sigma * score[d]) / alpha).abs() < 1e-9);
+            }
+        }
+    }
+}

@@ -1,0 +1,75 @@
+//! What the samplers ask of a model: at (x_t, t), its estimates of x_0 and of
+//! the noise eps. A network predicts one of them (DDPM: eps; flow matching:
+//! the velocity eps - x_0) and x_t = alpha x_0 + sigma eps gives the other.
+
+use thermolab_core::experiment::RunError;
+
+use crate::ddpm;
+use crate::flow_matching;
+use crate::path::NoisePath;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Objective {
+    /// eps-prediction ("Denoising Diffusion Probabilistic Models").
+    Ddpm,
+    /// Velocity regression on straight paths (rectified flow).
+    FlowMatching,
+}
+
+impl Objective {
+    pub fn path(self, schedule: crate::path::Schedule, steps: usize) -> NoisePath {
+        match self {
+            Objective::Ddpm => NoisePath::ddpm(schedule, steps),
+            Objective::FlowMatching => NoisePath::FlowMatching,
+        }
+    }
+
+    /// The network's input x_t and regression target for one coordinate of
+    /// one training example; `xi` is the input perturbation's extra noise.
+    pub fn training_example(
+        self,
+        path: &NoisePath,
+        x0: f64,
+        eps: f64,
+        xi: f64,
+        gamma: f64,
+        t: f64,
+    ) -> (f64, f64) {
+        match self {
+            Objective::Ddpm => ddpm::training_example(path, x0, eps, xi, gamma, t),
+            Objective::FlowMatching => flow_matching::training_example(x0, eps, xi, gamma, t),
+        }
+    }
+
+    /// (x_0, eps) estimates from the network's raw output at x_t.
+    pub fn denoised(self, path: &NoisePath, x: &[f64], output: &[f64], t: f64) -> Denoised {
+        let (alpha, sigma) = path.alpha_sigma(t);
+        let (x0, eps) = match self {
+            Objective::Ddpm => x
+                .iter()
+                .zip(output)
+                .map(|(x, eps)| ((x - sigma * eps) / alpha, *eps))
+                .unzip(),
+            // v = eps - x_0 and x_t = (1 - t) x_0 + t eps.
+            Objective::FlowMatching => x
+                .iter()
+                .zip(output)
+                .map(|(x, v)| (x - sigma * v, x + alpha * v))
+                .unzip(),
+        };
+        Denoised { x0, eps }
+    }
+}
+
+/// A model's estimates of x_0 and eps at every coordinate of x_t.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Denoised {
+    pub x0: Vec<f64>,
+    pub eps: Vec<f64>,
+}
+
+#[async_trait::async_trait(?Send)]
+pub trait Denoiser {
+    /// Estimates at each row of `x` (all at time `t`).
+    async fn denoise(&self, x: &[f64], t: f64) -> Result<Denoised, RunError>;
+}
