@@ -1,5 +1,5 @@
 //! Charts drawn with plotters on a canvas: line charts with min-max bands,
-//! histograms, heatmaps and scatter plots. The worker sends series already downsampled, so drawing costs
+//! histograms, heatmaps, scatter plots, particle paths and vector fields. The worker sends series already downsampled, so drawing costs
 //! the same however long the run.
 
 use leptos::html::Canvas;
@@ -53,6 +53,8 @@ fn draw(canvas: web_sys::HtmlCanvasElement, chart: &Chart) -> DrawResult {
             values,
         } => draw_heatmap(&root, chart, *x_range, *y_range, [*cols, *rows], values)?,
         ChartKind::Scatter { groups } => draw_scatter(&root, chart, groups)?,
+        ChartKind::Paths { paths } => draw_paths(&root, chart, paths)?,
+        ChartKind::Arrows { arrows } => draw_arrows(&root, chart, arrows)?,
     }
     root.present()?;
     Ok(())
@@ -246,14 +248,19 @@ fn draw_heatmap(
     Ok(())
 }
 
-fn draw_scatter(root: &Area, chart: &Chart, groups: &[PointGroup]) -> DrawResult {
-    let points = groups
-        .iter()
-        .flat_map(|g| g.points.iter())
+type Plane<'a> = ChartContext<'a, CanvasBackend, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// x-y axes framing `points` with a 5% margin; `None` when nothing is finite.
+fn plane<'a>(
+    root: &'a Area,
+    chart: &Chart,
+    points: impl Iterator<Item = [f32; 2]>,
+) -> Result<Option<Plane<'a>>, Box<dyn std::error::Error>> {
+    let points = points
         .filter(|p| p[0].is_finite() && p[1].is_finite())
         .map(|p| (f64::from(p[0]), f64::from(p[1]), f64::from(p[1])));
     let Some([x0, x1, y0, y1]) = extent(points) else {
-        return no_data(root, chart);
+        return Ok(None);
     };
     let pad = |lo: f64, hi: f64| ((hi - lo) * 0.05).max(1e-9);
     let (px, py) = (pad(x0, x1), pad(y0, y1));
@@ -269,12 +276,24 @@ fn draw_scatter(root: &Area, chart: &Chart, groups: &[PointGroup]) -> DrawResult
         .x_label_formatter(&|v| format_tick(*v))
         .y_label_formatter(&|v| format_tick(*v))
         .draw()?;
+    Ok(Some(cc))
+}
+
+fn draw_scatter(root: &Area, chart: &Chart, groups: &[PointGroup]) -> DrawResult {
+    let Some(mut cc) = plane(
+        root,
+        chart,
+        groups.iter().flat_map(|g| g.points.iter().copied()),
+    )?
+    else {
+        return no_data(root, chart);
+    };
     for (i, group) in groups.iter().enumerate() {
         let color = Palette99::pick(i).to_rgba();
         cc.draw_series(group.points.iter().map(|p| {
             Circle::new(
                 (f64::from(p[0]), f64::from(p[1])),
-                2,
+                1,
                 color.mix(0.6).filled(),
             )
         }))?
@@ -286,5 +305,80 @@ fn draw_scatter(root: &Area, chart: &Chart, groups: &[PointGroup]) -> DrawResult
         .background_style(WHITE.mix(0.85))
         .border_style(BLACK.mix(0.3))
         .draw()?;
+    Ok(())
+}
+
+fn draw_paths(root: &Area, chart: &Chart, paths: &[Vec<[f32; 2]>]) -> DrawResult {
+    let Some(mut cc) = plane(root, chart, paths.iter().flatten().copied())? else {
+        return no_data(root, chart);
+    };
+    let point = |p: &[f32; 2]| (f64::from(p[0]), f64::from(p[1]));
+    let line = Palette99::pick(1).to_rgba().mix(0.25);
+    cc.draw_series(
+        paths
+            .iter()
+            .map(|path| PathElement::new(path.iter().map(point).collect::<Vec<_>>(), line)),
+    )?;
+    let end = Palette99::pick(1).to_rgba();
+    cc.draw_series(
+        paths
+            .iter()
+            .filter_map(|path| path.last())
+            .map(|p| Circle::new(point(p), 2, end.filled())),
+    )?;
+    Ok(())
+}
+
+/// Arrows scaled so the longest spans one grid cell (the grid's spacing is
+/// the smallest gap between distinct x positions).
+fn draw_arrows(root: &Area, chart: &Chart, arrows: &[[f32; 4]]) -> DrawResult {
+    let Some(mut cc) = plane(root, chart, arrows.iter().map(|a| [a[0], a[1]]))? else {
+        return no_data(root, chart);
+    };
+    let mut xs: Vec<f64> = arrows.iter().map(|a| f64::from(a[0])).collect();
+    xs.sort_by(f64::total_cmp);
+    xs.dedup();
+    let cell = xs
+        .windows(2)
+        .map(|w| w[1] - w[0])
+        .fold(f64::INFINITY, f64::min);
+    let longest = arrows
+        .iter()
+        .map(|a| f64::from(a[2]).hypot(f64::from(a[3])))
+        .filter(|l| l.is_finite())
+        .fold(0.0, f64::max);
+    if !cell.is_finite() || longest == 0.0 {
+        return Ok(());
+    }
+    let scale = 0.9 * cell / longest;
+    let color = Palette99::pick(0).to_rgba();
+    cc.draw_series(
+        arrows
+            .iter()
+            .filter(|a| a.iter().all(|v| v.is_finite()))
+            .map(|a| {
+                let (x, y) = (f64::from(a[0]), f64::from(a[1]));
+                let (dx, dy) = (scale * f64::from(a[2]), scale * f64::from(a[3]));
+                // A head: two short strokes back from the tip at +-25 degrees.
+                let (tip_x, tip_y) = (x + dx, y + dy);
+                let back = |turn: f64| {
+                    let (c, s) = (turn.cos(), turn.sin());
+                    (
+                        tip_x - 0.3 * (c * dx - s * dy),
+                        tip_y - 0.3 * (s * dx + c * dy),
+                    )
+                };
+                PathElement::new(
+                    vec![
+                        (x, y),
+                        (tip_x, tip_y),
+                        back(0.44),
+                        (tip_x, tip_y),
+                        back(-0.44),
+                    ],
+                    color,
+                )
+            }),
+    )?;
     Ok(())
 }

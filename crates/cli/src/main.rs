@@ -4,6 +4,7 @@
 //! ```text
 //! thermolab list
 //! thermolab run device --set matmul_n=512 --seed 7 --steps 3 --format csv
+//! thermolab run diffusion --set data=swiss_roll --steps 2000 --points samples.csv
 //! ```
 //! Bad values get a clear message and exit code 2.
 
@@ -43,6 +44,9 @@ enum Command {
         /// `cpu` skips the GPU even when one is there.
         #[arg(long, value_enum, default_value_t = BackendChoice::Auto)]
         backend: BackendChoice,
+        /// Also write every point cloud (samples, data) as CSV to this file.
+        #[arg(long, value_name = "FILE")]
+        points: Option<std::path::PathBuf>,
     },
 }
 
@@ -75,7 +79,13 @@ fn main() -> ExitCode {
             steps,
             format,
             backend,
-        } => run(&lab, &set, seed, steps, format, backend),
+            points,
+        } => run(&lab, &set, seed, steps, format, backend).and_then(|snapshot| {
+            points.map_or(Ok(()), |file| {
+                std::fs::write(&file, point_csv(&snapshot))
+                    .map_err(|e| Refused(format!("cannot write {}: {e}", file.display())))
+            })
+        }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -141,7 +151,7 @@ fn run(
     steps: u64,
     format: Format,
     backend: BackendChoice,
-) -> Result<(), Refused> {
+) -> Result<Snapshot, Refused> {
     let info = thermolab_catalog::lab(lab).ok_or_else(|| {
         let known: Vec<String> = labs().into_iter().map(|l| l.id).collect();
         Refused(format!(
@@ -194,13 +204,28 @@ fn run(
     for (key, value) in &snapshot.facts {
         eprintln!("{key}: {value}");
     }
-    match snapshot.status {
+    match &snapshot.status {
         RunStatus::Diverged { step, what } => {
             Err(Refused(format!("the run diverged at step {step}: {what}")))
         }
         RunStatus::Failed { message } => Err(Refused(format!("the run failed: {message}"))),
-        _ => Ok(()),
+        _ => Ok(snapshot),
     }
+}
+
+/// Every point of every scatter chart, one row each.
+fn point_csv(snapshot: &Snapshot) -> String {
+    let mut out = String::from("chart,group,x,y\n");
+    for chart in &snapshot.charts {
+        if let ChartKind::Scatter { groups } = &chart.kind {
+            for group in groups {
+                for [x, y] in &group.points {
+                    out.push_str(&format!("{},{},{x},{y}\n", chart.key, group.label));
+                }
+            }
+        }
+    }
+    out
 }
 
 /// Every line of every line chart, one row per bucket.
