@@ -4,6 +4,7 @@
 
 use leptos::html::Canvas;
 use leptos::prelude::*;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::colors::colormaps::ViridisRGB;
 use plotters_canvas::CanvasBackend;
