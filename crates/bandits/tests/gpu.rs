@@ -6,22 +6,15 @@
 //! same law.
 
 use std::collections::BTreeMap;
-use std::sync::OnceLock;
 
 use thermolab_bandits::{BanditsLab, schema};
 use thermolab_core::experiment::{ChartKind, Experiment, StepOutcome};
 use thermolab_core::params::Value;
 use thermolab_gpu::Compute;
 
-/// burn registers its wgpu runtime once per process, so the tests share one device.
 fn compute() -> &'static Compute {
-    static COMPUTE: OnceLock<Compute> = OnceLock::new();
-    let compute = COMPUTE.get_or_init(|| pollster::block_on(Compute::acquire()));
-    assert!(
-        compute.gpu.is_some(),
-        "no wgpu adapter ({:?}); install mesa-vulkan-drivers for lavapipe",
-        compute.info.fallback_reason
-    );
+    let compute = Compute::shared_native();
+    compute.require_gpu();
     compute
 }
 

@@ -2,7 +2,6 @@
 //! fallback, against independent references.
 
 use std::collections::BTreeMap;
-use std::sync::OnceLock;
 
 use thermolab_core::experiment::{ChartKind, Experiment};
 use thermolab_core::params::Value;
@@ -11,17 +10,10 @@ use thermolab_device::matmul::random_matrix;
 use thermolab_device::{DeviceLab, schema};
 use thermolab_gpu::Compute;
 
-/// burn registers its wgpu runtime once per process, so the tests share one device.
 fn gpu_compute() -> Compute {
-    static COMPUTE: OnceLock<Compute> = OnceLock::new();
-    let compute = COMPUTE
-        .get_or_init(|| pollster::block_on(Compute::acquire()))
-        .clone();
-    assert!(
-        compute.gpu.is_some(),
-        "no wgpu adapter: install mesa-vulkan-drivers"
-    );
-    compute
+    let compute = Compute::shared_native();
+    compute.require_gpu();
+    compute.clone()
 }
 
 fn tiny_lab(compute: Compute) -> DeviceLab {

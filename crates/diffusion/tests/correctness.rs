@@ -5,7 +5,6 @@
 //! sampler; on straight paths DDIM at eta = 0 is Euler).
 
 use std::collections::BTreeMap;
-use std::sync::OnceLock;
 
 use thermolab_core::experiment::Experiment;
 use thermolab_core::params::Value;
@@ -403,15 +402,9 @@ fn swiss_roll_samples_come_within_three_times_the_floor() {
     assert!(lab.last_loss().unwrap() < 0.6);
 }
 
-/// burn registers its wgpu runtime once per process, so the tests share one device.
 fn gpu() -> &'static Compute {
-    static COMPUTE: OnceLock<Compute> = OnceLock::new();
-    let compute = COMPUTE.get_or_init(|| pollster::block_on(Compute::acquire()));
-    assert!(
-        compute.gpu.is_some(),
-        "no wgpu adapter ({:?}); install mesa-vulkan-drivers for lavapipe",
-        compute.info.fallback_reason
-    );
+    let compute = Compute::shared_native();
+    compute.require_gpu();
     compute
 }
 

@@ -80,6 +80,26 @@ impl Compute {
         }
     }
 
+    /// Natively, the device acquired once for the whole process: burn
+    /// registers its wgpu runtime once per process, so tests and benchmarks
+    /// that start many labs share it.
+    #[cfg(not(target_arch = "wasm32"))]
+    pub fn shared_native() -> &'static Self {
+        static COMPUTE: std::sync::OnceLock<Compute> = std::sync::OnceLock::new();
+        COMPUTE.get_or_init(|| pollster::block_on(Self::acquire()))
+    }
+
+    /// The GPU, for code that is meaningless without one (GPU tests); panics
+    /// with the reason and the fix otherwise.
+    pub fn require_gpu(&self) -> &Gpu {
+        self.gpu.as_ref().unwrap_or_else(|| {
+            panic!(
+                "no wgpu adapter ({:?}); install mesa-vulkan-drivers for lavapipe",
+                self.info.fallback_reason
+            )
+        })
+    }
+
     /// Why the device was lost, once it has been.
     pub fn lost(&self) -> Option<String> {
         self.gpu

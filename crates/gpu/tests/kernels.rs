@@ -1,21 +1,11 @@
 //! The WGSL kernels against their CPU references, on a real wgpu device
 //! (lavapipe's Vulkan on a machine without a GPU).
 
-use std::sync::OnceLock;
-
 use thermolab_core::rng;
 use thermolab_gpu::{Compute, Gpu, GpuRng, RngDraws, grid_2d, shaders, wgpu};
 
-/// burn registers its wgpu runtime once per process, so the tests share one device.
 fn gpu() -> Gpu {
-    static COMPUTE: OnceLock<Compute> = OnceLock::new();
-    let compute = COMPUTE.get_or_init(|| pollster::block_on(Compute::acquire()));
-    compute.gpu.clone().unwrap_or_else(|| {
-        panic!(
-            "no wgpu adapter ({:?}); install mesa-vulkan-drivers for lavapipe",
-            compute.info.fallback_reason
-        )
-    })
+    Compute::shared_native().require_gpu().clone()
 }
 
 #[test]
