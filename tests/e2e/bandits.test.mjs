@@ -8,13 +8,9 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { launch, openPage, problemsOf, startServer, waitForDrawing, waitStarted, SLOW } from './helpers.mjs';
+import { figure, launch, openPage, problemsOf, startServer, waitForDrawing, waitStarted, SLOW } from './helpers.mjs';
 
 const LAB = 'lab=bandits&arms=3&algo_1=ucb1&algo_2=boltzmann&algo_3=none&runs=20&horizon=100000';
-
-async function figure(page, key) {
-  return Number(await page.getByTestId(`figure-${key}`).getAttribute('data-value'));
-}
 
 async function stepNow(page) {
   return Number(await page.getByTestId('status').getAttribute('data-step'));

@@ -3,7 +3,7 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, openPage, problemsOf, startServer, stepOnce, waitForDrawing, SLOW } from './helpers.mjs';
+import { figure, launch, openPage, problemsOf, startServer, stepOnce, waitForDrawing, SLOW } from './helpers.mjs';
 
 describe('site without WebGPU', () => {
   let server;
@@ -24,7 +24,7 @@ describe('site without WebGPU', () => {
     assert.ok((await page.getByTestId('fallback-reason').innerText()).length > 0);
     await stepOnce(page, 1);
     for (const key of ['cpu_bandwidth', 'cpu_matmul']) {
-      const value = Number(await page.getByTestId(`figure-${key}`).getAttribute('data-value'));
+      const value = await figure(page, key);
       assert.ok(Number.isFinite(value) && value > 0, `${key} = ${value}`);
     }
     assert.match(await page.getByTestId('figure-gpu_matmul').innerText(), /n\/a/);

@@ -105,3 +105,8 @@ export async function waitForDrawing(page, testid, minColours) {
     return false;
   }, [testid, minColours], { timeout: SLOW });
 }
+
+// The value of the figure `key` as drawn (its data-value attribute).
+export async function figure(page, key) {
+  return Number(await page.getByTestId(`figure-${key}`).getAttribute('data-value'));
+}

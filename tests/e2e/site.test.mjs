@@ -3,7 +3,7 @@
 
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, openPage, problemsOf, startServer, stepOnce, waitForDrawing, waitStarted, SLOW } from './helpers.mjs';
+import { figure, launch, openPage, problemsOf, startServer, stepOnce, waitForDrawing, waitStarted, SLOW } from './helpers.mjs';
 
 // Tiny sizes: SwiftShader runs WebGPU on the CPU.
 const TINY = 'lab=device&buffer_mib=1&matmul_n=16&repeats=1&pulls_runs=64&pulls_steps=20';
@@ -39,7 +39,7 @@ describe('site with WebGPU', () => {
     await stepOnce(page, 1);
     const pulls = ['ucb1', 'thompson'].flatMap((a) => [`pulls_${a}_gpu`, `pulls_${a}_cpu`]);
     for (const key of ['gpu_bandwidth', 'cpu_bandwidth', 'gpu_matmul', 'cpu_matmul', ...pulls]) {
-      const value = Number(await page.getByTestId(`figure-${key}`).getAttribute('data-value'));
+      const value = await figure(page, key);
       assert.ok(Number.isFinite(value) && value > 0, `${key} = ${value}`);
     }
     // The GPU drew the same random numbers as the CPU, and the RNG charts drew.
