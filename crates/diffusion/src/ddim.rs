@@ -7,6 +7,7 @@
 //! eta = 0 is deterministic given x_1 (an ODE solver); eta = 1 is DDPM's
 //! ancestral sampler.
 
+use crate::ddpm;
 use crate::path::NoisePath;
 
 /// One DDIM step from `t` to `s` for one coordinate.
@@ -21,12 +22,8 @@ pub fn step(
     z: f64,
     temperature: f64,
 ) -> f64 {
-    let (alpha_t, sigma_t) = path.alpha_sigma(t);
     let (alpha_s, sigma_s) = path.alpha_sigma(s);
-    let alpha_ts = alpha_t / alpha_s;
-    let posterior_variance =
-        (sigma_t * sigma_t - alpha_ts * alpha_ts * sigma_s * sigma_s).max(0.0) * sigma_s * sigma_s
-            / (sigma_t * sigma_t);
+    let posterior_variance = ddpm::posterior(path, t, s).variance;
     let c = eta * posterior_variance.sqrt();
     alpha_s * x0 + (sigma_s * sigma_s - c * c).max(0.0).sqrt() * eps + temperature * c * z
 }

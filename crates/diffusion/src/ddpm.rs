@@ -28,6 +28,26 @@ pub fn training_example(
     (path.noised(x0, eps + gamma * xi, t), eps)
 }
 
+/// The Gaussian posterior q(x_s | x_t, x_0) (eqs. 6-7) on any grid s < t:
+/// mean = `x0_weight` x_0 + `xt_weight` x_t, and its variance.
+pub struct Posterior {
+    pub x0_weight: f64,
+    pub xt_weight: f64,
+    pub variance: f64,
+}
+
+pub fn posterior(path: &NoisePath, t: f64, s: f64) -> Posterior {
+    let (alpha_t, sigma_t) = path.alpha_sigma(t);
+    let (alpha_s, sigma_s) = path.alpha_sigma(s);
+    let alpha_ts = alpha_t / alpha_s;
+    let sigma_ts2 = (sigma_t * sigma_t - alpha_ts * alpha_ts * sigma_s * sigma_s).max(0.0);
+    Posterior {
+        x0_weight: alpha_s * sigma_ts2 / (sigma_t * sigma_t),
+        xt_weight: alpha_ts * sigma_s * sigma_s / (sigma_t * sigma_t),
+        variance: sigma_ts2 * sigma_s * sigma_s / (sigma_t * sigma_t),
+    }
+}
+
 /// One ancestral step from time `t` to `s` for one coordinate: `x0` is the
 /// model's estimate, `z` a standard normal, `temperature` scales the noise.
 pub fn ancestral_step(
@@ -39,12 +59,6 @@ pub fn ancestral_step(
     z: f64,
     temperature: f64,
 ) -> f64 {
-    let (alpha_t, sigma_t) = path.alpha_sigma(t);
-    let (alpha_s, sigma_s) = path.alpha_sigma(s);
-    let alpha_ts = alpha_t / alpha_s;
-    let sigma_ts2 = (sigma_t * sigma_t - alpha_ts * alpha_ts * sigma_s * sigma_s).max(0.0);
-    let mean = alpha_s * sigma_ts2 / (sigma_t * sigma_t) * x0
-        + alpha_ts * sigma_s * sigma_s / (sigma_t * sigma_t) * x;
-    let variance = sigma_ts2 * sigma_s * sigma_s / (sigma_t * sigma_t);
-    mean + temperature * variance.sqrt() * z
+    let q = posterior(path, t, s);
+    q.x0_weight * x0 + q.xt_weight * x + temperature * q.variance.sqrt() * z
 }
