@@ -606,8 +606,10 @@ impl Experiment for DiffusionLab {
             self.forward_view =
                 forward_noised(&self.setup.path, &self.view_data, self.rng, live.view_t);
         }
-        // Training-only settings need no new samples.
-        self.stale |= !matches!(key, "gamma" | "lr" | "sample_every");
+        // Training-only settings (gamma, lr, sample_every) need no new samples.
+        self.stale |= live.sampling != self.live.sampling
+            || live.particles != self.live.particles
+            || live.view_t != self.live.view_t;
         self.live = live;
         self.params = params;
         Ok(())

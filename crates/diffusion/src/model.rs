@@ -90,10 +90,6 @@ impl Mlp {
             if i < last { silu(y) } else { y }
         })
     }
-
-    pub fn parameter_count(&self) -> usize {
-        self.num_params()
-    }
 }
 
 async fn read_f32<const D: usize>(tensor: Tensor<D>) -> Result<Vec<f32>, RunError> {
@@ -131,7 +127,7 @@ impl Trainer {
     }
 
     pub fn parameter_count(&self) -> usize {
-        self.model.parameter_count()
+        self.model.num_params()
     }
 
     fn tensor(&self, values: Vec<f32>, columns: usize, device: &TensorDevice) -> Tensor<2> {
@@ -160,8 +156,9 @@ impl Trainer {
         );
         let loss = (self.model.forward(inputs) - targets).powi_scalar(2).mean();
         let grads = GradientsParams::from_grads(loss.backward(), &self.model);
-        let model = std::mem::replace(&mut self.model, Mlp { layers: Vec::new() });
-        self.model = self.optimizer.step(learning_rate, model, grads);
+        self.model = self
+            .optimizer
+            .step(learning_rate, self.model.clone(), grads);
         let value = read_f32(loss).await?;
         Ok(value.first().map_or(f64::NAN, |v| f64::from(*v)))
     }
