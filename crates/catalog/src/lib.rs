@@ -155,9 +155,8 @@ impl Session {
             return StepReport::Stopped;
         }
         match self.experiment.refresh().await {
-            Ok(()) if self.compute.lost().is_none() => StepReport::Stepped,
-            Ok(()) => self.record(Ok(StepOutcome::Continue)),
             Err(error) => self.record(Err(error)),
+            Ok(()) => self.device_lost().unwrap_or(StepReport::Stepped),
         }
     }
 
@@ -178,13 +177,19 @@ impl Session {
         self.record(outcome)
     }
 
+    /// Stops the run if the GPU device went away.
+    fn device_lost(&mut self) -> Option<StepReport> {
+        let message = self.compute.lost()?;
+        self.stopped = Some(RunStatus::Failed {
+            message: format!("the GPU device was lost: {message}"),
+        });
+        Some(StepReport::DeviceLost(message))
+    }
+
     /// Turns what the experiment answered into the run's status.
     fn record(&mut self, outcome: Result<StepOutcome, RunError>) -> StepReport {
-        if let Some(message) = self.compute.lost() {
-            self.stopped = Some(RunStatus::Failed {
-                message: format!("the GPU device was lost: {message}"),
-            });
-            return StepReport::DeviceLost(message);
+        if let Some(report) = self.device_lost() {
+            return report;
         }
         match outcome {
             Ok(StepOutcome::Continue) => {
