@@ -3,38 +3,13 @@
 // model, the sampler can be switched, and a shared URL restores it all.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { figure, launch, openPage, problemsOf, startServer, stepOnce, waitForDrawing, waitStarted, SLOW } from './helpers.mjs';
+import { figure, launch, openPage, problemsOf, setControl, startServer, stepOnce, waitForDrawing, waitForNewFigure, waitStarted, SLOW } from './helpers.mjs';
 
 // Small enough for SwiftShader: a few Adam steps of a 16-wide MLP.
 const LAB = 'lab=diffusion&data=two_moons&width=16&depth=2&batch=64&particles=300&sample_steps=8&sample_every=2&train_steps=1000';
 
 async function facts(page) {
   return page.getByTestId('facts').innerText();
-}
-
-// Sets a control and waits until the URL (so the worker) has taken it.
-async function setControl(page, key, value) {
-  const control = page.getByTestId(`control-${key}`);
-  if ((await control.evaluate((el) => el.tagName)) === 'SELECT') {
-    await control.selectOption(value);
-  } else {
-    await control.fill(String(value));
-    await control.press('Enter');
-  }
-  await page.waitForFunction((pair) => location.hash.includes(pair), `${key}=${value}`, { timeout: SLOW });
-}
-
-// The worker answers a live change with fresh samples: wait for the figure to move.
-async function waitForNewFigure(page, key, old) {
-  await page.waitForFunction(
-    ([k, v]) => {
-      const value = document.querySelector(`[data-testid=figure-${k}]`)?.dataset.value;
-      return value !== undefined && Number(value) !== v;
-    },
-    [key, old],
-    { timeout: SLOW },
-  );
-  return figure(page, key);
 }
 
 describe('diffusion lab', () => {

@@ -110,3 +110,28 @@ export async function waitForDrawing(page, testid, minColours) {
 export async function figure(page, key) {
   return Number(await page.getByTestId(`figure-${key}`).getAttribute('data-value'));
 }
+
+// Sets a control and waits until the URL (so the worker) has taken it.
+export async function setControl(page, key, value) {
+  const control = page.getByTestId(`control-${key}`);
+  if ((await control.evaluate((el) => el.tagName)) === 'SELECT') {
+    await control.selectOption(value);
+  } else {
+    await control.fill(String(value));
+    await control.press('Enter');
+  }
+  await page.waitForFunction((pair) => location.hash.includes(pair), `${key}=${value}`, { timeout: SLOW });
+}
+
+// The worker answers a live change with fresh samples: wait for the figure to move.
+export async function waitForNewFigure(page, key, old) {
+  await page.waitForFunction(
+    ([k, v]) => {
+      const value = document.querySelector(`[data-testid=figure-${k}]`)?.dataset.value;
+      return value !== undefined && Number(value) !== v;
+    },
+    [key, old],
+    { timeout: SLOW },
+  );
+  return figure(page, key);
+}

@@ -1,6 +1,7 @@
 //! Charts drawn with plotters on a canvas: line charts with min-max bands,
-//! histograms, heatmaps, scatter plots, particle paths and vector fields. The worker sends series already downsampled, so drawing costs
-//! the same however long the run.
+//! histograms, heatmaps, scatter plots, particle paths and vector fields;
+//! image grids go straight into the canvas's pixels. The worker sends series
+//! already downsampled, so drawing costs the same however long the run.
 
 use leptos::html::Canvas;
 use leptos::prelude::*;
@@ -36,6 +37,15 @@ pub fn ChartView(key: String) -> impl IntoView {
 }
 
 fn draw(canvas: web_sys::HtmlCanvasElement, chart: &Chart) -> DrawResult {
+    if let ChartKind::Images {
+        side,
+        columns,
+        range,
+        images,
+    } = &chart.kind
+    {
+        return draw_images(&canvas, chart, [*side, *columns], *range, images);
+    }
     let backend = CanvasBackend::with_canvas_object(canvas).ok_or("no 2-D canvas context")?;
     let root = backend.into_drawing_area();
     root.fill(&WHITE)?;
@@ -56,6 +66,7 @@ fn draw(canvas: web_sys::HtmlCanvasElement, chart: &Chart) -> DrawResult {
         ChartKind::Scatter { groups } => draw_scatter(&root, chart, groups)?,
         ChartKind::Paths { paths } => draw_paths(&root, chart, paths)?,
         ChartKind::Arrows { arrows } => draw_arrows(&root, chart, arrows)?,
+        ChartKind::Images { .. } => unreachable!("drawn above"),
     }
     root.present()?;
     Ok(())
@@ -381,5 +392,85 @@ fn draw_arrows(root: &Area, chart: &Chart, arrows: &[[f32; 4]]) -> DrawResult {
                 )
             }),
     )?;
+    Ok(())
+}
+
+/// Pixels per image pixel at most, and the gap between images.
+const IMAGE_SCALE: usize = 3;
+const IMAGE_GAP: usize = 2;
+const IMAGE_TOP: usize = 26;
+
+/// A grid of grey images written into the canvas's pixels with one
+/// putImageData: through plotters each pixel would be a call of its own,
+/// ~20,000 per grid of digits. The canvas grows to fit the grid's rows.
+fn draw_images(
+    canvas: &web_sys::HtmlCanvasElement,
+    chart: &Chart,
+    [side, columns]: [usize; 2],
+    [white, black]: [f32; 2],
+    images: &[Vec<f32>],
+) -> DrawResult {
+    use wasm_bindgen::JsCast;
+    let context: web_sys::CanvasRenderingContext2d = canvas
+        .get_context("2d")
+        .map_err(|e| format!("{e:?}"))?
+        .ok_or("no 2-D canvas context")?
+        .dyn_into()
+        .map_err(|_| "not a 2-D canvas context")?;
+    let (columns, side) = (columns.max(1), side.max(1));
+    let rows = images.len().div_ceil(columns).max(1);
+    let width = canvas.width() as usize;
+    let scale = ((width - IMAGE_GAP * columns) / (columns * side)).clamp(1, IMAGE_SCALE);
+    let cell = side * scale + IMAGE_GAP;
+    canvas.set_height((IMAGE_TOP + rows * cell) as u32);
+    context.set_fill_style_str("white");
+    context.fill_rect(0.0, 0.0, width as f64, f64::from(canvas.height()));
+    context.set_fill_style_str("black");
+    context.set_font("14px sans-serif");
+    let title = if images.is_empty() {
+        format!("{}: no data yet", chart.title)
+    } else {
+        chart.title.clone()
+    };
+    context
+        .fill_text(&title, 8.0, 17.0)
+        .map_err(|e| format!("{e:?}"))?;
+    if images.is_empty() {
+        return Ok(());
+    }
+    let (grid_width, grid_height) = (columns * cell, rows * cell);
+    let mut rgba = vec![255u8; grid_width * grid_height * 4];
+    let span = if black == white { 1.0 } else { black - white };
+    for (k, image) in images.iter().enumerate() {
+        let (row, column) = (k / columns, k % columns);
+        for (p, value) in image.iter().enumerate().take(side * side) {
+            let ink = if value.is_finite() {
+                ((value - white) / span).clamp(0.0, 1.0)
+            } else {
+                0.0
+            };
+            let grey = (255.0 * (1.0 - ink)) as u8;
+            let (y0, x0) = (
+                row * cell + (p / side) * scale,
+                column * cell + (p % side) * scale,
+            );
+            for y in y0..y0 + scale {
+                let start = (y * grid_width + x0) * 4;
+                for pixel in rgba[start..start + scale * 4].chunks_exact_mut(4) {
+                    pixel[..3].fill(grey);
+                }
+            }
+        }
+    }
+    let data = web_sys::ImageData::new_with_u8_clamped_array_and_sh(
+        wasm_bindgen::Clamped(&rgba),
+        grid_width as u32,
+        grid_height as u32,
+    )
+    .map_err(|e| format!("{e:?}"))?;
+    let left = (width.saturating_sub(grid_width) / 2) as f64;
+    context
+        .put_image_data(&data, left, IMAGE_TOP as f64)
+        .map_err(|e| format!("{e:?}"))?;
     Ok(())
 }

@@ -73,6 +73,7 @@ pub fn info() -> LabInfo {
                 .to_string(),
         ],
         schema: schema(),
+        assets: Vec::new(),
     }
 }
 

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use thermolab_core::assets::Assets;
 use thermolab_core::experiment::{Experiment, LabInfo, RunError, RunStatus, Snapshot, StepOutcome};
 use thermolab_core::params::{Apply, ParamError, Params, Value};
 use thermolab_gpu::Compute;
@@ -13,6 +14,7 @@ pub fn labs() -> Vec<LabInfo> {
     vec![
         thermolab_bandits::info(),
         thermolab_diffusion::info(),
+        thermolab_diffusion::digits_lab::info(),
         thermolab_device::info(),
     ]
 }
@@ -26,6 +28,7 @@ fn create(
     compute: &Compute,
     params: &Params,
     seed: u64,
+    assets: &Assets,
 ) -> Result<Box<dyn Experiment>, String> {
     let experiment: Box<dyn Experiment> = match lab {
         thermolab_device::ID => Box::new(
@@ -37,6 +40,10 @@ fn create(
         ),
         thermolab_diffusion::ID => Box::new(
             thermolab_diffusion::DiffusionLab::on(compute, params, seed).map_err(|e| e.message)?,
+        ),
+        thermolab_diffusion::digits_lab::ID => Box::new(
+            thermolab_diffusion::digits_lab::DigitsLab::on(compute, params, seed, assets)
+                .map_err(|e| e.message)?,
         ),
         other => return Err(format!("there is no lab called '{other}'")),
     };
@@ -60,6 +67,7 @@ pub struct Session {
     compute: Compute,
     params: Params,
     seed: u64,
+    assets: Assets,
     experiment: Box<dyn Experiment>,
     step: u64,
     playing: bool,
@@ -68,22 +76,25 @@ pub struct Session {
 
 impl Session {
     /// Starts `lab`; values that fail validation fall back to their defaults
-    /// and are returned so they can be shown.
+    /// and are returned so they can be shown. `assets` holds the files the
+    /// lab's info lists.
     pub fn start(
         compute: &Compute,
         lab: &str,
         values: &BTreeMap<String, Value>,
         seed: u64,
+        assets: &Assets,
     ) -> Result<(Self, Vec<ParamError>), String> {
         let info = self::lab(lab).ok_or_else(|| format!("there is no lab called '{lab}'"))?;
         let (params, refused) = info.schema.params_from_values(values);
-        let experiment = create(lab, compute, &params, seed)?;
+        let experiment = create(lab, compute, &params, seed, assets)?;
         Ok((
             Self {
                 lab: info,
                 compute: compute.clone(),
                 params,
                 seed,
+                assets: assets.clone(),
                 experiment,
                 step: 0,
                 playing: false,
@@ -162,10 +173,21 @@ impl Session {
 
     /// Back to step 0 with the current params and seed; keeps playing if it was.
     pub fn reset(&mut self) -> Result<(), String> {
-        self.experiment = create(&self.lab.id, &self.compute, &self.params, self.seed)?;
+        self.experiment = create(
+            &self.lab.id,
+            &self.compute,
+            &self.params,
+            self.seed,
+            &self.assets,
+        )?;
         self.step = 0;
         self.stopped = None;
         Ok(())
+    }
+
+    /// The experiment's trained model as a file, if it has one.
+    pub async fn checkpoint(&self) -> Option<Result<Vec<u8>, RunError>> {
+        self.experiment.checkpoint().await
     }
 
     /// One step, unless the run has stopped.
@@ -273,7 +295,8 @@ mod tests {
         let compute = Compute::cpu("test");
         let mut values = tiny();
         values.insert("matmul_n".to_string(), Value::Int(1 << 20));
-        let (mut session, refused) = Session::start(&compute, "device", &values, 5).unwrap();
+        let (mut session, refused) =
+            Session::start(&compute, "device", &values, 5, &Assets::default()).unwrap();
         assert_eq!(refused.len(), 1);
         assert_eq!(session.params().int("matmul_n").unwrap(), 256);
         session.set_param("matmul_n", &Value::Int(16)).unwrap();
@@ -289,7 +312,7 @@ mod tests {
         session.reset().unwrap();
         assert_eq!(session.snapshot().step, 0);
         assert_eq!(session.snapshot().status, RunStatus::Paused);
-        assert!(Session::start(&compute, "nope", &values, 5).is_err());
+        assert!(Session::start(&compute, "nope", &values, 5, &Assets::default()).is_err());
     }
 
     #[test]
@@ -305,7 +328,8 @@ mod tests {
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
         .collect();
-        let (mut session, refused) = Session::start(&compute, "diffusion", &values, 1).unwrap();
+        let (mut session, refused) =
+            Session::start(&compute, "diffusion", &values, 1, &Assets::default()).unwrap();
         assert!(refused.is_empty());
         while pollster::block_on(session.step()) == StepReport::Stepped {}
         let before = session.snapshot();

@@ -5,6 +5,7 @@
 //! thermolab list
 //! thermolab run device --set matmul_n=512 --seed 7 --steps 3 --format csv
 //! thermolab run diffusion --set data=swiss_roll --steps 2000 --points samples.csv
+//! thermolab run digits --set start=scratch --steps 20000 --checkpoint public/models/digits.safetensors
 //! ```
 //! Bad values get a clear message and exit code 2.
 
@@ -13,6 +14,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use thermolab_catalog::{Session, StepReport, labs};
+use thermolab_core::assets::Assets;
 use thermolab_core::experiment::{ChartKind, RunStatus, Snapshot, runner_schema};
 use thermolab_core::params::{Apply, ParamKind, Scale, Value};
 use thermolab_gpu::Compute;
@@ -47,6 +49,12 @@ enum Command {
         /// Also write every point cloud (samples, data) as CSV to this file.
         #[arg(long, value_name = "FILE")]
         points: Option<std::path::PathBuf>,
+        /// Also write the trained model (the digits lab's checkpoint) to this file.
+        #[arg(long, value_name = "FILE")]
+        checkpoint: Option<std::path::PathBuf>,
+        /// The site's public/ folder, where labs find their data and checkpoints.
+        #[arg(long, value_name = "DIR", default_value_os_t = Assets::repository_public())]
+        public: std::path::PathBuf,
     },
 }
 
@@ -60,6 +68,12 @@ enum Format {
 enum BackendChoice {
     Auto,
     Cpu,
+}
+
+/// Where a run reads its lab's files and writes its checkpoint.
+struct Files {
+    public: std::path::PathBuf,
+    checkpoint: Option<std::path::PathBuf>,
 }
 
 /// A refused input: printed, exit code 2.
@@ -80,7 +94,18 @@ fn main() -> ExitCode {
             format,
             backend,
             points,
-        } => run(&lab, &set, seed, steps, format, backend).and_then(|snapshot| {
+            checkpoint,
+            public,
+        } => run(
+            &lab,
+            &set,
+            seed,
+            steps,
+            format,
+            backend,
+            &Files { public, checkpoint },
+        )
+        .and_then(|snapshot| {
             points.map_or(Ok(()), |file| {
                 std::fs::write(&file, point_csv(&snapshot))
                     .map_err(|e| Refused(format!("cannot write {}: {e}", file.display())))
@@ -151,6 +176,7 @@ fn run(
     steps: u64,
     format: Format,
     backend: BackendChoice,
+    files: &Files,
 ) -> Result<Snapshot, Refused> {
     let info = thermolab_catalog::lab(lab).ok_or_else(|| {
         let known: Vec<String> = labs().into_iter().map(|l| l.id).collect();
@@ -178,7 +204,9 @@ fn run(
         BackendChoice::Auto => pollster::block_on(Compute::acquire()),
     };
     eprintln!("compute: {}", compute.info.name);
-    let (mut session, refused) = Session::start(&compute, lab, &values, seed).map_err(Refused)?;
+    let assets = Assets::read_from(&files.public, &info.assets);
+    let (mut session, refused) =
+        Session::start(&compute, lab, &values, seed, &assets).map_err(Refused)?;
     if let Some(e) = refused.first() {
         return Err(Refused(e.message.clone()));
     }
@@ -186,6 +214,13 @@ fn run(
         if pollster::block_on(session.step()) != StepReport::Stepped {
             break;
         }
+    }
+    if let Some(file) = &files.checkpoint {
+        let bytes = pollster::block_on(session.checkpoint())
+            .ok_or_else(|| Refused(format!("the {lab} lab has no checkpoint to write")))?
+            .map_err(|e| Refused(e.to_string()))?;
+        std::fs::write(file, bytes)
+            .map_err(|e| Refused(format!("cannot write {}: {e}", file.display())))?;
     }
     let snapshot = session.snapshot();
     match format {

@@ -36,6 +36,9 @@ pub struct LabInfo {
     /// A few short paragraphs shown beside the visuals.
     pub explanation: Vec<String>,
     pub schema: Schema,
+    /// Files under `public/` the lab needs before it can start.
+    #[serde(default)]
+    pub assets: Vec<String>,
 }
 
 /// A number shown large, such as a benchmark result.
@@ -115,6 +118,14 @@ pub enum ChartKind {
     Paths { paths: Vec<Vec<[f32; 2]>> },
     /// A vector field: arrows (x, y, dx, dy), drawn scaled to the grid.
     Arrows { arrows: Vec<[f32; 4]> },
+    /// Grey `side` x `side` images, row-major, `columns` to a row; a pixel at
+    /// `range[0]` is white, at `range[1]` black (ink), clamped between.
+    Images {
+        side: usize,
+        columns: usize,
+        range: [f32; 2],
+        images: Vec<Vec<f32>>,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -206,6 +217,12 @@ pub trait Experiment {
     /// after a sampling control moved while paused or finished).
     async fn refresh(&mut self) -> Result<(), RunError> {
         Ok(())
+    }
+
+    /// The trained model as a file (the CLI writes the shipped checkpoint
+    /// with it); `None` for labs without one.
+    async fn checkpoint(&self) -> Option<Result<Vec<u8>, RunError>> {
+        None
     }
 }
 

@@ -1,5 +1,6 @@
 //! Thermolab's core: everything a lab needs that knows nothing of GPUs or UIs.
 //!
+//! - [`assets`]: files a lab loads from the site's `public/` (datasets, checkpoints).
 //! - [`params`]: the one params schema each lab declares; validation, parsing and
 //!   defaults for the UI, the URL and the CLI all come from it.
 //! - [`url_state`]: the whole state of a lab in a URL hash, parsed defensively.
@@ -9,6 +10,7 @@
 //! - [`experiment`]: the trait every lab implements, and its snapshots.
 //! - [`protocol`]: the typed messages between the UI thread and the compute worker.
 
+pub mod assets;
 pub mod experiment;
 pub mod math;
 pub mod params;

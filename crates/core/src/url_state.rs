@@ -251,6 +251,7 @@ mod tests {
             title: "Toy".into(),
             summary: String::new(),
             explanation: vec![],
+            assets: vec![],
             schema: Schema::new(vec![
                 ParamSpec::float("temperature", "Temperature", 1e-3, 1e3, 1.0)
                     .log()

@@ -51,6 +51,7 @@ pub fn info() -> LabInfo {
             "Without WebGPU the GPU figures are empty and the page says why; the CPU figures still run.".to_string(),
         ],
         schema: schema(),
+        assets: Vec::new(),
     }
 }
 

@@ -10,7 +10,10 @@ pub mod data;
 pub mod ddim;
 pub mod ddpm;
 pub mod denoise;
+pub mod digits;
+pub mod digits_lab;
 pub mod flow_matching;
+pub mod guidance;
 pub mod metrics;
 pub mod model;
 pub mod path;
@@ -34,7 +37,7 @@ use sampler::{NoiseSource, Sampler, Samples, Settings, Shape};
 
 pub const ID: &str = "diffusion";
 const DIMS: usize = 2;
-const SERIES_CAPACITY: usize = 256;
+pub(crate) const SERIES_CAPACITY: usize = 256;
 /// Particles whose reverse paths are drawn.
 const TRACED: usize = 200;
 /// Data points drawn behind the samples, and used by the quality figures.
@@ -43,16 +46,16 @@ const VIEW_POINTS: usize = 2000;
 const FIELD_SIDE: usize = 17;
 const FIELD_EXTENT: f64 = 2.5;
 /// Fixed draws of the data that views use, far from any training step's.
-const VIEW_DRAW: u32 = u32::MAX;
-const FLOOR_DRAW: u32 = u32::MAX - 1;
+pub(crate) const VIEW_DRAW: u32 = u32::MAX;
+pub(crate) const FLOOR_DRAW: u32 = u32::MAX - 1;
 /// RNG streams (the data's own streams are 0..4).
-const STREAM_EPS: u32 = 100;
-const STREAM_XI: u32 = 110;
-const STREAM_TIME: u32 = 120;
-const STREAM_SAMPLER_INITIAL: u32 = 200;
-const STREAM_SAMPLER_INJECTED: u32 = 210;
-const STREAM_VIEW_EPS: u32 = 300;
-const STREAM_INIT: u32 = 400;
+pub(crate) const STREAM_EPS: u32 = 100;
+pub(crate) const STREAM_XI: u32 = 110;
+pub(crate) const STREAM_TIME: u32 = 120;
+pub(crate) const STREAM_SAMPLER_INITIAL: u32 = 200;
+pub(crate) const STREAM_SAMPLER_INJECTED: u32 = 210;
+pub(crate) const STREAM_VIEW_EPS: u32 = 300;
+pub(crate) const STREAM_INIT: u32 = 400;
 
 pub fn info() -> LabInfo {
     LabInfo {
@@ -83,37 +86,18 @@ pub fn info() -> LabInfo {
                 .to_string(),
         ],
         schema: schema(),
+        assets: Vec::new(),
     }
 }
 
 pub fn schema() -> Schema {
     let datasets: Vec<(&str, &str)> = Dataset::OPTIONS.to_vec();
-    Schema::new(vec![
+    let mut specs = vec![
         ParamSpec::choice("data", "Data", &datasets, "two_moons")
             .help("The 2-D distribution the model learns."),
-        ParamSpec::choice(
-            "objective",
-            "Objective",
-            &[
-                ("ddpm", "DDPM (predict the noise)"),
-                ("flow", "Flow matching (predict the velocity)"),
-            ],
-            "ddpm",
-        )
-        .help("What the network regresses onto along the noising path."),
-        ParamSpec::choice(
-            "schedule",
-            "Noise schedule",
-            &[("linear", "Linear"), ("cosine", "Cosine")],
-            "linear",
-        )
-        .help("DDPM: how beta_t grows (linear, Ho et al.; cosine, Nichol & Dhariwal)."),
-        ParamSpec::int("diffusion_steps", "Training steps T", 10, 1000, 100)
-            .log()
-            .help("DDPM: number of noise levels T of the forward process."),
-        ParamSpec::float("gamma", "Input perturbation", 0.0, 0.5, 0.0)
-            .live()
-            .help("gamma: train on x_t made with eps + gamma xi, target eps (Ning et al. 2023)."),
+    ];
+    specs.extend(path_specs("linear", 100));
+    specs.extend([
         ParamSpec::int("width", "Hidden width", 8, 512, 128)
             .log()
             .help("Units per hidden layer of the MLP."),
@@ -129,6 +113,63 @@ pub fn schema() -> Schema {
             .log()
             .unit("steps")
             .help("Adam steps before training stops; sampling controls still act afterwards."),
+    ]);
+    specs.extend(sampling_specs("none", 2.0));
+    specs.extend([
+        ParamSpec::int("particles", "Particles", 16, 20_000, 1000)
+            .log()
+            .live()
+            .help("Samples drawn at each sampling."),
+        ParamSpec::int("sample_every", "Sample every", 1, 5000, 200)
+            .log()
+            .live()
+            .unit("steps")
+            .help("Training steps between two samplings of the model."),
+        ParamSpec::float("view_t", "View time t", 0.0, 1.0, 0.3)
+            .live()
+            .help("The t of the forward-noising view and of the learned field."),
+    ]);
+    Schema::new(specs)
+}
+
+/// The noising path and its objective, shared by both diffusion labs.
+pub(crate) fn path_specs(schedule: &str, diffusion_steps: i64) -> Vec<ParamSpec> {
+    vec![
+        ParamSpec::choice(
+            "objective",
+            "Objective",
+            &[
+                ("ddpm", "DDPM (predict the noise)"),
+                ("flow", "Flow matching (predict the velocity)"),
+            ],
+            "ddpm",
+        )
+        .help("What the network regresses onto along the noising path."),
+        ParamSpec::choice(
+            "schedule",
+            "Noise schedule",
+            &[("linear", "Linear"), ("cosine", "Cosine")],
+            schedule,
+        )
+        .help("DDPM: how beta_t grows (linear, Ho et al.; cosine, Nichol & Dhariwal)."),
+        ParamSpec::int(
+            "diffusion_steps",
+            "Training steps T",
+            10,
+            1000,
+            diffusion_steps,
+        )
+        .log()
+        .help("DDPM: number of noise levels T of the forward process."),
+        ParamSpec::float("gamma", "Input perturbation", 0.0, 0.5, 0.0)
+            .live()
+            .help("gamma: train on x_t made with eps + gamma xi, target eps (Ning et al. 2023)."),
+    ]
+}
+
+/// The sampler and what it does to x_0 estimates, shared by both diffusion labs.
+pub(crate) fn sampling_specs(clip: &str, clip_bound: f64) -> Vec<ParamSpec> {
+    vec![
         ParamSpec::choice(
             "sampler",
             "Sampler",
@@ -159,29 +200,17 @@ pub fn schema() -> Schema {
                 ("static", "Clip to [-c, c]"),
                 ("dynamic", "Dynamic thresholding"),
             ],
-            "none",
+            clip,
         )
         .live()
         .help("What to do with the network's estimate of x_0 at each sampling step."),
-        ParamSpec::float("clip_bound", "Clip bound c", 0.1, 5.0, 2.0)
+        ParamSpec::float("clip_bound", "Clip bound c", 0.1, 5.0, clip_bound)
             .live()
             .help("x_0 estimates are kept inside [-c, c]."),
         ParamSpec::float("percentile", "Threshold percentile", 0.5, 1.0, 0.995)
             .live()
             .help("Dynamic thresholding: the percentile p of |x_0| taken as the threshold s."),
-        ParamSpec::int("particles", "Particles", 16, 20_000, 1000)
-            .log()
-            .live()
-            .help("Samples drawn at each sampling."),
-        ParamSpec::int("sample_every", "Sample every", 1, 5000, 200)
-            .log()
-            .live()
-            .unit("steps")
-            .help("Training steps between two samplings of the model."),
-        ParamSpec::float("view_t", "View time t", 0.0, 1.0, 0.3)
-            .live()
-            .help("The t of the forward-noising view and of the learned field."),
-    ])
+    ]
 }
 
 /// Training-time settings; a change restarts the run.
@@ -205,7 +234,7 @@ struct Live {
     view_t: f64,
 }
 
-fn choice<T>(
+pub(crate) fn choice<T>(
     params: &Params,
     key: &str,
     parse: impl Fn(&str) -> Option<T>,
@@ -217,7 +246,8 @@ fn choice<T>(
     })
 }
 
-fn setup_from(params: &Params) -> Result<Setup, ParamError> {
+/// The objective and its noising path from [`path_specs`]' params.
+pub(crate) fn path_from(params: &Params) -> Result<(Objective, NoisePath), ParamError> {
     let objective = choice(params, "objective", |s| match s {
         "ddpm" => Some(Objective::Ddpm),
         "flow" => Some(Objective::FlowMatching),
@@ -228,16 +258,12 @@ fn setup_from(params: &Params) -> Result<Setup, ParamError> {
         "cosine" => Some(Schedule::Cosine),
         _ => None,
     })?;
-    Ok(Setup {
-        data: choice(params, "data", Dataset::from_key)?,
-        objective,
-        path: objective.path(schedule, params.int("diffusion_steps")? as usize),
-        batch: params.int("batch")? as usize,
-        train_steps: params.int("train_steps")? as u64,
-    })
+    let path = objective.path(schedule, params.int("diffusion_steps")? as usize);
+    Ok((objective, path))
 }
 
-fn live_from(params: &Params) -> Result<Live, ParamError> {
+/// The sampler settings from [`sampling_specs`]' params.
+pub(crate) fn sampling_from(params: &Params) -> Result<Settings, ParamError> {
     let bound = params.float("clip_bound")?;
     let clip = match params.text("clip")? {
         "static" => X0Clip::Static { bound },
@@ -253,16 +279,42 @@ fn live_from(params: &Params) -> Result<Live, ParamError> {
         "euler" => Some(Sampler::Euler),
         _ => None,
     })?;
+    Ok(Settings {
+        sampler,
+        steps: params.int("sample_steps")? as usize,
+        eta: params.float("eta")?,
+        temperature: params.float("temperature")?,
+        clip,
+    })
+}
+
+/// What the snapshot says of the x_0 clipping in use.
+pub(crate) fn clip_fact(clip: X0Clip) -> String {
+    match clip {
+        X0Clip::None => "none".to_string(),
+        X0Clip::Static { bound } => format!("clip to [-{bound}, {bound}]"),
+        X0Clip::Dynamic { bound, percentile } => {
+            format!("dynamic, p = {percentile}, c = {bound}")
+        }
+    }
+}
+
+fn setup_from(params: &Params) -> Result<Setup, ParamError> {
+    let (objective, path) = path_from(params)?;
+    Ok(Setup {
+        data: choice(params, "data", Dataset::from_key)?,
+        objective,
+        path,
+        batch: params.int("batch")? as usize,
+        train_steps: params.int("train_steps")? as u64,
+    })
+}
+
+fn live_from(params: &Params) -> Result<Live, ParamError> {
     Ok(Live {
         gamma: params.float("gamma")?,
         learning_rate: params.float("lr")?,
-        sampling: Settings {
-            sampler,
-            steps: params.int("sample_steps")? as usize,
-            eta: params.float("eta")?,
-            temperature: params.float("temperature")?,
-            clip,
-        },
+        sampling: sampling_from(params)?,
         particles: params.int("particles")? as usize,
         sample_every: params.int("sample_every")? as u64,
         view_t: params.float("view_t")?,
@@ -274,12 +326,30 @@ pub struct NetworkDenoiser<'a> {
     pub network: &'a Network,
     pub objective: Objective,
     pub path: &'a NoisePath,
+    /// One label per particle; empty for an unconditional network.
+    pub labels: &'a [Option<usize>],
+    /// Classifier-free guidance w (0: none).
+    pub guidance: f64,
 }
 
 #[async_trait::async_trait(?Send)]
 impl Denoiser for NetworkDenoiser<'_> {
     async fn denoise(&self, x: &[f64], t: f64) -> Result<Denoised, RunError> {
-        let output = self.network.predict(x, t).await?;
+        let output = if self.guidance == 0.0 || self.labels.is_empty() {
+            self.network.predict(x, t, self.labels).await?
+        } else {
+            // One batch of twice the rows: with the labels, then without.
+            let doubled = [x, x].concat();
+            let labels: Vec<Option<usize>> = self
+                .labels
+                .iter()
+                .copied()
+                .chain(std::iter::repeat_n(None, self.labels.len()))
+                .collect();
+            let both = self.network.predict(&doubled, t, &labels).await?;
+            let (conditional, unconditional) = both.split_at(x.len());
+            guidance::guided(conditional, unconditional, self.guidance)
+        };
         Ok(self.objective.denoised(self.path, x, &output, t))
     }
 }
@@ -392,13 +462,13 @@ impl DiffusionLab {
         let rng = CounterRng::new(seed);
         let width = params.int("width")? as usize;
         let depth = params.int("depth")? as usize;
-        let trainer = Trainer::new(
-            DIMS,
+        let shape = model::Shape {
+            dims: DIMS,
+            classes: 0,
             width,
             depth,
-            (rng, STREAM_INIT),
-            &compute.tensor_device,
-        );
+        };
+        let trainer = Trainer::new(shape, (rng, STREAM_INIT), &compute.tensor_device);
         let view_data = setup.data.points(rng, VIEW_POINTS, VIEW_DRAW);
         let floor = data_floor(setup.data, rng, &view_data, live.particles);
         let forward_view = forward_noised(&setup.path, &view_data, rng, live.view_t);
@@ -480,7 +550,7 @@ impl DiffusionLab {
         }
         let loss = self
             .trainer
-            .step(&inputs, &times, &targets, self.live.learning_rate)
+            .step(&inputs, &times, &[], &targets, self.live.learning_rate)
             .await?;
         ensure_finite("the training loss", loss)
     }
@@ -492,6 +562,8 @@ impl DiffusionLab {
             network: &network,
             objective: self.setup.objective,
             path: &self.setup.path,
+            labels: &[],
+            guidance: 0.0,
         };
         let noise = NoiseSource {
             rng: self.rng,
@@ -541,7 +613,7 @@ impl DiffusionLab {
                 [coordinate(k % FIELD_SIDE), coordinate(k / FIELD_SIDE)]
             })
             .collect();
-        let output = network.predict(&grid, t).await?;
+        let output = network.predict(&grid, t, &[]).await?;
         let (_, sigma) = self.setup.path.alpha_sigma(t);
         let scale = match self.setup.objective {
             Objective::Ddpm => -1.0 / sigma,
@@ -689,13 +761,6 @@ impl Experiment for DiffusionLab {
             Objective::Ddpm => format!("Learned score at t = {t:.2}"),
             Objective::FlowMatching => format!("Learned velocity at t = {t:.2}"),
         };
-        let clip_fact = match self.live.sampling.clip {
-            X0Clip::None => "none".to_string(),
-            X0Clip::Static { bound } => format!("clip to [-{bound}, {bound}]"),
-            X0Clip::Dynamic { bound, percentile } => {
-                format!("dynamic, p = {percentile}, c = {bound}")
-            }
-        };
         let mut facts = vec![
             ("Computed on".to_string(), self.device_name.clone()),
             (
@@ -703,7 +768,10 @@ impl Experiment for DiffusionLab {
                 self.trainer.parameter_count().to_string(),
             ),
             ("Training steps done".to_string(), self.trained.to_string()),
-            ("x0 clipping".to_string(), clip_fact),
+            (
+                "x0 clipping".to_string(),
+                clip_fact(self.live.sampling.clip),
+            ),
         ];
         if let Some(samples) = &self.samples {
             facts.push((

@@ -1,21 +1,54 @@
 //! Sample quality: the sliced Wasserstein-2 distance ("Sliced and Radon
 //! Wasserstein Barycenters of Measures", Bonneel et al. 2015) between two
-//! equally sized 2-D point sets: the 1-D W2 of their projections, which is
-//! exact by sorting, averaged over evenly spread directions.
+//! equally sized point sets: the 1-D W2 of their projections, which is exact
+//! by sorting, averaged over directions: evenly spread in the plane, fixed
+//! random ones (the same for every call) in more dimensions.
+
+use thermolab_core::rng::CounterRng;
 
 const DIRECTIONS: usize = 64;
+/// Seed of the random directions; any fixed value does.
+const DIRECTION_SEED: u64 = 0x5EED;
 
 pub fn sliced_wasserstein(a: &[[f64; 2]], b: &[[f64; 2]]) -> f64 {
-    let n = a.len().min(b.len());
+    sliced_wasserstein_in(&a.concat(), &b.concat(), 2)
+}
+
+fn directions(dims: usize) -> Vec<Vec<f64>> {
+    if dims == 2 {
+        return (0..DIRECTIONS)
+            .map(|k| {
+                let angle = std::f64::consts::PI * k as f64 / DIRECTIONS as f64;
+                vec![angle.cos(), angle.sin()]
+            })
+            .collect();
+    }
+    let rng = CounterRng::new(DIRECTION_SEED);
+    (0..DIRECTIONS)
+        .map(|k| {
+            let v: Vec<f64> = (0..dims)
+                .map(|d| f64::from(rng.normal(d as u32, k as u32, 0)))
+                .collect();
+            let norm = v.iter().map(|x| x * x).sum::<f64>().sqrt();
+            v.into_iter().map(|x| x / norm).collect()
+        })
+        .collect()
+}
+
+/// Sliced W2 between point sets stored flat, `dims` values per point.
+pub fn sliced_wasserstein_in(a: &[f64], b: &[f64], dims: usize) -> f64 {
+    let n = (a.len() / dims).min(b.len() / dims);
     if n == 0 {
         return f64::NAN;
     }
     let mut total = 0.0;
-    for k in 0..DIRECTIONS {
-        let angle = std::f64::consts::PI * k as f64 / DIRECTIONS as f64;
-        let (c, s) = (angle.cos(), angle.sin());
-        let project = |points: &[[f64; 2]]| {
-            let mut p: Vec<f64> = points[..n].iter().map(|[x, y]| c * x + s * y).collect();
+    for direction in directions(dims) {
+        let project = |points: &[f64]| {
+            let mut p: Vec<f64> = points
+                .chunks_exact(dims)
+                .take(n)
+                .map(|x| x.iter().zip(&direction).map(|(x, d)| x * d).sum())
+                .collect();
             p.sort_by(f64::total_cmp);
             p
         };
@@ -43,6 +76,27 @@ mod tests {
         let b: Vec<[f64; 2]> = a.iter().map(|[x, y]| [x + 0.5, *y]).collect();
         assert!((sliced_wasserstein(&a, &b) - 0.5 / 2f64.sqrt()).abs() < 1e-9);
         assert_eq!(sliced_wasserstein(&a, &a), 0.0);
+    }
+
+    #[test]
+    fn in_many_dimensions_a_shift_costs_its_length_over_sqrt_dims() {
+        // A random unit direction u has E[u_0^2] = 1/D: SW2^2 = d^2 / D on average.
+        let dims = 50;
+        let a: Vec<f64> = (0..200 * dims)
+            .map(|i| ((i * 37 % 101) as f64).sin())
+            .collect();
+        let b: Vec<f64> = a
+            .iter()
+            .enumerate()
+            .map(|(i, x)| if i % dims == 0 { x + 3.0 } else { *x })
+            .collect();
+        let expected = 3.0 / (dims as f64).sqrt();
+        let distance = sliced_wasserstein_in(&a, &b, dims);
+        assert!(
+            (distance / expected - 1.0).abs() < 0.3,
+            "{distance} vs {expected}"
+        );
+        assert_eq!(sliced_wasserstein_in(&a, &a, dims), 0.0);
     }
 
     #[test]

@@ -1,12 +1,18 @@
-//! The denoiser: an MLP over (x_t, sinusoidal embedding of t), as in the 2-D
-//! toys of the diffusion literature, trained with Adam (Kingma & Ba 2015)
-//! through burn on whichever device the lab runs on (WebGPU or the CPU).
+//! The denoiser: an MLP over (x_t, sinusoidal embedding of t, one-hot class),
+//! as in the 2-D toys of the diffusion literature, trained with Adam (Kingma &
+//! Ba 2015) through burn on whichever device the lab runs on (WebGPU or the
+//! CPU). A class-conditional network reads an all-zero one-hot as "no class",
+//! the null label of classifier-free guidance (Ho & Salimans 2022).
+
+use std::collections::BTreeMap;
 
 use burn::module::{Module, Param};
 use burn::nn::Linear;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::tensor::activation::silu;
 use burn::tensor::{Tensor, TensorData};
+use safetensors::tensor::TensorView;
+use safetensors::{Dtype, SafeTensorError, SafeTensors};
 use thermolab_core::experiment::RunError;
 use thermolab_core::rng::CounterRng;
 use thermolab_gpu::TensorDevice;
@@ -28,12 +34,38 @@ pub fn time_embedding(t: f64) -> [f32; TIME_FEATURES] {
     features
 }
 
-/// Rows of [x_t, embedding(t)] for a batch; `x` holds `dims` values per row.
-pub fn network_inputs(x: &[f64], times: &[f64], dims: usize) -> Vec<f32> {
-    let mut rows = Vec::with_capacity(times.len() * (dims + TIME_FEATURES));
-    for (point, t) in x.chunks(dims).zip(times) {
+/// What a network is: its input and output sizes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Shape {
+    /// Coordinates of x (2 for the plane, 196 for a 14x14 digit).
+    pub dims: usize,
+    /// Classes it can be told (0: unconditional).
+    pub classes: usize,
+    pub width: usize,
+    pub depth: usize,
+}
+
+impl Shape {
+    fn input_columns(&self) -> usize {
+        self.dims + TIME_FEATURES + self.classes
+    }
+}
+
+/// Rows of [x_t, embedding(t), one-hot class] for a batch; `x` holds `dims`
+/// values per row, `labels` one entry per row (or none for an unconditional
+/// network; `None` is the null class).
+pub fn network_inputs(
+    x: &[f64],
+    times: &[f64],
+    labels: &[Option<usize>],
+    shape: Shape,
+) -> Vec<f32> {
+    let mut rows = Vec::with_capacity(times.len() * shape.input_columns());
+    for (row, (point, t)) in x.chunks(shape.dims).zip(times).enumerate() {
         rows.extend(point.iter().map(|v| *v as f32));
         rows.extend(time_embedding(*t));
+        let label = labels.get(row).copied().flatten();
+        rows.extend((0..shape.classes).map(|c| if label == Some(c) { 1.0 } else { 0.0 }));
     }
     rows
 }
@@ -47,16 +79,10 @@ impl Mlp {
     /// `depth` hidden layers of `width` with SiLU between; weights and biases
     /// uniform in +-1/sqrt(fan_in) (PyTorch's default) from the counter RNG,
     /// streams `stream` and `stream + 1`, so every backend starts from the same network.
-    pub fn new(
-        dims: usize,
-        width: usize,
-        depth: usize,
-        (rng, stream): (CounterRng, u32),
-        device: &TensorDevice,
-    ) -> Self {
-        let mut sizes = vec![dims + TIME_FEATURES];
-        sizes.extend(std::iter::repeat_n(width, depth));
-        sizes.push(dims);
+    pub fn new(shape: Shape, (rng, stream): (CounterRng, u32), device: &TensorDevice) -> Self {
+        let mut sizes = vec![shape.input_columns()];
+        sizes.extend(std::iter::repeat_n(shape.width, shape.depth));
+        sizes.push(shape.dims);
         let layers = sizes
             .windows(2)
             .enumerate()
@@ -68,16 +94,7 @@ impl Mlp {
                 };
                 let weight: Vec<f32> = (0..fan_in * fan_out).map(|i| uniform(i, 0)).collect();
                 let bias: Vec<f32> = (0..fan_out).map(|i| uniform(i, 1)).collect();
-                Linear {
-                    weight: Param::from_tensor(Tensor::from_data(
-                        TensorData::new(weight, [fan_in, fan_out]),
-                        device,
-                    )),
-                    bias: Some(Param::from_tensor(Tensor::from_data(
-                        TensorData::new(bias, [fan_out]),
-                        device,
-                    ))),
-                }
+                linear(weight, bias, fan_in, device)
             })
             .collect();
         Self { layers }
@@ -89,6 +106,20 @@ impl Mlp {
             let y = layer.forward(x);
             if i < last { silu(y) } else { y }
         })
+    }
+}
+
+fn linear(weight: Vec<f32>, bias: Vec<f32>, fan_in: usize, device: &TensorDevice) -> Linear {
+    let fan_out = bias.len();
+    Linear {
+        weight: Param::from_tensor(Tensor::from_data(
+            TensorData::new(weight, [fan_in, fan_out]),
+            device,
+        )),
+        bias: Some(Param::from_tensor(Tensor::from_data(
+            TensorData::new(bias, [fan_out]),
+            device,
+        ))),
     }
 }
 
@@ -106,24 +137,111 @@ pub struct Trainer {
     model: Mlp,
     optimizer: ModuleOptimizer,
     device: TensorDevice,
-    dims: usize,
+    shape: Shape,
 }
 
 impl Trainer {
-    pub fn new(
-        dims: usize,
-        width: usize,
-        depth: usize,
-        init: (CounterRng, u32),
-        device: &TensorDevice,
-    ) -> Self {
+    pub fn new(shape: Shape, init: (CounterRng, u32), device: &TensorDevice) -> Self {
         let device = device.clone().autodiff();
         Self {
-            model: Mlp::new(dims, width, depth, init, &device),
+            model: Mlp::new(shape, init, &device),
             optimizer: AdamConfig::new().init(),
             device,
-            dims,
+            shape,
         }
+    }
+
+    /// A network of `shape` with the weights of a checkpoint written by
+    /// [`Trainer::checkpoint`], and a fresh Adam state; also the checkpoint's
+    /// metadata.
+    pub fn from_checkpoint(
+        bytes: &[u8],
+        shape: Shape,
+        device: &TensorDevice,
+    ) -> Result<(Self, BTreeMap<String, String>), String> {
+        let unreadable = |e: SafeTensorError| format!("unreadable checkpoint: {e}");
+        let tensors = SafeTensors::deserialize(bytes).map_err(unreadable)?;
+        let (_, header) = SafeTensors::read_metadata(bytes).map_err(unreadable)?;
+        let metadata = header
+            .metadata()
+            .iter()
+            .flatten()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let device = device.clone().autodiff();
+        let mut sizes = vec![shape.input_columns()];
+        sizes.extend(std::iter::repeat_n(shape.width, shape.depth));
+        sizes.push(shape.dims);
+        let read = |name: String, expected: &[usize]| -> Result<Vec<f32>, String> {
+            let view = tensors
+                .tensor(&name)
+                .map_err(|_| format!("the checkpoint has no tensor {name}"))?;
+            if view.dtype() != Dtype::F32 || view.shape() != expected {
+                return Err(format!(
+                    "the checkpoint's {name} is {:?} {:?}, this network needs F32 {expected:?}",
+                    view.dtype(),
+                    view.shape()
+                ));
+            }
+            Ok(view
+                .data()
+                .chunks_exact(4)
+                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+                .collect())
+        };
+        let layers = sizes
+            .windows(2)
+            .enumerate()
+            .map(|(i, pair)| {
+                let weight = read(format!("layers.{i}.weight"), pair)?;
+                let bias = read(format!("layers.{i}.bias"), &pair[1..])?;
+                Ok(linear(weight, bias, pair[0], &device))
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        let trainer = Self {
+            model: Mlp { layers },
+            optimizer: AdamConfig::new().init(),
+            device,
+            shape,
+        };
+        Ok((trainer, metadata))
+    }
+
+    /// The weights as safetensors (f32, little-endian), with `metadata`.
+    pub async fn checkpoint(
+        &self,
+        metadata: BTreeMap<String, String>,
+    ) -> Result<Vec<u8>, RunError> {
+        let mut tensors = Vec::new();
+        for (i, layer) in self.model.layers.iter().enumerate() {
+            let weight = layer.weight.val();
+            let shape = weight.dims().to_vec();
+            tensors.push((format!("layers.{i}.weight"), shape, read_f32(weight).await?));
+            if let Some(bias) = &layer.bias {
+                let bias = bias.val();
+                let shape = bias.dims().to_vec();
+                tensors.push((format!("layers.{i}.bias"), shape, read_f32(bias).await?));
+            }
+        }
+        let bytes: Vec<(String, Vec<usize>, Vec<u8>)> = tensors
+            .into_iter()
+            .map(|(name, shape, values)| {
+                (
+                    name,
+                    shape,
+                    values.iter().flat_map(|v| v.to_le_bytes()).collect(),
+                )
+            })
+            .collect();
+        let views = bytes
+            .iter()
+            .map(|(name, shape, data)| {
+                TensorView::new(Dtype::F32, shape.clone(), data).map(|view| (name.clone(), view))
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| RunError::Failed(format!("cannot write the checkpoint: {e}")))?;
+        safetensors::serialize(views, Some(metadata.into_iter().collect()))
+            .map_err(|e| RunError::Failed(format!("cannot write the checkpoint: {e}")))
     }
 
     pub fn parameter_count(&self) -> usize {
@@ -136,22 +254,23 @@ impl Trainer {
     }
 
     /// One Adam step on the mean squared error between the network at
-    /// (x_t, t) and `targets`; returns the loss before the step.
+    /// (x_t, t, label) and `targets`; returns the loss before the step.
     pub async fn step(
         &mut self,
         x: &[f64],
         times: &[f64],
+        labels: &[Option<usize>],
         targets: &[f64],
         learning_rate: f64,
     ) -> Result<f64, RunError> {
         let inputs = self.tensor(
-            network_inputs(x, times, self.dims),
-            self.dims + TIME_FEATURES,
+            network_inputs(x, times, labels, self.shape),
+            self.shape.input_columns(),
             &self.device,
         );
         let targets = self.tensor(
             targets.iter().map(|v| *v as f32).collect(),
-            self.dims,
+            self.shape.dims,
             &self.device,
         );
         let loss = (self.model.forward(inputs) - targets).powi_scalar(2).mean();
@@ -169,7 +288,7 @@ impl Trainer {
         Network {
             model,
             device: self.device.clone().inner(),
-            dims: self.dims,
+            shape: self.shape,
         }
     }
 }
@@ -178,15 +297,21 @@ impl Trainer {
 pub struct Network {
     model: Mlp,
     device: TensorDevice,
-    dims: usize,
+    shape: Shape,
 }
 
 impl Network {
-    /// The raw output (noise or velocity) at every row of `x`, all at time `t`.
-    pub async fn predict(&self, x: &[f64], t: f64) -> Result<Vec<f64>, RunError> {
-        let rows = x.len() / self.dims;
-        let inputs = network_inputs(x, &vec![t; rows], self.dims);
-        let columns = self.dims + TIME_FEATURES;
+    /// The raw output (noise or velocity) at every row of `x`, all at time
+    /// `t`, each row told its label (see [`network_inputs`]).
+    pub async fn predict(
+        &self,
+        x: &[f64],
+        t: f64,
+        labels: &[Option<usize>],
+    ) -> Result<Vec<f64>, RunError> {
+        let rows = x.len() / self.shape.dims;
+        let inputs = network_inputs(x, &vec![t; rows], labels, self.shape);
+        let columns = self.shape.input_columns();
         let inputs = Tensor::from_data(TensorData::new(inputs, [rows, columns]), &self.device);
         let out = read_f32(self.model.forward(inputs)).await?;
         Ok(out.into_iter().map(f64::from).collect())

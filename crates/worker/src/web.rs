@@ -2,11 +2,13 @@ use futures_channel::mpsc::{UnboundedReceiver, unbounded};
 use futures_util::StreamExt;
 use serde::Serialize;
 use thermolab_catalog::{Session, StepReport, labs};
+use thermolab_core::assets::Assets;
 use thermolab_core::protocol::{Event, Request};
 use thermolab_gpu::{Compute, now_seconds};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
-use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{DedicatedWorkerGlobalScope, MessageEvent, Response};
 
 /// Snapshots go out at most this often while playing, so a fast lab does not
 /// flood the UI thread.
@@ -47,8 +49,27 @@ fn post(event: &Event) {
     }
 }
 
+/// The bytes at `url` (relative to the site's root, where the worker's script is).
+async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {
+    let failed = |e: JsValue| format!("cannot load {url}: {e:?}");
+    let response: Response = JsFuture::from(scope().fetch_with_str(url))
+        .await
+        .map_err(failed)?
+        .dyn_into()
+        .map_err(failed)?;
+    if !response.ok() {
+        return Err(format!("cannot load {url}: HTTP {}", response.status()));
+    }
+    let buffer = JsFuture::from(response.array_buffer().map_err(failed)?)
+        .await
+        .map_err(failed)?;
+    Ok(js_sys::Uint8Array::new(&buffer).to_vec())
+}
+
 struct Worker {
     compute: Compute,
+    /// Files labs asked for, fetched once per page.
+    assets: Assets,
     session: Option<Session>,
     steps_per_frame: u32,
     last_post: f64,
@@ -64,6 +85,22 @@ impl Worker {
         }
     }
 
+    /// Fetches the files `lab` needs that this page has not tried yet; the
+    /// lab says what it cannot do without.
+    async fn load_assets(&mut self, lab: &str) {
+        let names = labs()
+            .into_iter()
+            .find(|info| info.id == lab)
+            .map(|info| info.assets)
+            .unwrap_or_default();
+        for name in names {
+            if !self.assets.contains(&name) {
+                let loaded = fetch_bytes(&format!("public/{name}")).await;
+                self.assets.insert(&name, loaded);
+            }
+        }
+    }
+
     async fn handle(&mut self, request: Request) {
         match request {
             Request::Start {
@@ -71,20 +108,23 @@ impl Worker {
                 lab,
                 values,
                 seed,
-            } => match Session::start(&self.compute, &lab, &values, seed) {
-                Ok((session, refused)) => {
-                    post(&Event::Started {
-                        run,
-                        lab,
-                        params: session.params().clone(),
-                        seed,
-                        refused,
-                    });
-                    self.session = Some(session);
-                    self.post_snapshot();
+            } => {
+                self.load_assets(&lab).await;
+                match Session::start(&self.compute, &lab, &values, seed, &self.assets) {
+                    Ok((session, refused)) => {
+                        post(&Event::Started {
+                            run,
+                            lab,
+                            params: session.params().clone(),
+                            seed,
+                            refused,
+                        });
+                        self.session = Some(session);
+                        self.post_snapshot();
+                    }
+                    Err(message) => post(&Event::Error { message }),
                 }
-                Err(message) => post(&Event::Error { message }),
-            },
+            }
             Request::SetParam { key, value } => {
                 let Some(session) = &mut self.session else {
                     return;
@@ -180,6 +220,7 @@ async fn run(mut requests: UnboundedReceiver<Request>) {
     });
     let mut worker = Worker {
         compute,
+        assets: Assets::default(),
         session: None,
         steps_per_frame: 1,
         last_post: 0.0,

@@ -1,0 +1,219 @@
+//! The Digits lab against what is known independently: the committed data
+//! file's documented layout and class counts, a nearest-class-mean judge that
+//! reads real digits right most of the time, guidance as the literal
+//! combination of two network calls, and a checkpoint that loads back to the
+//! same network.
+
+use std::collections::BTreeMap;
+
+use thermolab_core::assets::Assets;
+use thermolab_core::experiment::{Experiment, StepOutcome};
+use thermolab_core::params::Value;
+use thermolab_core::rng::CounterRng;
+use thermolab_diffusion::NetworkDenoiser;
+use thermolab_diffusion::denoise::{Denoiser, Objective};
+use thermolab_diffusion::digits::{DIGITS_FILE, Digits, NearestMean};
+use thermolab_diffusion::digits_lab::{CHECKPOINT_FILE, DigitsLab, info, schema};
+use thermolab_diffusion::model::{Shape, Trainer};
+use thermolab_diffusion::path::Schedule;
+use thermolab_gpu::Compute;
+
+fn assets() -> Assets {
+    Assets::read_from(&Assets::repository_public(), &info().assets)
+}
+
+fn digits() -> Digits {
+    Digits::parse(assets().get(DIGITS_FILE).unwrap()).unwrap()
+}
+
+#[test]
+fn the_data_file_holds_the_documented_digits() {
+    let digits = digits();
+    assert_eq!(
+        (digits.len(), digits.side(), digits.dims()),
+        (10_000, 14, 196)
+    );
+    let mut counts = [0; 10];
+    (0..digits.len()).for_each(|i| counts[digits.label(i)] += 1);
+    // public/data/mnist14.md lists these.
+    assert_eq!(
+        counts,
+        [1001, 1127, 991, 1032, 980, 863, 1014, 1070, 944, 978]
+    );
+    let pixels: Vec<f64> = digits.scaled(0).collect();
+    assert!(pixels.iter().all(|p| (-1.0..=1.0).contains(p)));
+    // Mostly background with some ink: MNIST digits cover about a fifth.
+    let inked = pixels.iter().filter(|p| **p > 0.0).count();
+    assert!((15..100).contains(&inked), "{inked}");
+    assert!(Digits::parse(&assets().get(DIGITS_FILE).unwrap()[..500]).is_err());
+}
+
+#[test]
+fn the_nearest_class_mean_reads_most_real_digits_right() {
+    let digits = digits();
+    let judge = NearestMean::fit(&digits);
+    // About 80% on MNIST; a wrong label order or pixel layout drops it to 10%.
+    let accuracy = judge.accuracy_on_data(&digits, 3);
+    assert!((0.7..0.95).contains(&accuracy), "{accuracy}");
+}
+
+fn shape(classes: usize) -> Shape {
+    Shape {
+        dims: 196,
+        classes,
+        width: 32,
+        depth: 2,
+    }
+}
+
+#[test]
+fn guidance_combines_the_conditional_and_unconditional_calls() {
+    let compute = Compute::cpu("test");
+    let path = Objective::Ddpm.path(Schedule::Cosine, 1000);
+    let network =
+        Trainer::new(shape(10), (CounterRng::new(3), 400), &compute.tensor_device).network();
+    let x: Vec<f64> = (0..3 * 196)
+        .map(|i| ((i * 13 % 29) as f64) / 14.5 - 1.0)
+        .collect();
+    let labels = [Some(2), Some(7), Some(0)];
+    let t = 0.4;
+    let conditional = pollster::block_on(network.predict(&x, t, &labels)).unwrap();
+    let unconditional = pollster::block_on(network.predict(&x, t, &[None; 3])).unwrap();
+    assert!(
+        conditional != unconditional,
+        "the label must reach the network"
+    );
+    let w = 2.5;
+    let denoiser = NetworkDenoiser {
+        network: &network,
+        objective: Objective::Ddpm,
+        path: &path,
+        labels: &labels,
+        guidance: w,
+    };
+    let guided = pollster::block_on(denoiser.denoise(&x, t)).unwrap();
+    for (j, eps) in guided.eps.iter().enumerate() {
+        let expected = (1.0 + w) * conditional[j] - w * unconditional[j];
+        assert!((eps - expected).abs() < 1e-4, "{j}: {eps} vs {expected}");
+    }
+}
+
+#[test]
+fn a_checkpoint_loads_back_to_the_same_network_and_refuses_another_shape() {
+    let compute = Compute::cpu("test");
+    let device = &compute.tensor_device;
+    let trainer = Trainer::new(shape(10), (CounterRng::new(5), 400), device);
+    let metadata = BTreeMap::from([("trained_steps".to_string(), "12".to_string())]);
+    let bytes = pollster::block_on(trainer.checkpoint(metadata.clone())).unwrap();
+    let (loaded, read) = Trainer::from_checkpoint(&bytes, shape(10), device).unwrap();
+    assert_eq!(read, metadata);
+    let x: Vec<f64> = (0..2 * 196).map(|i| (i as f64 * 0.37).sin()).collect();
+    let labels = [Some(4), None];
+    let a = pollster::block_on(trainer.network().predict(&x, 0.3, &labels)).unwrap();
+    let b = pollster::block_on(loaded.network().predict(&x, 0.3, &labels)).unwrap();
+    assert_eq!(a, b);
+    let wider = Shape {
+        width: 64,
+        ..shape(10)
+    };
+    let refused = Trainer::from_checkpoint(&bytes, wider, device)
+        .err()
+        .unwrap();
+    assert!(refused.contains("layers.0.weight"), "{refused}");
+    assert!(Trainer::from_checkpoint(&bytes[..100], shape(10), device).is_err());
+}
+
+fn lab(settings: &[(&str, Value)]) -> DigitsLab {
+    let values: BTreeMap<String, Value> = settings
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect();
+    let (params, refused) = schema().params_from_values(&values);
+    assert!(refused.is_empty(), "{refused:?}");
+    DigitsLab::on(&Compute::cpu("test"), &params, 1, &assets()).unwrap()
+}
+
+fn fact(lab: &DigitsLab, key: &str) -> String {
+    lab.snapshot()
+        .facts
+        .into_iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v)
+        .unwrap_or_default()
+}
+
+#[test]
+fn the_shipped_checkpoint_draws_the_digits_it_is_asked_for() {
+    // The checkpoint's own settings (the defaults): it opens trained, and
+    // sampling takes one step.
+    let mut lab = lab(&[("particles", Value::Int(200))]);
+    assert!(fact(&lab, "Started from").contains("checkpoint"));
+    let outcome = pollster::block_on(lab.step()).unwrap();
+    assert_eq!(outcome, StepOutcome::Finished);
+    let guided = lab.agreement().unwrap();
+    let (quality, floor) = (lab.quality().unwrap(), lab.floor());
+    println!(
+        "checkpoint: agreement {guided} (judge on data {}), sliced W2 {quality}, floor {floor}",
+        lab.judge_accuracy()
+    );
+    // The judge reads ~80% of real digits right; a model that ignored its
+    // label would score ~10%.
+    assert!(guided > 0.6, "{guided}");
+    assert!(
+        quality < 3.0 * floor,
+        "sliced W2 {quality} vs floor {floor}"
+    );
+    // Without guidance the samples are less typical of their class.
+    lab.set_live_param("guidance", &Value::Float(0.0)).unwrap();
+    pollster::block_on(lab.refresh()).unwrap();
+    let unguided = lab.agreement().unwrap();
+    println!("checkpoint without guidance: agreement {unguided}");
+    assert!(unguided < guided, "{unguided} vs {guided}");
+    // Asking for one digit only: every sample is asked for a 3.
+    lab.set_live_param("digit", &Value::Text("3".to_string()))
+        .unwrap();
+    pollster::block_on(lab.refresh()).unwrap();
+    assert!(lab.sample_labels().iter().all(|l| *l == Some(3)));
+    assert!(lab.agreement().unwrap() > 0.5);
+}
+
+#[test]
+fn a_checkpoint_that_does_not_fit_the_settings_is_not_used() {
+    let lab = lab(&[("width", Value::Int(64))]);
+    let start = fact(&lab, "Started from");
+    assert!(
+        start.contains("scratch") && start.contains("width = 64"),
+        "{start}"
+    );
+    assert_eq!(lab.trained_steps(), 0);
+    let lab = self::lab(&[("start", Value::Text("scratch".to_string()))]);
+    assert_eq!(fact(&lab, "Started from"), "from scratch");
+}
+
+#[test]
+fn training_from_scratch_lowers_the_loss_and_clipping_holds_the_bound() {
+    let mut lab = lab(&[
+        ("start", Value::Text("scratch".to_string())),
+        ("width", Value::Int(256)),
+        ("batch", Value::Int(128)),
+        ("train_steps", Value::Int(300)),
+        ("sample_every", Value::Int(5000)),
+        ("particles", Value::Int(20)),
+        ("sample_steps", Value::Int(10)),
+        ("clip_bound", Value::Float(0.8)),
+    ]);
+    pollster::block_on(lab.step()).unwrap();
+    let first = lab.last_loss().unwrap();
+    while pollster::block_on(lab.step()).unwrap() == StepOutcome::Continue {}
+    let last = lab.last_loss().unwrap();
+    assert!(last < 0.7 * first, "{first} -> {last}");
+    let samples = lab.samples().unwrap();
+    assert!(samples.largest_x0 <= 0.8 + 1e-12, "{}", samples.largest_x0);
+    assert!(samples.largest_raw_x0 > 0.8);
+}
+
+#[test]
+fn the_checkpoint_file_is_the_one_the_lab_loads() {
+    assert!(info().assets.contains(&CHECKPOINT_FILE.to_string()));
+    assert!(assets().get(CHECKPOINT_FILE).is_ok());
+}
