@@ -62,4 +62,33 @@ describe('diffusion lab', () => {
     assert.deepEqual(problemsOf(page), []);
     assert.deepEqual(problemsOf(other), []);
   });
+
+  test('points drawn on the samples chart become the data; the URL and a reload keep them', async () => {
+    const page = await openPage(browser);
+    await page.goto(`${server.url}#${LAB.replace('data=two_moons', 'data=drawing')}`);
+    await waitStarted(page);
+    const canvas = page.getByTestId('chart-samples');
+    const box = await canvas.boundingBox();
+    // A stroke from left to right across the middle of the plot.
+    await page.mouse.move(box.x + box.width * 0.35, box.y + box.height * 0.5);
+    await page.mouse.down();
+    for (let k = 1; k <= 10; k += 1) {
+      await page.mouse.move(box.x + box.width * (0.35 + 0.04 * k), box.y + box.height * (0.5 - 0.02 * k));
+    }
+    await page.mouse.up();
+    await page.waitForFunction(() => /drawing=[-\d]/.test(location.hash), null, { timeout: SLOW });
+    const count = async (p) => Number((await p.getByTestId('count-drawing').innerText()).split(' ')[0]);
+    const drawn = await count(page);
+    assert.ok(drawn >= 5, `points from one stroke: ${drawn}`);
+    for (let step = 1; step <= 2; step += 1) await stepOnce(page, step);
+    assert.ok(Number.isFinite(await figure(page, 'quality')), 'samples of the drawing');
+
+    await page.reload();
+    await waitStarted(page);
+    assert.equal(await count(page), drawn, 'a reload keeps the drawing');
+    await page.getByTestId('clear-drawing').click();
+    await page.waitForFunction(() => !/drawing=[-\d]/.test(location.hash), null, { timeout: SLOW });
+    assert.equal(await count(page), 0);
+    assert.deepEqual(problemsOf(page), []);
+  });
 });

@@ -10,33 +10,244 @@ use plotters::prelude::*;
 use plotters::style::colors::colormaps::ViridisRGB;
 use plotters_canvas::CanvasBackend;
 use thermolab_core::experiment::{Chart, ChartKind, Line, PointGroup};
+use thermolab_core::params::{ParamKind, Value};
+use thermolab_core::protocol::Request;
 
+use crate::controls::send_value;
 use crate::state::Ui;
 
 type DrawResult = Result<(), Box<dyn std::error::Error>>;
 type Area = DrawingArea<CanvasBackend, plotters::coord::Shift>;
 
-/// One chart of the current snapshot, found by key, redrawn on every snapshot.
+/// Milliseconds per frame of the trajectories' animation.
+const ANIMATION_FRAME_MS: u64 = 40;
+
+/// A points parameter drawn on a chart: its key, extent and capacity.
+#[derive(Clone, Debug, PartialEq)]
+struct DrawnParam {
+    key: String,
+    extent: f64,
+    max_points: usize,
+}
+
+/// Drawn points closer than this (in data units) to the last one are skipped,
+/// so a slow drag does not pile points up.
+const MIN_STROKE_GAP: f64 = 0.08;
+
+/// One chart of the current snapshot, found by key, redrawn when it changes.
+/// Particle paths animate: they grow from noise to data, a sampling step per
+/// frame, then stay drawn whole. A chart named by a points parameter of the
+/// lab takes clicks and drags: each stroke adds its points to the parameter.
 #[component]
 pub fn ChartView(key: String) -> impl IntoView {
     let ui = expect_context::<Ui>();
     let canvas = NodeRef::<Canvas>::new();
     let testid = format!("chart-{key}");
+    let shown = StoredValue::new(None::<Chart>);
+    let animation = StoredValue::new(None::<IntervalHandle>);
+    let plot_area = StoredValue::new(None::<PlotArea>);
+    let stroke = StoredValue::new(None::<Vec<[f64; 2]>>);
+    let drawn_param = {
+        let key = key.clone();
+        Memo::new(move |_| {
+            ui.lab_info()?
+                .schema
+                .params
+                .iter()
+                .find_map(|spec| match &spec.kind {
+                    ParamKind::Points {
+                        extent,
+                        max_points,
+                        chart,
+                    } if *chart == key => Some(DrawnParam {
+                        key: spec.key.clone(),
+                        extent: *extent,
+                        max_points: *max_points,
+                    }),
+                    _ => None,
+                })
+        })
+    };
     Effect::new(move |_| {
         let chart = ui.snapshot.with(|s| {
             s.as_ref()
                 .and_then(|s| s.charts.iter().find(|c| c.key == key).cloned())
         });
-        if let (Some(chart), Some(element)) = (chart, canvas.get())
-            && let Err(e) = draw(element, &chart)
-        {
-            web_sys::console::warn_1(&format!("chart {}: {e}", chart.key).into());
+        let (Some(chart), Some(element)) = (chart, canvas.get()) else {
+            return;
+        };
+        // Snapshots stream while a lab plays; most leave this chart as it was.
+        if shown.with_value(|c| c.as_ref() == Some(&chart)) {
+            return;
         }
+        shown.set_value(Some(chart.clone()));
+        if let Some(handle) = animation.get_value() {
+            handle.clear();
+            animation.set_value(None);
+        }
+        let fixed = drawn_param.get_untracked().map(|d| d.extent);
+        let frames = match &chart.kind {
+            ChartKind::Paths { paths } => paths.first().map_or(0, Vec::len),
+            _ => 0,
+        };
+        if frames < 2 {
+            match draw(element, &chart, fixed) {
+                Ok(area) => plot_area.set_value(area),
+                Err(e) => warn_on_error::<()>(&chart, Err(e)),
+            }
+            return;
+        }
+        let shown_frames = std::rc::Rc::new(std::cell::Cell::new(1));
+        let handle = set_interval_with_handle(
+            move || {
+                let length = shown_frames.get();
+                if length > frames {
+                    return;
+                }
+                shown_frames.set(length + 1);
+                let mut partial = chart.clone();
+                if let ChartKind::Paths { paths } = &mut partial.kind {
+                    paths.iter_mut().for_each(|path| path.truncate(length));
+                }
+                warn_on_error(&chart, draw(element.clone(), &partial, None));
+            },
+            std::time::Duration::from_millis(ANIMATION_FRAME_MS),
+        );
+        animation.set_value(handle.ok());
     });
-    view! { <canvas node_ref=canvas width="520" height="260" class="chart" data-testid=testid></canvas> }
+    // The data point under the pointer, and a dot there at once (the worker's
+    // snapshot with the new points follows the stroke's end).
+    let add_point = move |ev: &leptos::ev::PointerEvent| {
+        let (Some(element), Some(area)) = (canvas.get_untracked(), plot_area.get_value()) else {
+            return;
+        };
+        let scale = f64::from(element.width()) / f64::from(element.client_width().max(1));
+        let (px, py) = (
+            f64::from(ev.offset_x()) * scale,
+            f64::from(ev.offset_y()) * scale,
+        );
+        let Some([x, y]) = area.data_at(px, py) else {
+            return;
+        };
+        let point = [(x * 100.0).round() / 100.0, (y * 100.0).round() / 100.0];
+        stroke.update_value(|stroke| {
+            if let Some(points) = stroke {
+                let far = points.last().is_none_or(|last: &[f64; 2]| {
+                    (last[0] - point[0]).hypot(last[1] - point[1]) >= MIN_STROKE_GAP
+                });
+                if far {
+                    points.push(point);
+                    if let Ok(context) = context_2d(&element) {
+                        context.set_fill_style_str("rgba(0, 0, 0, 0.8)");
+                        context.fill_rect(px - 2.5, py - 2.5, 5.0, 5.0);
+                    }
+                }
+            }
+        });
+    };
+    let end_stroke = move || {
+        let Some(points) = stroke.try_update_value(Option::take).flatten() else {
+            return;
+        };
+        let Some(param) = drawn_param.get_untracked() else {
+            return;
+        };
+        let mut list =
+            ui.params
+                .with_untracked(|p| match p.as_ref().and_then(|p| p.get(&param.key)) {
+                    Some(Value::List(xs)) => xs.clone(),
+                    _ => Vec::new(),
+                });
+        list.extend(points.iter().flatten());
+        if list.len() > 2 * param.max_points {
+            list.truncate(2 * param.max_points);
+            ui.set_error(
+                &param.key,
+                Some(format!(
+                    "At most {} points; the rest were not added.",
+                    param.max_points
+                )),
+            );
+            ui.send(&Request::SetParam {
+                key: param.key.clone(),
+                value: Value::List(list),
+            });
+        } else {
+            send_value(ui, &param.key, Value::List(list));
+        }
+    };
+    let drawable = move || drawn_param.get().is_some();
+    view! {
+        <canvas
+            node_ref=canvas
+            width="520"
+            height="260"
+            class="chart"
+            class:drawable=drawable
+            data-testid=testid
+            on:pointerdown=move |ev: leptos::ev::PointerEvent| {
+                if drawn_param.get_untracked().is_some() {
+                    if let Some(element) = canvas.get_untracked() {
+                        let _ = element.set_pointer_capture(ev.pointer_id());
+                    }
+                    stroke.set_value(Some(Vec::new()));
+                    add_point(&ev);
+                }
+            }
+            on:pointermove=move |ev: leptos::ev::PointerEvent| add_point(&ev)
+            on:pointerup=move |_| end_stroke()
+            on:pointercancel=move |_| end_stroke()
+        ></canvas>
+    }
 }
 
-fn draw(canvas: web_sys::HtmlCanvasElement, chart: &Chart) -> DrawResult {
+fn warn_on_error<T>(chart: &Chart, result: Result<T, Box<dyn std::error::Error>>) {
+    if let Err(e) = result {
+        web_sys::console::warn_1(&format!("chart {}: {e}", chart.key).into());
+    }
+}
+
+fn context_2d(
+    canvas: &web_sys::HtmlCanvasElement,
+) -> Result<web_sys::CanvasRenderingContext2d, Box<dyn std::error::Error>> {
+    use wasm_bindgen::JsCast;
+    Ok(canvas
+        .get_context("2d")
+        .map_err(|e| format!("{e:?}"))?
+        .ok_or("no 2-D canvas context")?
+        .dyn_into()
+        .map_err(|_| "not a 2-D canvas context")?)
+}
+
+/// Where a scatter's plot sits on the canvas, in canvas pixels, and the data
+/// ranges it shows: what turns a pointer position back into data.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct PlotArea {
+    pixels_x: (f64, f64),
+    pixels_y: (f64, f64),
+    x: (f64, f64),
+    y: (f64, f64),
+}
+
+impl PlotArea {
+    /// The data point under canvas pixel (px, py), if inside the plot.
+    fn data_at(&self, px: f64, py: f64) -> Option<[f64; 2]> {
+        let fx = (px - self.pixels_x.0) / (self.pixels_x.1 - self.pixels_x.0);
+        let fy = (py - self.pixels_y.0) / (self.pixels_y.1 - self.pixels_y.0);
+        ((0.0..=1.0).contains(&fx) && (0.0..=1.0).contains(&fy)).then_some([
+            self.x.0 + fx * (self.x.1 - self.x.0),
+            self.y.1 - fy * (self.y.1 - self.y.0),
+        ])
+    }
+}
+
+/// Draws `chart`; `fixed` frames a scatter at [-fixed, fixed]^2. Returns the
+/// scatter's plot area.
+fn draw(
+    canvas: web_sys::HtmlCanvasElement,
+    chart: &Chart,
+    fixed: Option<f64>,
+) -> Result<Option<PlotArea>, Box<dyn std::error::Error>> {
     if let ChartKind::Images {
         side,
         columns,
@@ -44,11 +255,14 @@ fn draw(canvas: web_sys::HtmlCanvasElement, chart: &Chart) -> DrawResult {
         images,
     } = &chart.kind
     {
-        return draw_images(&canvas, chart, [*side, *columns], *range, images);
+        draw_images(&canvas, chart, [*side, *columns], *range, images)?;
+        return Ok(None);
     }
+    let context = context_2d(&canvas)?;
     let backend = CanvasBackend::with_canvas_object(canvas).ok_or("no 2-D canvas context")?;
     let root = backend.into_drawing_area();
     root.fill(&WHITE)?;
+    let mut area = None;
     match &chart.kind {
         ChartKind::Lines {
             lines,
@@ -63,13 +277,15 @@ fn draw(canvas: web_sys::HtmlCanvasElement, chart: &Chart) -> DrawResult {
             rows,
             values,
         } => draw_heatmap(&root, chart, *x_range, *y_range, [*cols, *rows], values)?,
-        ChartKind::Scatter { groups } => draw_scatter(&root, chart, groups)?,
+        ChartKind::Scatter { groups } => {
+            area = draw_scatter(&root, &context, chart, groups, fixed)?;
+        }
         ChartKind::Paths { paths } => draw_paths(&root, chart, paths)?,
         ChartKind::Arrows { arrows } => draw_arrows(&root, chart, arrows)?,
         ChartKind::Images { .. } => unreachable!("drawn above"),
     }
     root.present()?;
-    Ok(())
+    Ok(area)
 }
 
 /// An axis label with three significant digits: log axes put ticks at
@@ -262,19 +478,33 @@ fn draw_heatmap(
 
 type Plane<'a> = ChartContext<'a, CanvasBackend, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
 
-/// x-y axes framing `points` with a 5% margin; `None` when nothing is finite.
+/// x-y axes framing `points` with a 5% margin, or the square
+/// [-extent, extent]^2 when one is given (a chart the user draws on must not
+/// move under the pointer); `None` when there is nothing to frame.
 fn plane<'a>(
     root: &'a Area,
     chart: &Chart,
     points: impl Iterator<Item = [f32; 2]>,
+    fixed: Option<f64>,
 ) -> Result<Option<Plane<'a>>, Box<dyn std::error::Error>> {
-    let points = points
-        .filter(|p| p[0].is_finite() && p[1].is_finite())
-        .map(|p| (f64::from(p[0]), f64::from(p[1]), f64::from(p[1])));
-    let Some([x0, x1, y0, y1]) = extent(points) else {
+    let framed = match fixed {
+        Some(e) => Some([-e, e, -e, e]),
+        None => extent(
+            points
+                .filter(|p| p[0].is_finite() && p[1].is_finite())
+                .map(|p| (f64::from(p[0]), f64::from(p[1]), f64::from(p[1]))),
+        ),
+    };
+    let Some([x0, x1, y0, y1]) = framed else {
         return Ok(None);
     };
-    let pad = |lo: f64, hi: f64| ((hi - lo) * 0.05).max(1e-9);
+    let pad = |lo: f64, hi: f64| {
+        if fixed.is_some() {
+            0.0
+        } else {
+            ((hi - lo) * 0.05).max(1e-9)
+        }
+    };
     let (px, py) = (pad(x0, x1), pad(y0, y1));
     let mut cc = ChartBuilder::on(root)
         .caption(&chart.title, ("sans-serif", 16))
@@ -291,37 +521,60 @@ fn plane<'a>(
     Ok(Some(cc))
 }
 
-fn draw_scatter(root: &Area, chart: &Chart, groups: &[PointGroup]) -> DrawResult {
+/// Axes and legend by plotters, points as 2 x 2 squares straight on the
+/// canvas, one fill style per group: a plotters circle per point is a path
+/// of its own and stalls the page on clouds of 10,000+ particles.
+fn draw_scatter(
+    root: &Area,
+    context: &web_sys::CanvasRenderingContext2d,
+    chart: &Chart,
+    groups: &[PointGroup],
+    fixed: Option<f64>,
+) -> Result<Option<PlotArea>, Box<dyn std::error::Error>> {
     let Some(mut cc) = plane(
         root,
         chart,
         groups.iter().flat_map(|g| g.points.iter().copied()),
+        fixed,
     )?
     else {
-        return no_data(root, chart);
+        no_data(root, chart)?;
+        return Ok(None);
+    };
+    let (x, y) = (cc.x_range(), cc.y_range());
+    let (pixels_x, pixels_y) = cc.plotting_area().get_pixel_range();
+    let area = PlotArea {
+        pixels_x: (f64::from(pixels_x.start), f64::from(pixels_x.end)),
+        pixels_y: (f64::from(pixels_y.start), f64::from(pixels_y.end)),
+        x: (x.start, x.end),
+        y: (y.start, y.end),
     };
     for (i, group) in groups.iter().enumerate() {
         let color = Palette99::pick(i).to_rgba();
-        cc.draw_series(group.points.iter().map(|p| {
-            Circle::new(
-                (f64::from(p[0]), f64::from(p[1])),
-                1,
-                color.mix(0.6).filled(),
-            )
-        }))?
-        .label(group.label.as_str())
-        .legend(move |(x, y)| Circle::new((x + 8, y), 3, color.filled()));
+        let (r, g, b) = color.rgb();
+        context.set_fill_style_str(&format!("rgba({r}, {g}, {b}, 0.6)"));
+        for p in group
+            .points
+            .iter()
+            .filter(|p| p.iter().all(|v| v.is_finite()))
+        {
+            let (x, y) = cc.backend_coord(&(f64::from(p[0]), f64::from(p[1])));
+            context.fill_rect(f64::from(x) - 1.0, f64::from(y) - 1.0, 2.0, 2.0);
+        }
+        cc.draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())?
+            .label(group.label.as_str())
+            .legend(move |(x, y)| Circle::new((x + 8, y), 3, color.filled()));
     }
     cc.configure_series_labels()
         .position(SeriesLabelPosition::UpperLeft)
         .background_style(WHITE.mix(0.85))
         .border_style(BLACK.mix(0.3))
         .draw()?;
-    Ok(())
+    Ok(Some(area))
 }
 
 fn draw_paths(root: &Area, chart: &Chart, paths: &[Vec<[f32; 2]>]) -> DrawResult {
-    let Some(mut cc) = plane(root, chart, paths.iter().flatten().copied())? else {
+    let Some(mut cc) = plane(root, chart, paths.iter().flatten().copied(), None)? else {
         return no_data(root, chart);
     };
     let point = |p: &[f32; 2]| (f64::from(p[0]), f64::from(p[1]));
@@ -344,7 +597,7 @@ fn draw_paths(root: &Area, chart: &Chart, paths: &[Vec<[f32; 2]>]) -> DrawResult
 /// Arrows scaled so the longest spans one grid cell (the grid's spacing is
 /// the smallest gap between distinct x positions).
 fn draw_arrows(root: &Area, chart: &Chart, arrows: &[[f32; 4]]) -> DrawResult {
-    let Some(mut cc) = plane(root, chart, arrows.iter().map(|a| [a[0], a[1]]))? else {
+    let Some(mut cc) = plane(root, chart, arrows.iter().map(|a| [a[0], a[1]]), None)? else {
         return no_data(root, chart);
     };
     let mut xs: Vec<f64> = arrows.iter().map(|a| f64::from(a[0])).collect();
@@ -410,13 +663,7 @@ fn draw_images(
     [white, black]: [f32; 2],
     images: &[Vec<f32>],
 ) -> DrawResult {
-    use wasm_bindgen::JsCast;
-    let context: web_sys::CanvasRenderingContext2d = canvas
-        .get_context("2d")
-        .map_err(|e| format!("{e:?}"))?
-        .ok_or("no 2-D canvas context")?
-        .dyn_into()
-        .map_err(|_| "not a 2-D canvas context")?;
+    let context = context_2d(canvas)?;
     let (columns, side) = (columns.max(1), side.max(1));
     let rows = images.len().div_ceil(columns).max(1);
     let width = canvas.width() as usize;

@@ -51,7 +51,7 @@ fn select_value(event: &leptos::ev::Event) -> String {
 }
 
 /// Sends a value the control produced itself, clearing any earlier error.
-fn send_value(ui: Ui, key: &str, value: Value) {
+pub fn send_value(ui: Ui, key: &str, value: Value) {
     ui.set_error(key, None);
     ui.send(&Request::SetParam {
         key: key.to_string(),
@@ -143,6 +143,34 @@ pub fn ParamControl(spec: ParamSpec) -> impl IntoView {
             current.clone(),
         )
         .into_any(),
+        ParamKind::Points { max_points, .. } => {
+            let spec = spec.clone();
+            let current = current.clone();
+            let count = move || match current() {
+                Some(Value::List(xs)) => xs.len() / 2,
+                _ => 0,
+            };
+            let (control_id, count_id, clear_id) = (
+                format!("control-{}", spec.key),
+                format!("count-{}", spec.key),
+                format!("clear-{}", spec.key),
+            );
+            view! {
+                <div class="points" data-testid=control_id>
+                    <span data-testid=count_id>
+                        {move || format!("{} of {max_points} points", count())}
+                    </span>
+                    " "
+                    <button
+                        data-testid=clear_id
+                        on:click=move |_| send_value(ui, &spec.key, Value::List(Vec::new()))
+                    >
+                        "Clear"
+                    </button>
+                </div>
+            }
+            .into_any()
+        }
         ParamKind::Toggle { .. } => {
             let spec = spec.clone();
             let current = current.clone();

@@ -145,6 +145,9 @@ fn list() -> String {
                     length_from,
                     ..
                 } => format!("{min}..{max},... one per {length_from}"),
+                ParamKind::Points {
+                    extent, max_points, ..
+                } => format!("x,y,... up to {max_points} points in [-{extent}, {extent}]"),
             };
             let apply = match spec.apply {
                 Apply::Live => "live",

@@ -8,6 +8,8 @@ use serde::{Deserialize, Serialize};
 /// Longest raw text accepted for one value; anything longer is refused
 /// before parsing. Room for a list of 16 numbers with a few digits each.
 pub const MAX_RAW_VALUE_LEN: usize = 160;
+/// Characters a drawn point's coordinate may take in text: "-1.23,".
+pub const POINT_COORDINATE_CHARS: usize = 8;
 
 /// How a numeric slider maps position to value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -86,6 +88,14 @@ pub enum ParamKind {
         pad: f64,
         length_from: String,
         max_len: usize,
+    },
+    /// Points (x, y) in [-extent, extent]^2, stored flat as x0, y0, x1, ...:
+    /// at most `max_points`, none by default. The user draws them on the
+    /// chart whose key is `chart`.
+    Points {
+        extent: f64,
+        max_points: usize,
+        chart: String,
     },
 }
 
@@ -216,6 +226,19 @@ impl ParamSpec {
         )
     }
 
+    /// Points the user draws on the chart `chart`, inside [-extent, extent]^2.
+    pub fn points(key: &str, label: &str, extent: f64, max_points: usize, chart: &str) -> Self {
+        Self::new(
+            key,
+            label,
+            ParamKind::Points {
+                extent,
+                max_points,
+                chart: chart.to_string(),
+            },
+        )
+    }
+
     fn new(key: &str, label: &str, kind: ParamKind) -> Self {
         Self {
             key: key.to_string(),
@@ -230,7 +253,10 @@ impl ParamSpec {
     pub fn log(mut self) -> Self {
         match &mut self.kind {
             ParamKind::Float { scale, .. } | ParamKind::Int { scale, .. } => *scale = Scale::Log,
-            ParamKind::Choice { .. } | ParamKind::Toggle { .. } | ParamKind::FloatList { .. } => {}
+            ParamKind::Choice { .. }
+            | ParamKind::Toggle { .. }
+            | ParamKind::FloatList { .. }
+            | ParamKind::Points { .. } => {}
         }
         self
     }
@@ -257,6 +283,7 @@ impl ParamSpec {
             ParamKind::Choice { default, .. } => Value::Text(default.clone()),
             ParamKind::Toggle { default } => Value::Bool(*default),
             ParamKind::FloatList { default, .. } => Value::List(default.clone()),
+            ParamKind::Points { .. } => Value::List(Vec::new()),
         }
     }
 
@@ -329,6 +356,30 @@ impl ParamSpec {
                 }
                 Ok(value.clone())
             }
+            (
+                ParamKind::Points {
+                    extent, max_points, ..
+                },
+                Value::List(xs),
+            ) => {
+                if xs.len() % 2 != 0 || xs.len() > 2 * max_points {
+                    return Err(ParamError::new(
+                        key,
+                        format!(
+                            "{} needs x, y pairs, at most {max_points} of them; got {} numbers",
+                            self.label,
+                            xs.len()
+                        ),
+                    ));
+                }
+                if let Some(x) = xs.iter().find(|x| !x.is_finite() || x.abs() > *extent) {
+                    return Err(ParamError::new(
+                        key,
+                        format!("{} = {x} is outside [-{extent}, {extent}]", self.label),
+                    ));
+                }
+                Ok(value.clone())
+            }
             _ => Err(ParamError::new(
                 key,
                 format!("{} expects {}, got '{value}'", self.label, self.kind_name()),
@@ -339,11 +390,15 @@ impl ParamSpec {
     /// Parses and validates text from a URL, a number box or a CLI flag.
     pub fn parse(&self, raw: &str) -> Result<Value, ParamError> {
         let key = self.key.as_str();
-        if raw.len() > MAX_RAW_VALUE_LEN {
+        let longest = match &self.kind {
+            ParamKind::Points { max_points, .. } => 2 * max_points * POINT_COORDINATE_CHARS,
+            _ => MAX_RAW_VALUE_LEN,
+        };
+        if raw.len() > longest {
             return Err(ParamError::new(
                 key,
                 format!(
-                    "{} value is {} characters long; at most {MAX_RAW_VALUE_LEN} are read",
+                    "{} value is {} characters long; at most {longest} are read",
                     self.label,
                     raw.len()
                 ),
@@ -367,7 +422,8 @@ impl ParamSpec {
                 },
             },
             ParamKind::Choice { .. } => Value::Text(raw.to_string()),
-            ParamKind::FloatList { .. } => Value::List(
+            ParamKind::Points { .. } if raw.is_empty() => Value::List(Vec::new()),
+            ParamKind::FloatList { .. } | ParamKind::Points { .. } => Value::List(
                 raw.split(',')
                     .map(|item| item.trim().parse::<f64>())
                     .collect::<Result<_, _>>()
@@ -402,6 +458,7 @@ impl ParamSpec {
             ParamKind::Choice { .. } => "one of its options",
             ParamKind::Toggle { .. } => "true or false",
             ParamKind::FloatList { .. } => "numbers separated by commas",
+            ParamKind::Points { .. } => "x, y pairs separated by commas",
         }
     }
 }
@@ -580,6 +637,36 @@ mod tests {
                 ("arms", 100),
             ),
         ])
+    }
+
+    #[test]
+    fn drawn_points_come_in_pairs_inside_the_extent_and_up_to_the_cap() {
+        let spec = ParamSpec::points("drawing", "Drawing", 2.5, 3, "samples");
+        assert_eq!(spec.default_value(), Value::List(Vec::new()));
+        assert_eq!(spec.parse(""), Ok(Value::List(Vec::new())));
+        assert_eq!(
+            spec.parse("1, -2.5, 0.25,0"),
+            Ok(Value::List(vec![1.0, -2.5, 0.25, 0.0]))
+        );
+        assert!(spec.parse("1,2,3").unwrap_err().message.contains("pairs"));
+        assert!(spec.parse("1,2.6").unwrap_err().message.contains("outside"));
+        assert!(
+            spec.parse("0,0,0,0,0,0,0,0").is_err(),
+            "four points, cap three"
+        );
+        assert!(spec.validate(&Value::List(vec![f64::NAN, 0.0])).is_err());
+        assert!(spec.parse("0,x").is_err());
+        // Longer than any list of three points can be written.
+        assert!(
+            spec.parse(&"0,".repeat(30))
+                .unwrap_err()
+                .message
+                .contains("characters")
+        );
+        // 200 points with two decimals fit.
+        let many = ParamSpec::points("drawing", "Drawing", 2.5, 200, "samples");
+        let text = vec!["-1.25"; 400].join(",");
+        assert!(many.parse(&text).is_ok());
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! The 2-D distributions of the playground, all scaled to about [-2, 2]^2,
-//! and a Gaussian mixture whose noised score is known exactly.
+//! a Gaussian mixture whose noised score is known exactly, and the user's
+//! drawing, smoothed into a density (a Gaussian around each drawn point).
 //!
 //! Every point is a function of (seed, index, draw) through the counter RNG,
 //! so the CLI and the browser train on the same points.
@@ -16,15 +17,25 @@ pub enum Dataset {
     EightGaussians,
     Checkerboard,
     Mixture,
+    /// Points drawn by the user, each blurred by [`DRAWING_BANDWIDTH`].
+    Drawing,
 }
 
+/// Standard deviation of the Gaussian around each drawn point: the drawing's
+/// kernel density estimate.
+pub const DRAWING_BANDWIDTH: f64 = 0.08;
+
 impl Dataset {
-    pub const OPTIONS: [(&str, &str); 5] = [
+    pub const OPTIONS: [(&str, &str); 6] = [
         ("swiss_roll", "Swiss roll"),
         ("two_moons", "Two moons"),
         ("eight_gaussians", "8 Gaussians"),
         ("checkerboard", "Checkerboard"),
         ("mixture", "Gaussian mixture (exact score)"),
+        (
+            "drawing",
+            "Your drawing (click or drag on the samples chart)",
+        ),
     ];
 
     pub fn from_key(key: &str) -> Option<Self> {
@@ -34,12 +45,15 @@ impl Dataset {
             "eight_gaussians" => Self::EightGaussians,
             "checkerboard" => Self::Checkerboard,
             "mixture" => Self::Mixture,
+            "drawing" => Self::Drawing,
             _ => return None,
         })
     }
 
-    /// Point `index` of draw `draw` (a training step, or a fixed draw for views).
-    pub fn point(self, rng: CounterRng, index: u32, draw: u32) -> [f64; 2] {
+    /// Point `index` of draw `draw` (a training step, or a fixed draw for
+    /// views); `drawing` is used by [`Dataset::Drawing`] only and must then
+    /// hold a point.
+    pub fn point(self, drawing: &[[f64; 2]], rng: CounterRng, index: u32, draw: u32) -> [f64; 2] {
         let u = |stream: u32| f64::from(rng.uniform(index, draw, stream));
         let n = |stream: u32| f64::from(rng.normal(index, draw, stream));
         match self {
@@ -79,12 +93,27 @@ impl Dataset {
                 [x, y]
             }
             Self::Mixture => MIXTURE.sample(u(0), [n(1), n(2)]),
+            Self::Drawing => {
+                let k = ((u(0) * drawing.len() as f64) as usize).min(drawing.len() - 1);
+                let [x, y] = drawing[k];
+                [x + DRAWING_BANDWIDTH * n(1), y + DRAWING_BANDWIDTH * n(2)]
+            }
         }
     }
 
-    pub fn points(self, rng: CounterRng, count: usize, draw: u32) -> Vec<[f64; 2]> {
+    /// `count` points of draw `draw`; none from an empty drawing.
+    pub fn points(
+        self,
+        drawing: &[[f64; 2]],
+        rng: CounterRng,
+        count: usize,
+        draw: u32,
+    ) -> Vec<[f64; 2]> {
+        if self == Self::Drawing && drawing.is_empty() {
+            return Vec::new();
+        }
         (0..count as u32)
-            .map(|i| self.point(rng, i, draw))
+            .map(|i| self.point(drawing, rng, i, draw))
             .collect()
     }
 }

@@ -45,6 +45,8 @@ const VIEW_POINTS: usize = 2000;
 /// Side of the grid the learned field is drawn on.
 const FIELD_SIDE: usize = 17;
 const FIELD_EXTENT: f64 = 2.5;
+/// Drawn points kept (the drawing travels in the URL).
+const MAX_DRAWN_POINTS: usize = 200;
 /// Fixed draws of the data that views use, far from any training step's.
 pub(crate) const VIEW_DRAW: u32 = u32::MAX;
 pub(crate) const FLOOR_DRAW: u32 = u32::MAX - 1;
@@ -95,6 +97,9 @@ pub fn schema() -> Schema {
     let mut specs = vec![
         ParamSpec::choice("data", "Data", &datasets, "two_moons")
             .help("The 2-D distribution the model learns."),
+        ParamSpec::points("drawing", "Your drawing", FIELD_EXTENT, MAX_DRAWN_POINTS, "samples")
+            .live()
+            .help("With Data: your drawing, click or drag on the samples chart to add points; the model learns them as it trains."),
     ];
     specs.extend(path_specs("linear", 100));
     specs.extend([
@@ -228,6 +233,7 @@ struct Setup {
 struct Live {
     gamma: f64,
     learning_rate: f64,
+    drawing: Vec<[f64; 2]>,
     sampling: Settings,
     particles: usize,
     sample_every: u64,
@@ -311,9 +317,14 @@ fn setup_from(params: &Params) -> Result<Setup, ParamError> {
 }
 
 fn live_from(params: &Params) -> Result<Live, ParamError> {
+    let drawing = match params.get("drawing") {
+        Some(Value::List(xs)) => xs.chunks_exact(2).map(|p| [p[0], p[1]]).collect(),
+        _ => Vec::new(),
+    };
     Ok(Live {
         gamma: params.float("gamma")?,
         learning_rate: params.float("lr")?,
+        drawing,
         sampling: sampling_from(params)?,
         particles: params.int("particles")? as usize,
         sample_every: params.int("sample_every")? as u64,
@@ -418,13 +429,21 @@ pub async fn mixture_score_error(
 /// How far apart two data sets of the samples' size are by chance: the mean
 /// sliced W2 from the view's data to a few fresh draws (one draw alone
 /// varies by about 30%).
-fn data_floor(data: Dataset, rng: CounterRng, view_data: &[[f64; 2]], particles: usize) -> f64 {
-    let n = particles.min(view_data.len());
+fn data_floor(data: Dataset, live: &Live, rng: CounterRng, view_data: &[[f64; 2]]) -> f64 {
+    let n = live.particles.min(view_data.len());
     let draws = 4;
     (0..draws)
-        .map(|k| metrics::sliced_wasserstein(&view_data[..n], &data.points(rng, n, FLOOR_DRAW - k)))
+        .map(|k| {
+            let other = data.points(&live.drawing, rng, n, FLOOR_DRAW - k);
+            metrics::sliced_wasserstein(&view_data[..n], &other)
+        })
         .sum::<f64>()
         / f64::from(draws)
+}
+
+/// Whether the data has nothing to train on: an empty drawing.
+fn batch_is_empty(data: Dataset, drawing: &[[f64; 2]]) -> bool {
+    data == Dataset::Drawing && drawing.is_empty()
 }
 
 fn to_points(values: &[f64]) -> Vec<[f64; 2]> {
@@ -469,8 +488,10 @@ impl DiffusionLab {
             depth,
         };
         let trainer = Trainer::new(shape, (rng, STREAM_INIT), &compute.tensor_device);
-        let view_data = setup.data.points(rng, VIEW_POINTS, VIEW_DRAW);
-        let floor = data_floor(setup.data, rng, &view_data, live.particles);
+        let view_data = setup
+            .data
+            .points(&live.drawing, rng, VIEW_POINTS, VIEW_DRAW);
+        let floor = data_floor(setup.data, &live, rng, &view_data);
         let forward_view = forward_noised(&setup.path, &view_data, rng, live.view_t);
         Ok(Self {
             params: params.clone(),
@@ -522,7 +543,15 @@ impl DiffusionLab {
     async fn train(&mut self) -> Result<f64, RunError> {
         let draw = self.trained as u32;
         let (rng, setup) = (self.rng, &self.setup);
-        let batch = setup.data.points(rng, setup.batch, draw);
+        if batch_is_empty(setup.data, &self.live.drawing) {
+            return Err(RunError::Failed(
+                "no points drawn yet: click or drag on the samples chart, then press play"
+                    .to_string(),
+            ));
+        }
+        let batch = setup
+            .data
+            .points(&self.live.drawing, rng, setup.batch, draw);
         let mut inputs = Vec::with_capacity(setup.batch * DIMS);
         let mut targets = Vec::with_capacity(setup.batch * DIMS);
         let mut times = Vec::with_capacity(setup.batch);
@@ -584,11 +613,13 @@ impl DiffusionLab {
         )
         .await?;
         let sample_points = to_points(&samples.x);
-        let n = sample_points.len().min(VIEW_POINTS);
-        self.quality.push(
-            self.trained as f64,
-            metrics::sliced_wasserstein(&sample_points[..n], &self.view_data[..n]),
-        );
+        let n = sample_points.len().min(self.view_data.len());
+        if n > 0 {
+            self.quality.push(
+                self.trained as f64,
+                metrics::sliced_wasserstein(&sample_points[..n], &self.view_data[..n]),
+            );
+        }
         self.samples = Some(samples);
         self.field = self.field_arrows(&network).await?;
         if self.setup.data == Dataset::Mixture {
@@ -671,14 +702,22 @@ impl Experiment for DiffusionLab {
         let mut params = self.params.clone();
         params.set(&schema(), key, value)?;
         let live = live_from(&params)?;
-        if live.particles != self.live.particles {
-            self.floor = data_floor(self.setup.data, self.rng, &self.view_data, live.particles);
+        let redrawn = self.setup.data == Dataset::Drawing && live.drawing != self.live.drawing;
+        if redrawn {
+            self.view_data =
+                self.setup
+                    .data
+                    .points(&live.drawing, self.rng, VIEW_POINTS, VIEW_DRAW);
         }
-        if live.view_t != self.live.view_t {
+        if redrawn || live.particles != self.live.particles {
+            self.floor = data_floor(self.setup.data, &live, self.rng, &self.view_data);
+        }
+        if redrawn || live.view_t != self.live.view_t {
             self.forward_view =
                 forward_noised(&self.setup.path, &self.view_data, self.rng, live.view_t);
         }
-        // Training-only settings (gamma, lr, sample_every) need no new samples.
+        // Training-only settings (gamma, lr, sample_every) need no new samples;
+        // a new drawing shows at once and the model follows as it trains.
         self.stale |= live.sampling != self.live.sampling
             || live.particles != self.live.particles
             || live.view_t != self.live.view_t;
@@ -704,6 +743,12 @@ impl Experiment for DiffusionLab {
             points: to_f32(&self.view_data),
         };
         let mut sample_groups = vec![data_group.clone()];
+        if self.setup.data == Dataset::Drawing {
+            sample_groups.push(PointGroup {
+                label: "your points".to_string(),
+                points: to_f32(&self.live.drawing),
+            });
+        }
         let mut trajectory_paths = Vec::new();
         if let Some(samples) = &self.samples {
             sample_groups.push(PointGroup {
@@ -742,7 +787,11 @@ impl Experiment for DiffusionLab {
                 label: "Sliced W2 to data".to_string(),
                 value: self.quality(),
                 unit: String::new(),
-                note: format!("floor {:.4} (data vs data)", self.floor),
+                note: if self.floor.is_finite() {
+                    format!("floor {:.4} (data vs data)", self.floor)
+                } else {
+                    "no data yet".to_string()
+                },
             },
         ];
         if self.setup.data == Dataset::Mixture {
