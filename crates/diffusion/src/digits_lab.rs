@@ -20,7 +20,7 @@ use crate::denoise::Objective;
 use crate::digits::{CLASSES, DIGITS_FILE, Digits, NearestMean};
 use crate::guidance::drop_labels;
 use crate::metrics::sliced_wasserstein_in;
-use crate::model::{Shape, Trainer};
+use crate::model::{Shape, Trainer, checkpoint_metadata};
 use crate::path::NoisePath;
 use crate::sampler::{self, NoiseSource, Samples, Settings};
 use crate::{
@@ -251,27 +251,28 @@ fn starting_trainer(
     if !setup.from_checkpoint {
         return fresh("from scratch".to_string());
     }
-    let loaded = assets
-        .get(CHECKPOINT_FILE)
-        .and_then(|bytes| Trainer::from_checkpoint(bytes, setup.shape, &compute.tensor_device));
+    let loaded = assets.get(CHECKPOINT_FILE).and_then(|bytes| {
+        // Settings first: a checkpoint of another model says which setting differs.
+        let metadata = checkpoint_metadata(bytes)?;
+        let mismatch: Vec<String> = checkpoint_identity(params)
+            .into_iter()
+            .filter(|(key, value)| metadata.get(key) != Some(value))
+            .map(|(key, value)| {
+                let trained = metadata.get(&key).map_or("?", String::as_str);
+                format!("{key} = {value} (checkpoint: {trained})")
+            })
+            .collect();
+        if !mismatch.is_empty() {
+            return Err(format!(
+                "the checkpoint does not fit {}",
+                mismatch.join(", ")
+            ));
+        }
+        Trainer::from_checkpoint(bytes, setup.shape, &compute.tensor_device)
+    });
     match loaded {
         Err(why) => fresh(format!("from scratch: {why}")),
         Ok((trainer, metadata)) => {
-            let wanted = checkpoint_identity(params);
-            let mismatch: Vec<String> = wanted
-                .iter()
-                .filter(|(key, value)| metadata.get(*key) != Some(value))
-                .map(|(key, value)| {
-                    let trained = metadata.get(key).map_or("?", String::as_str);
-                    format!("{key} = {value} (checkpoint: {trained})")
-                })
-                .collect();
-            if !mismatch.is_empty() {
-                return fresh(format!(
-                    "from scratch: the checkpoint does not fit {}",
-                    mismatch.join(", ")
-                ));
-            }
             let steps = metadata
                 .get("trained_steps")
                 .and_then(|s| s.parse().ok())

@@ -132,6 +132,21 @@ async fn read_f32<const D: usize>(tensor: Tensor<D>) -> Result<Vec<f32>, RunErro
         .map_err(|e| RunError::Failed(format!("unexpected tensor type: {e:?}")))
 }
 
+fn unreadable(e: SafeTensorError) -> String {
+    format!("unreadable checkpoint: {e}")
+}
+
+/// The metadata a checkpoint was written with (the settings it was trained with).
+pub fn checkpoint_metadata(bytes: &[u8]) -> Result<BTreeMap<String, String>, String> {
+    let (_, header) = SafeTensors::read_metadata(bytes).map_err(unreadable)?;
+    Ok(header
+        .metadata()
+        .iter()
+        .flatten()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect())
+}
+
 /// A network and its Adam state on one device.
 pub struct Trainer {
     model: Mlp,
@@ -159,15 +174,8 @@ impl Trainer {
         shape: Shape,
         device: &TensorDevice,
     ) -> Result<(Self, BTreeMap<String, String>), String> {
-        let unreadable = |e: SafeTensorError| format!("unreadable checkpoint: {e}");
+        let metadata = checkpoint_metadata(bytes)?;
         let tensors = SafeTensors::deserialize(bytes).map_err(unreadable)?;
-        let (_, header) = SafeTensors::read_metadata(bytes).map_err(unreadable)?;
-        let metadata = header
-            .metadata()
-            .iter()
-            .flatten()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
         let device = device.clone().autodiff();
         let mut sizes = vec![shape.input_columns()];
         sizes.extend(std::iter::repeat_n(shape.width, shape.depth));
