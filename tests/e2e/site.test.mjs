@@ -67,6 +67,29 @@ describe('site with WebGPU', () => {
     assert.deepEqual(problemsOf(page), []);
   });
 
+  test('the diffusion benchmark runs beside TensorFlow.js on its WebGPU and wasm backends', async () => {
+    const page = await openPage(browser);
+    await page.goto(`${server.url}#${TINY}&diffusion_train_steps=1&diffusion_particles=16&diffusion_sample_steps=2`);
+    await stepOnce(page, 1);
+    for (const key of ['diffusion_train_gpu', 'diffusion_train_cpu', 'diffusion_samples_gpu', 'diffusion_samples_cpu']) {
+      const value = await figure(page, key);
+      assert.ok(Number.isFinite(value) && value > 0, `${key} = ${value}`);
+    }
+    await page.getByTestId('measure-tfjs').click();
+    const wasm = page.getByTestId('tfjs-wasm');
+    await wasm.waitFor({ timeout: SLOW });
+    assert.ok(Number(await wasm.getAttribute('data-value')) > 0, `TF.js wasm: ${await wasm.innerText()}`);
+    assert.ok(Number(await wasm.getAttribute('data-samples')) > 0);
+    assert.match(await wasm.innerText(), /\d\.\d\dx/);
+    // TF.js's WebGPU backend answers too: a rate, or why it could not run here.
+    const webgpu = page.getByTestId('tfjs-webgpu');
+    await webgpu.waitFor({ timeout: SLOW });
+    const answer = await webgpu.innerText();
+    assert.ok(Number(await webgpu.getAttribute('data-value')) > 0 || /failed: \S/.test(answer), answer);
+    console.log(`TF.js webgpu on SwiftShader: ${answer}`);
+    assert.deepEqual(problemsOf(page), []);
+  });
+
   test('a live control changes the running experiment and the URL', async () => {
     const page = await openPage(browser);
     await page.goto(`${server.url}#${TINY}`);

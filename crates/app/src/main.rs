@@ -12,6 +12,8 @@ mod js_peer;
 mod pages;
 #[cfg(target_arch = "wasm32")]
 mod state;
+#[cfg(target_arch = "wasm32")]
+mod tfjs_peer;
 
 #[cfg(target_arch = "wasm32")]
 fn main() {

@@ -11,6 +11,7 @@ use crate::charts::ChartView;
 use crate::controls::{ParamControl, format_number};
 use crate::js_peer::JsPeer;
 use crate::state::Ui;
+use crate::tfjs_peer::TfjsPeer;
 
 const SPEEDS: [u32; 8] = [1, 2, 5, 10, 50, 100, 500, 1000];
 
@@ -146,7 +147,7 @@ fn LabPage() -> impl IntoView {
                         </For>
                     </div>
                     <Facts />
-                    {(lab.id == "device").then(|| view! { <JsPeer /> })}
+                    {(lab.id == "device").then(|| view! { <JsPeer /> <TfjsPeer /> })}
                 </section>
                 <Show when=move || !hidden("explanation")>
                     <aside class="explanation">

@@ -6,6 +6,7 @@
 
 pub mod bandit_pulls;
 pub mod bandwidth;
+pub mod diffusion_throughput;
 pub mod matmul;
 pub mod rng_check;
 
@@ -20,6 +21,7 @@ use thermolab_gpu::{Compute, NORMAL_TOLERANCE, TensorDevice};
 
 use bandit_pulls::{BanditPulls, PullsSize};
 use bandwidth::{CpuCopy, GpuCopy};
+use diffusion_throughput::{DiffusionSize, DiffusionThroughput};
 use matmul::Operands;
 use rng_check::RngCheck;
 
@@ -77,6 +79,18 @@ pub fn schema() -> Schema {
             .live()
             .unit("steps")
             .help("Bandit benchmark: rounds per run; arm pulls = runs x steps."),
+        ParamSpec::int("diffusion_train_steps", "Diffusion steps timed", 0, 1000, 0)
+            .live()
+            .unit("steps")
+            .help("Diffusion benchmark: Adam steps of the 2-D denoiser (batch 1,024, 3 x 128) timed per step; 0 skips it."),
+        ParamSpec::int("diffusion_particles", "Diffusion particles", 16, 20_000, 10_000)
+            .log()
+            .live()
+            .help("Diffusion benchmark: particles sampled with DDPM's ancestral sampler."),
+        ParamSpec::int("diffusion_sample_steps", "Diffusion sampling steps", 1, 1000, 100)
+            .log()
+            .live()
+            .help("Diffusion benchmark: steps of each sampling."),
         ParamSpec::int("repeats", "Timings per step", 1, 64, 4)
             .log()
             .live()
@@ -115,6 +129,7 @@ pub struct DeviceLab {
     last_launches: Vec<f64>,
     rng_check: RngCheck,
     bandit_pulls: BanditPulls,
+    diffusion: DiffusionThroughput,
 }
 
 impl DeviceLab {
@@ -139,6 +154,7 @@ impl DeviceLab {
             cpu_matmul: Series::new("CPU (burn flex)", SERIES_CAPACITY),
             last_launches: Vec::new(),
             bandit_pulls: BanditPulls::new(SERIES_CAPACITY),
+            diffusion: DiffusionThroughput::default(),
         };
         lab.apply(params.clone())?;
         Ok(lab)
@@ -321,6 +337,13 @@ impl Experiment for DeviceLab {
         self.bandit_pulls
             .step(&self.compute, size, self.step as f64)
             .await?;
+        let size = DiffusionSize {
+            train_steps: self.params.int("diffusion_train_steps")? as usize,
+            particles: self.params.int("diffusion_particles")? as usize,
+            sample_steps: self.params.int("diffusion_sample_steps")? as usize,
+            seed: self.rng.seed,
+        };
+        self.diffusion.step(&self.compute, size).await?;
         self.step += 1;
         Ok(StepOutcome::Continue)
     }
@@ -355,6 +378,7 @@ impl Experiment for DeviceLab {
             ));
         }
         facts.extend(self.bandit_pulls.facts());
+        facts.extend(self.diffusion.facts());
         let bandwidth_lines = |gpu: &Series, cpu: &Series| {
             let mut lines = Vec::new();
             if self.compute.gpu.is_some() {
@@ -406,6 +430,7 @@ impl Experiment for DeviceLab {
                         .then_some("no WebGPU: running on the CPU fallback"),
                 ),
             )
+            .chain(self.diffusion.figures(self.compute.gpu.is_some()))
             .collect(),
             charts: vec![
                 Chart {

@@ -212,11 +212,12 @@ mod tests {
     #[test]
     fn datasets_are_deterministic_and_inside_the_view() {
         let rng = CounterRng::new(3);
+        let drawing = [[-2.0, 1.0], [0.5, 0.5]];
         for (key, _) in Dataset::OPTIONS {
             let data = Dataset::from_key(key).unwrap();
-            let a = data.points(rng, 2000, 0);
-            assert_eq!(a, data.points(rng, 2000, 0));
-            assert_ne!(a, data.points(rng, 2000, 1));
+            let a = data.points(&drawing, rng, 2000, 0);
+            assert_eq!(a, data.points(&drawing, rng, 2000, 0));
+            assert_ne!(a, data.points(&drawing, rng, 2000, 1));
             let inside = a
                 .iter()
                 .filter(|p| p[0].abs() < 2.6 && p[1].abs() < 2.6)
@@ -227,7 +228,7 @@ mod tests {
 
     #[test]
     fn checkerboard_fills_only_the_dark_squares() {
-        let points = Dataset::Checkerboard.points(CounterRng::new(1), 4000, 0);
+        let points = Dataset::Checkerboard.points(&[], CounterRng::new(1), 4000, 0);
         for [x, y] in points {
             let parity = (x.floor() + y.floor()).rem_euclid(2.0);
             assert_eq!(parity, 0.0, "({x}, {y})");

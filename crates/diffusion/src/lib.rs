@@ -5,6 +5,7 @@
 //! dynamic thresholding. One step is one Adam step on a batch; the model is
 //! sampled every few steps and whenever a sampling control moves.
 
+pub mod bench;
 pub mod clipping;
 pub mod data;
 pub mod ddim;

@@ -480,3 +480,32 @@ fn training_on_wgpu_follows_the_cpu_reference() {
             .fold(0.0, f64::max);
     assert!(gap < 1e-2, "{gap}");
 }
+
+#[test]
+fn the_benchmark_times_the_labs_own_training_step() {
+    // One warm-up and five timed steps are the lab's first six steps: same
+    // batches, same loss to the last bit on the CPU backend.
+    let compute = Compute::cpu("test");
+    let measured =
+        pollster::block_on(thermolab_diffusion::bench::measure(&compute, 5, 64, 4, 9)).unwrap();
+    let values: BTreeMap<String, Value> = [
+        ("data", text("two_moons")),
+        ("batch", Value::Int(1024)),
+        ("width", Value::Int(128)),
+        ("depth", Value::Int(3)),
+        ("sample_every", Value::Int(5000)),
+        ("particles", Value::Int(16)),
+        ("sample_steps", Value::Int(2)),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    let (params, _) = schema().params_from_values(&values);
+    let mut lab = DiffusionLab::on(&compute, &params, 9).unwrap();
+    for _ in 0..6 {
+        pollster::block_on(lab.step()).unwrap();
+    }
+    assert_eq!(lab.last_loss(), Some(measured.final_loss));
+    assert!(measured.train_steps_per_second.is_finite() && measured.train_steps_per_second > 0.0);
+    assert!(measured.samples_per_second.is_finite() && measured.samples_per_second > 0.0);
+}

@@ -1,0 +1,147 @@
+//! The TensorFlow.js peer of the Device page's diffusion benchmark:
+//! `public/bench/diffusion-tfjs.js` trains and samples the same 2-D denoiser
+//! with TF.js on its WebGPU and wasm backends, in a worker of this page, with
+//! the lab's sizes, so its rates sit beside the lab's GPU and CPU figures.
+
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use web_sys::WorkerType;
+
+use crate::controls::format_number;
+use crate::js_peer::{PeerWorker, figure_value, run_peer};
+use crate::state::Ui;
+
+/// Relative, so the site works from any sub-path.
+const PEER_URL: &str = "./public/bench/diffusion-tfjs.js";
+const BACKENDS: [&str; 2] = ["webgpu", "wasm"];
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PeerRequest {
+    backends: [&'static str; 2],
+    train_steps: i64,
+    particles: i64,
+    sample_steps: i64,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct PeerResult {
+    backend: Option<String>,
+    train_steps_per_second: Option<f64>,
+    samples_per_second: Option<f64>,
+    final_loss: Option<f64>,
+    error: Option<String>,
+}
+
+fn ratio(lab: Option<f64>, peer: f64) -> String {
+    lab.map_or("n/a".to_string(), |v| format!("{:.2}x", v / peer))
+}
+
+#[component]
+pub fn TfjsPeer() -> impl IntoView {
+    let ui = expect_context::<Ui>();
+    let results = RwSignal::new(Vec::<PeerResult>::new());
+    let running = RwSignal::new(false);
+    let size = move || {
+        ui.params.with(|p| {
+            let p = p.as_ref()?;
+            let train_steps = p.int("diffusion_train_steps").ok()?;
+            (train_steps > 0).then_some((
+                train_steps,
+                p.int("diffusion_particles").ok()?,
+                p.int("diffusion_sample_steps").ok()?,
+            ))
+        })
+    };
+    let measure = move |_| {
+        let Some((train_steps, particles, sample_steps)) = size() else {
+            return;
+        };
+        let request = PeerRequest {
+            backends: BACKENDS,
+            train_steps,
+            particles,
+            sample_steps,
+        };
+        let serializer = serde_wasm_bindgen::Serializer::json_compatible();
+        let Ok(message) = request.serialize(&serializer) else {
+            return;
+        };
+        run_peer(
+            ui,
+            PeerWorker {
+                url: PEER_URL,
+                kind: WorkerType::Classic,
+                name: "The TensorFlow.js peer",
+            },
+            vec![message],
+            BACKENDS.len(),
+            (results, running),
+        );
+    };
+    let rows = move || {
+        results
+            .get()
+            .into_iter()
+            .map(|result| {
+                let backend = result.backend.clone().unwrap_or_default();
+                let (Some(train), Some(samples)) =
+                    (result.train_steps_per_second, result.samples_per_second)
+                else {
+                    let error = result.error.unwrap_or_default();
+                    return view! {
+                        <tr data-testid=format!("tfjs-{backend}")>
+                            <th>{format!("TF.js {backend}")}</th>
+                            <td colspan="6">"failed: "{error}</td>
+                        </tr>
+                    }
+                    .into_any();
+                };
+                let loss = result.final_loss.unwrap_or(f64::NAN);
+                view! {
+                    <tr data-testid=format!("tfjs-{backend}") data-value=train.to_string() data-samples=samples.to_string()>
+                        <th>{format!("TF.js {backend}")}</th>
+                        <td>{format_number(train)}" steps/s"</td>
+                        <td>{ratio(figure_value(ui, "diffusion_train_gpu"), train)}</td>
+                        <td>{ratio(figure_value(ui, "diffusion_train_cpu"), train)}</td>
+                        <td>{format_number(samples)}" samples/s"</td>
+                        <td>{ratio(figure_value(ui, "diffusion_samples_gpu"), samples)}</td>
+                        <td>{ratio(figure_value(ui, "diffusion_samples_cpu"), samples)}</td>
+                        <td>{format_number(loss)}</td>
+                    </tr>
+                }
+                .into_any()
+            })
+            .collect_view()
+    };
+    view! {
+        <section class="peer" aria-label="TensorFlow.js peer">
+            <h2>"Diffusion against TensorFlow.js"</h2>
+            <p>
+                "The same 2-D denoiser (batch 1,024, 3 hidden layers of 128, Adam, the loss read back "
+                "every step) and the same DDPM sampler in TensorFlow.js 4.22, on its WebGPU and wasm "
+                "backends, in a worker of this page with the lab's sizes. Set Diffusion steps timed "
+                "above 0 and step the lab first; ratios above 1 mean the lab's path is faster."
+            </p>
+            <button data-testid="measure-tfjs" on:click=measure disabled=move || running.get() || size().is_none()>
+                {move || if running.get() { "Measuring…" } else { "Measure TensorFlow.js" }}
+            </button>
+            <table class="facts">
+                <thead>
+                    <tr>
+                        <th></th>
+                        <th>"Training"</th>
+                        <th>"WebGPU / TF.js"</th>
+                        <th>"CPU (wasm) / TF.js"</th>
+                        <th>"Sampling"</th>
+                        <th>"WebGPU / TF.js"</th>
+                        <th>"CPU (wasm) / TF.js"</th>
+                        <th>"TF.js final loss"</th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </section>
+    }
+}
