@@ -23,6 +23,9 @@ fn tiny_lab(compute: Compute) -> DeviceLab {
         ("repeats".to_string(), Value::Int(2)),
         ("pulls_runs".to_string(), Value::Int(64)),
         ("pulls_steps".to_string(), Value::Int(40)),
+        ("diffusion_train_steps".to_string(), Value::Int(1)),
+        ("diffusion_particles".to_string(), Value::Int(16)),
+        ("diffusion_sample_steps".to_string(), Value::Int(2)),
     ]
     .into_iter()
     .collect();
