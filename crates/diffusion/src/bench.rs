@@ -77,12 +77,12 @@ pub async fn measure(
             .map(|_| ())
     };
     lab.train().await?;
-    lab.trained += 1;
+    lab.progress.trained += 1;
     let start = now_seconds();
     let mut final_loss = f64::NAN;
     for _ in 0..train_steps {
         final_loss = lab.train().await?;
-        lab.trained += 1;
+        lab.progress.trained += 1;
     }
     let train_seconds = now_seconds() - start;
     draw_samples(&lab, 16).await?;

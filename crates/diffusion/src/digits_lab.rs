@@ -8,12 +8,11 @@ use std::collections::BTreeMap;
 
 use thermolab_core::assets::Assets;
 use thermolab_core::experiment::{
-    Chart, ChartKind, Experiment, Figure, LabInfo, Line, RunError, RunStatus, Snapshot,
-    StepOutcome, ensure_finite,
+    Chart, ChartKind, Experiment, Figure, LabInfo, RunError, RunStatus, Snapshot, StepOutcome,
+    ensure_finite,
 };
 use thermolab_core::params::{ParamError, ParamSpec, Params, Schema, Value};
 use thermolab_core::rng::CounterRng;
-use thermolab_core::series::Series;
 use thermolab_gpu::Compute;
 
 use crate::denoise::Objective;
@@ -22,11 +21,11 @@ use crate::guidance::drop_labels;
 use crate::metrics::sliced_wasserstein_in;
 use crate::model::{Shape, Trainer, checkpoint_metadata};
 use crate::path::NoisePath;
+use crate::progress::Progress;
 use crate::sampler::{self, NoiseSource, Samples, Settings};
 use crate::{
-    FLOOR_DRAW, NetworkDenoiser, SERIES_CAPACITY, STREAM_EPS, STREAM_INIT, STREAM_TIME,
-    STREAM_VIEW_EPS, STREAM_XI, VIEW_DRAW, choice, clip_fact, path_from, path_specs, sampling_from,
-    sampling_specs,
+    FLOOR_DRAW, NetworkDenoiser, STREAM_EPS, STREAM_INIT, STREAM_TIME, STREAM_VIEW_EPS, STREAM_XI,
+    VIEW_DRAW, choice, clip_fact, path_from, path_specs, sampling_from, sampling_specs,
 };
 
 pub const ID: &str = "digits";
@@ -297,7 +296,7 @@ pub struct DigitsLab {
     trainer: Trainer,
     device_name: String,
     start_note: String,
-    trained: u64,
+    progress: Progress,
     /// Data digits the quality figures use, and the forward view shows.
     view_indices: Vec<usize>,
     floor: f64,
@@ -305,10 +304,6 @@ pub struct DigitsLab {
     /// The class each sample was asked for (empty: unconditional).
     sample_labels: Vec<Option<usize>>,
     agreement: Option<f64>,
-    loss: Series,
-    quality: Series,
-    /// A sampling control moved: sample again before the next training step.
-    stale: bool,
 }
 
 impl DigitsLab {
@@ -331,6 +326,7 @@ impl DigitsLab {
         let live = live_from(params)?;
         let rng = CounterRng::new(seed);
         let (trainer, trained, start_note) = starting_trainer(&setup, params, assets, rng, compute);
+        let train_steps = setup.train_steps;
         let judge = NearestMean::fit(&digits);
         let judge_accuracy = judge.accuracy_on_data(&digits, JUDGE_STRIDE);
         let view_indices = digits.draw(rng, VIEW_DIGITS, VIEW_DRAW, STREAM_DATA);
@@ -344,15 +340,12 @@ impl DigitsLab {
             trainer,
             device_name: compute.info.name.clone(),
             start_note,
-            trained,
+            progress: Progress::new(trained, train_steps, "sliced W2 to real digits"),
             view_indices,
             floor: f64::NAN,
             samples: None,
             sample_labels: Vec::new(),
             agreement: None,
-            loss: Series::new("loss", SERIES_CAPACITY),
-            quality: Series::new("sliced W2 to data", SERIES_CAPACITY),
-            stale: false,
             digits,
         };
         lab.floor = lab.data_floor();
@@ -360,7 +353,7 @@ impl DigitsLab {
     }
 
     pub fn trained_steps(&self) -> u64 {
-        self.trained
+        self.progress.trained
     }
 
     pub fn samples(&self) -> Option<&Samples> {
@@ -382,7 +375,7 @@ impl DigitsLab {
     }
 
     pub fn quality(&self) -> Option<f64> {
-        self.quality.last().map(|b| b.mean)
+        self.progress.last_quality()
     }
 
     pub fn floor(&self) -> f64 {
@@ -390,7 +383,7 @@ impl DigitsLab {
     }
 
     pub fn last_loss(&self) -> Option<f64> {
-        self.loss.last().map(|b| b.mean)
+        self.progress.last_loss()
     }
 
     fn dims(&self) -> usize {
@@ -414,7 +407,7 @@ impl DigitsLab {
 
     /// One Adam step on a batch of digits, each at its own t.
     async fn train(&mut self) -> Result<f64, RunError> {
-        let draw = self.trained as u32;
+        let draw = self.progress.trained as u32;
         let (rng, setup, dims) = (self.rng, &self.setup, self.dims());
         let indices = self.digits.draw(rng, setup.batch, draw, STREAM_DATA);
         let x0 = self.digits.batch(&indices);
@@ -500,8 +493,8 @@ impl DigitsLab {
         .await?;
         let n = self.live.particles.min(self.view_indices.len());
         let view = self.digits.batch(&self.view_indices[..n]);
-        self.quality.push(
-            self.trained as f64,
+        self.progress.quality.push(
+            self.progress.trained as f64,
             sliced_wasserstein_in(&samples.x, &view, dims),
         );
         self.agreement = (!labels.is_empty()).then(|| {
@@ -510,7 +503,7 @@ impl DigitsLab {
         });
         self.samples = Some(samples);
         self.sample_labels = labels;
-        self.stale = false;
+        self.progress.stale = false;
         Ok(())
     }
 
@@ -582,24 +575,14 @@ impl DigitsLab {
 #[async_trait::async_trait(?Send)]
 impl Experiment for DigitsLab {
     async fn step(&mut self) -> Result<StepOutcome, RunError> {
-        if self.trained < self.setup.train_steps {
+        if self.progress.training() {
             let loss = self.train().await?;
-            self.trained += 1;
-            self.loss.push(self.trained as f64, loss);
-            if self.trained.is_multiple_of(self.live.sample_every)
-                || self.trained == self.setup.train_steps
-            {
-                self.stale = true;
-            }
+            self.progress.record(loss, self.live.sample_every);
         }
-        if self.stale || self.samples.is_none() {
+        if self.progress.stale || self.samples.is_none() {
             self.refresh_views().await?;
         }
-        Ok(if self.trained >= self.setup.train_steps {
-            StepOutcome::Finished
-        } else {
-            StepOutcome::Continue
-        })
+        Ok(self.progress.outcome())
     }
 
     fn set_live_param(&mut self, key: &str, value: &Value) -> Result<(), ParamError> {
@@ -616,7 +599,7 @@ impl Experiment for DigitsLab {
         if particles_changed {
             self.floor = self.data_floor();
         }
-        self.stale |= resample;
+        self.progress.stale |= resample;
         Ok(())
     }
 
@@ -625,7 +608,7 @@ impl Experiment for DigitsLab {
     }
 
     async fn refresh(&mut self) -> Result<(), RunError> {
-        if self.stale && self.samples.is_some() {
+        if self.progress.stale && self.samples.is_some() {
             self.refresh_views().await?;
         }
         Ok(())
@@ -633,7 +616,10 @@ impl Experiment for DigitsLab {
 
     async fn checkpoint(&self) -> Option<Result<Vec<u8>, RunError>> {
         let mut metadata = checkpoint_identity(&self.params);
-        metadata.insert("trained_steps".to_string(), self.trained.to_string());
+        metadata.insert(
+            "trained_steps".to_string(),
+            self.progress.trained.to_string(),
+        );
         metadata.insert("format".to_string(), "thermolab digits MLP".to_string());
         Some(self.trainer.checkpoint(metadata).await)
     }
@@ -649,22 +635,11 @@ impl Experiment for DigitsLab {
             .samples
             .as_ref()
             .map_or(Vec::new(), |s| Self::trajectory_images(s, dims));
-        let mut quality_lines = vec![Line::from_series(&self.quality, false)];
-        if !self.quality.is_empty() {
-            let mut floor = Series::new("real vs real digits (floor)", 2);
-            let first = self.quality.buckets().first().map_or(0.0, |b| b.x);
-            floor.push(first, self.floor);
-            floor.push((self.trained as f64).max(first + 1.0), self.floor);
-            quality_lines.push(Line::guide(&floor));
-        }
+        let [loss_chart, quality_chart] = self
+            .progress
+            .charts(self.floor, "real vs real digits (floor)");
         let mut figures = vec![
-            Figure {
-                key: "loss".to_string(),
-                label: "Training loss".to_string(),
-                value: self.last_loss(),
-                unit: String::new(),
-                note: format!("step {} of {}", self.trained, self.setup.train_steps),
-            },
+            self.progress.loss_figure(),
             Figure {
                 key: "quality".to_string(),
                 label: "Sliced W2 to real digits".to_string(),
@@ -693,7 +668,10 @@ impl Experiment for DigitsLab {
                 "Network parameters".to_string(),
                 self.trainer.parameter_count().to_string(),
             ),
-            ("Training steps done".to_string(), self.trained.to_string()),
+            (
+                "Training steps done".to_string(),
+                self.progress.trained.to_string(),
+            ),
             (
                 "x0 clipping".to_string(),
                 clip_fact(self.live.sampling.clip),
@@ -731,28 +709,8 @@ impl Experiment for DigitsLab {
                     CLASSES,
                     self.forward_images(),
                 ),
-                Chart {
-                    key: "loss".to_string(),
-                    title: "Training loss".to_string(),
-                    x_label: "step".to_string(),
-                    y_label: "loss".to_string(),
-                    kind: ChartKind::Lines {
-                        lines: vec![Line::from_series(&self.loss, true)],
-                        log_x: false,
-                        log_y: true,
-                    },
-                },
-                Chart {
-                    key: "quality".to_string(),
-                    title: "Sample quality".to_string(),
-                    x_label: "step".to_string(),
-                    y_label: "sliced W2".to_string(),
-                    kind: ChartKind::Lines {
-                        lines: quality_lines,
-                        log_x: false,
-                        log_y: true,
-                    },
-                },
+                loss_chart,
+                quality_chart,
             ],
             facts,
         }

@@ -18,15 +18,15 @@ pub mod guidance;
 pub mod metrics;
 pub mod model;
 pub mod path;
+pub mod progress;
 pub mod sampler;
 
 use thermolab_core::experiment::{
-    Chart, ChartKind, Experiment, Figure, LabInfo, Line, PointGroup, RunError, Snapshot,
-    StepOutcome, ensure_finite,
+    Chart, ChartKind, Experiment, Figure, LabInfo, PointGroup, RunError, Snapshot, StepOutcome,
+    ensure_finite,
 };
 use thermolab_core::params::{ParamError, ParamSpec, Params, Schema, Value};
 use thermolab_core::rng::CounterRng;
-use thermolab_core::series::Series;
 use thermolab_gpu::Compute;
 
 use clipping::X0Clip;
@@ -34,11 +34,11 @@ use data::{Dataset, MIXTURE};
 use denoise::{Denoised, Denoiser, Objective};
 use model::{Network, Trainer};
 use path::{NoisePath, Schedule};
+use progress::Progress;
 use sampler::{NoiseSource, Sampler, Samples, Settings, Shape};
 
 pub const ID: &str = "diffusion";
 const DIMS: usize = 2;
-pub(crate) const SERIES_CAPACITY: usize = 256;
 /// Particles whose reverse paths are drawn.
 const TRACED: usize = 200;
 /// Data points drawn behind the samples, and used by the quality figures.
@@ -462,17 +462,13 @@ pub struct DiffusionLab {
     rng: CounterRng,
     trainer: Trainer,
     device_name: String,
-    trained: u64,
+    progress: Progress,
     view_data: Vec<[f64; 2]>,
     floor: f64,
     forward_view: Vec<[f64; 2]>,
     samples: Option<Samples>,
     field: Vec<[f32; 4]>,
-    loss: Series,
-    quality: Series,
     score_error: Option<f64>,
-    /// A sampling control moved: sample again before the next training step.
-    stale: bool,
 }
 
 impl DiffusionLab {
@@ -494,6 +490,7 @@ impl DiffusionLab {
             .points(&live.drawing, rng, VIEW_POINTS, VIEW_DRAW);
         let floor = data_floor(setup.data, &live, rng, &view_data);
         let forward_view = forward_noised(&setup.path, &view_data, rng, live.view_t);
+        let progress = Progress::new(0, setup.train_steps, "sliced W2 to data");
         Ok(Self {
             params: params.clone(),
             setup,
@@ -501,21 +498,18 @@ impl DiffusionLab {
             rng,
             trainer,
             device_name: compute.info.name.clone(),
-            trained: 0,
+            progress,
             view_data,
             floor,
             forward_view,
             samples: None,
             field: Vec::new(),
-            loss: Series::new("loss", SERIES_CAPACITY),
-            quality: Series::new("sliced W2 to data", SERIES_CAPACITY),
             score_error: None,
-            stale: false,
         })
     }
 
     pub fn trained_steps(&self) -> u64 {
-        self.trained
+        self.progress.trained
     }
 
     pub fn samples(&self) -> Option<&Samples> {
@@ -523,7 +517,7 @@ impl DiffusionLab {
     }
 
     pub fn last_loss(&self) -> Option<f64> {
-        self.loss.last().map(|b| b.mean)
+        self.progress.last_loss()
     }
 
     /// The floor: sliced W2 between two independent data sets of the samples' size.
@@ -533,7 +527,7 @@ impl DiffusionLab {
 
     /// Sliced W2 between the last samples and the view's data.
     pub fn quality(&self) -> Option<f64> {
-        self.quality.last().map(|b| b.mean)
+        self.progress.last_quality()
     }
 
     pub fn score_error(&self) -> Option<f64> {
@@ -542,7 +536,7 @@ impl DiffusionLab {
 
     /// One Adam step on a fresh batch: draws t, eps and xi for each point.
     async fn train(&mut self) -> Result<f64, RunError> {
-        let draw = self.trained as u32;
+        let draw = self.progress.trained as u32;
         let (rng, setup) = (self.rng, &self.setup);
         if batch_is_empty(setup.data, &self.live.drawing) {
             return Err(RunError::Failed(
@@ -616,8 +610,8 @@ impl DiffusionLab {
         let sample_points = to_points(&samples.x);
         let n = sample_points.len().min(self.view_data.len());
         if n > 0 {
-            self.quality.push(
-                self.trained as f64,
+            self.progress.quality.push(
+                self.progress.trained as f64,
                 metrics::sliced_wasserstein(&sample_points[..n], &self.view_data[..n]),
             );
         }
@@ -629,7 +623,7 @@ impl DiffusionLab {
             self.score_error =
                 Some(mixture_score_error(&denoiser, &self.setup.path, &noised, t).await?);
         }
-        self.stale = false;
+        self.progress.stale = false;
         Ok(())
     }
 
@@ -679,24 +673,14 @@ impl DiffusionLab {
 #[async_trait::async_trait(?Send)]
 impl Experiment for DiffusionLab {
     async fn step(&mut self) -> Result<StepOutcome, RunError> {
-        if self.trained < self.setup.train_steps {
+        if self.progress.training() {
             let loss = self.train().await?;
-            self.trained += 1;
-            self.loss.push(self.trained as f64, loss);
-            if self.trained.is_multiple_of(self.live.sample_every)
-                || self.trained == self.setup.train_steps
-            {
-                self.stale = true;
-            }
+            self.progress.record(loss, self.live.sample_every);
         }
-        if self.stale || self.samples.is_none() {
+        if self.progress.stale || self.samples.is_none() {
             self.refresh_views().await?;
         }
-        Ok(if self.trained >= self.setup.train_steps {
-            StepOutcome::Finished
-        } else {
-            StepOutcome::Continue
-        })
+        Ok(self.progress.outcome())
     }
 
     fn set_live_param(&mut self, key: &str, value: &Value) -> Result<(), ParamError> {
@@ -719,7 +703,7 @@ impl Experiment for DiffusionLab {
         }
         // Training-only settings (gamma, lr, sample_every) need no new samples;
         // a new drawing shows at once and the model follows as it trains.
-        self.stale |= live.sampling != self.live.sampling
+        self.progress.stale |= live.sampling != self.live.sampling
             || live.particles != self.live.particles
             || live.view_t != self.live.view_t;
         self.live = live;
@@ -732,7 +716,7 @@ impl Experiment for DiffusionLab {
     }
 
     async fn refresh(&mut self) -> Result<(), RunError> {
-        if self.stale && self.samples.is_some() {
+        if self.progress.stale && self.samples.is_some() {
             self.refresh_views().await?;
         }
         Ok(())
@@ -768,21 +752,9 @@ impl Experiment for DiffusionLab {
                 .collect();
         }
         let t = self.live.view_t;
-        let mut quality_lines = vec![Line::from_series(&self.quality, false)];
-        if !self.quality.is_empty() {
-            let mut floor = Series::new("data vs data (floor)", 2);
-            floor.push(0.0, self.floor);
-            floor.push(self.trained.max(1) as f64, self.floor);
-            quality_lines.push(Line::guide(&floor));
-        }
+        let [loss_chart, quality_chart] = self.progress.charts(self.floor, "data vs data (floor)");
         let mut figures = vec![
-            Figure {
-                key: "loss".to_string(),
-                label: "Training loss".to_string(),
-                value: self.last_loss(),
-                unit: String::new(),
-                note: format!("step {} of {}", self.trained, self.setup.train_steps),
-            },
+            self.progress.loss_figure(),
             Figure {
                 key: "quality".to_string(),
                 label: "Sliced W2 to data".to_string(),
@@ -817,7 +789,10 @@ impl Experiment for DiffusionLab {
                 "Network parameters".to_string(),
                 self.trainer.parameter_count().to_string(),
             ),
-            ("Training steps done".to_string(), self.trained.to_string()),
+            (
+                "Training steps done".to_string(),
+                self.progress.trained.to_string(),
+            ),
             (
                 "x0 clipping".to_string(),
                 clip_fact(self.live.sampling.clip),
@@ -864,28 +839,8 @@ impl Experiment for DiffusionLab {
                         arrows: self.field.clone(),
                     },
                 },
-                Chart {
-                    key: "loss".to_string(),
-                    title: "Training loss".to_string(),
-                    x_label: "step".to_string(),
-                    y_label: "loss".to_string(),
-                    kind: ChartKind::Lines {
-                        lines: vec![Line::from_series(&self.loss, true)],
-                        log_x: false,
-                        log_y: true,
-                    },
-                },
-                Chart {
-                    key: "quality".to_string(),
-                    title: "Sample quality".to_string(),
-                    x_label: "step".to_string(),
-                    y_label: "sliced W2".to_string(),
-                    kind: ChartKind::Lines {
-                        lines: quality_lines,
-                        log_x: false,
-                        log_y: true,
-                    },
-                },
+                loss_chart,
+                quality_chart,
             ],
             facts,
         }
