@@ -9,10 +9,7 @@ use thermolab_core::experiment::RunError;
 use thermolab_core::params::Value;
 use thermolab_gpu::{Compute, now_seconds};
 
-use crate::sampler::{self, NoiseSource, Shape};
-use crate::{
-    DIMS, DiffusionLab, NetworkDenoiser, STREAM_SAMPLER_INITIAL, STREAM_SAMPLER_INJECTED, schema,
-};
+use crate::{DiffusionLab, schema};
 
 pub const BATCH: i64 = 1024;
 pub const WIDTH: i64 = 128;
@@ -52,30 +49,6 @@ pub async fn measure(
         return Err(RunError::Failed(e.message.clone()));
     }
     let mut lab = DiffusionLab::on(compute, &params, seed)?;
-    let draw_samples = async |lab: &DiffusionLab, particles: usize| {
-        let network = lab.trainer.network();
-        let denoiser = NetworkDenoiser {
-            network: &network,
-            objective: lab.setup.objective,
-            path: &lab.setup.path,
-            labels: &[],
-            guidance: 0.0,
-        };
-        let noise = NoiseSource {
-            rng: lab.rng,
-            initial: STREAM_SAMPLER_INITIAL,
-            injected: STREAM_SAMPLER_INJECTED,
-        };
-        let shape = Shape {
-            particles,
-            dims: DIMS,
-            traced: 0,
-            clip_group: particles * DIMS,
-        };
-        sampler::sample(&denoiser, &lab.setup.path, &lab.live.sampling, noise, shape)
-            .await
-            .map(|_| ())
-    };
     lab.train().await?;
     lab.progress.trained += 1;
     let start = now_seconds();
@@ -85,9 +58,10 @@ pub async fn measure(
         lab.progress.trained += 1;
     }
     let train_seconds = now_seconds() - start;
-    draw_samples(&lab, 16).await?;
+    let network = lab.trainer.network();
+    lab.sample(&network, 16, 0).await?;
     let start = now_seconds();
-    draw_samples(&lab, particles).await?;
+    lab.sample(&network, particles, 0).await?;
     let sample_seconds = now_seconds() - start;
     Ok(Throughput {
         train_steps_per_second: train_steps as f64 / train_seconds.max(1e-9),

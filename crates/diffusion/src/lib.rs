@@ -579,34 +579,51 @@ impl DiffusionLab {
         ensure_finite("the training loss", loss)
     }
 
-    /// Samples the model and recomputes every view that needs the network.
-    async fn refresh_views(&mut self) -> Result<(), RunError> {
-        let network = self.trainer.network();
-        let denoiser = NetworkDenoiser {
-            network: &network,
+    /// `network` read through the objective: what the samplers ask.
+    fn denoiser<'a>(&'a self, network: &'a Network) -> NetworkDenoiser<'a> {
+        NetworkDenoiser {
+            network,
             objective: self.setup.objective,
             path: &self.setup.path,
             labels: &[],
             guidance: 0.0,
-        };
+        }
+    }
+
+    /// `particles` samples of `network` with the live sampler settings, the
+    /// paths of the first `traced` kept.
+    async fn sample(
+        &self,
+        network: &Network,
+        particles: usize,
+        traced: usize,
+    ) -> Result<Samples, RunError> {
+        let denoiser = self.denoiser(network);
         let noise = NoiseSource {
             rng: self.rng,
             initial: STREAM_SAMPLER_INITIAL,
             injected: STREAM_SAMPLER_INJECTED,
         };
-        let samples = sampler::sample(
+        let shape = Shape {
+            particles,
+            dims: DIMS,
+            traced,
+            clip_group: particles * DIMS,
+        };
+        sampler::sample(
             &denoiser,
             &self.setup.path,
             &self.live.sampling,
             noise,
-            Shape {
-                particles: self.live.particles,
-                dims: DIMS,
-                traced: TRACED,
-                clip_group: self.live.particles * DIMS,
-            },
+            shape,
         )
-        .await?;
+        .await
+    }
+
+    /// Samples the model and recomputes every view that needs the network.
+    async fn refresh_views(&mut self) -> Result<(), RunError> {
+        let network = self.trainer.network();
+        let samples = self.sample(&network, self.live.particles, TRACED).await?;
         let sample_points = to_points(&samples.x);
         let n = sample_points.len().min(self.view_data.len());
         if n > 0 {
@@ -620,8 +637,9 @@ impl DiffusionLab {
         if self.setup.data == Dataset::Mixture {
             let t = self.live.view_t.max(0.05);
             let noised = forward_noised(&self.setup.path, &self.view_data, self.rng, t);
-            self.score_error =
-                Some(mixture_score_error(&denoiser, &self.setup.path, &noised, t).await?);
+            self.score_error = Some(
+                mixture_score_error(&self.denoiser(&network), &self.setup.path, &noised, t).await?,
+            );
         }
         self.progress.stale = false;
         Ok(())
