@@ -552,18 +552,26 @@ fn draw_scatter(
     for (i, group) in groups.iter().enumerate() {
         let color = Palette99::pick(i).to_rgba();
         let (r, g, b) = color.rgb();
-        context.set_fill_style_str(&format!("rgba({r}, {g}, {b}, 0.6)"));
-        for p in group
-            .points
-            .iter()
-            .filter(|p| p.iter().all(|v| v.is_finite()))
-        {
-            let (x, y) = cc.backend_coord(&(f64::from(p[0]), f64::from(p[1])));
-            context.fill_rect(f64::from(x) - 1.0, f64::from(y) - 1.0, 2.0, 2.0);
+        let legend = if group.marked { BLACK.to_rgba() } else { color };
+        let size = if group.marked {
+            context.set_fill_style_str("rgba(0, 0, 0, 0.85)");
+            6.0
+        } else {
+            context.set_fill_style_str(&format!("rgba({r}, {g}, {b}, 0.6)"));
+            2.0
+        };
+        for p in &group.points {
+            let (px, py) = (f64::from(p[0]), f64::from(p[1]));
+            // Points off a fixed frame would land on the axes.
+            if area.x.0 <= px && px <= area.x.1 && area.y.0 <= py && py <= area.y.1 {
+                let (x, y) = cc.backend_coord(&(px, py));
+                let half = size / 2.0;
+                context.fill_rect(f64::from(x) - half, f64::from(y) - half, size, size);
+            }
         }
         cc.draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())?
             .label(group.label.as_str())
-            .legend(move |(x, y)| Circle::new((x + 8, y), 3, color.filled()));
+            .legend(move |(x, y)| Circle::new((x + 8, y), 3, legend.filled()));
     }
     cc.configure_series_labels()
         .position(SeriesLabelPosition::UpperLeft)

@@ -132,6 +132,9 @@ pub enum ChartKind {
 pub struct PointGroup {
     pub label: String,
     pub points: Vec<[f32; 2]>,
+    /// Drawn large and dark: points the user placed, to stand out of a cloud.
+    #[serde(default)]
+    pub marked: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -112,6 +112,7 @@ impl RngCheck {
                     groups: vec![PointGroup {
                         label: "Box-Muller".to_string(),
                         points: self.normals.clone(),
+                        marked: false,
                     }],
                 },
             },

@@ -744,12 +744,14 @@ impl Experiment for DiffusionLab {
         let data_group = PointGroup {
             label: "data".to_string(),
             points: to_f32(&self.view_data),
+            marked: false,
         };
         let mut sample_groups = vec![data_group.clone()];
         if self.setup.data == Dataset::Drawing {
             sample_groups.push(PointGroup {
                 label: "your points".to_string(),
                 points: to_f32(&self.live.drawing),
+                marked: true,
             });
         }
         let mut trajectory_paths = Vec::new();
@@ -757,6 +759,7 @@ impl Experiment for DiffusionLab {
             sample_groups.push(PointGroup {
                 label: "samples".to_string(),
                 points: to_f32(&to_points(&samples.x)),
+                marked: false,
             });
             let traced = samples.trajectories.first().map_or(0, |f| f.len() / DIMS);
             trajectory_paths = (0..traced)
@@ -845,6 +848,7 @@ impl Experiment for DiffusionLab {
                         PointGroup {
                             label: format!("x_t, t = {t:.2}"),
                             points: to_f32(&self.forward_view),
+                            marked: false,
                         },
                     ],
                 ),
