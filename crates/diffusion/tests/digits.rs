@@ -217,3 +217,39 @@ fn the_checkpoint_file_is_the_one_the_lab_loads() {
     assert!(info().assets.contains(&CHECKPOINT_FILE.to_string()));
     assert!(assets().get(CHECKPOINT_FILE).is_ok());
 }
+
+/// The first layer's weights on the class inputs (rows 196 + 32 onwards of
+/// `layers.0.weight`, stored [inputs, width]) in a digits lab's checkpoint.
+fn class_weights(lab: &DigitsLab) -> Vec<u8> {
+    let bytes = pollster::block_on(lab.checkpoint()).unwrap().unwrap();
+    let tensors = safetensors::SafeTensors::deserialize(&bytes).unwrap();
+    let weight = tensors.tensor("layers.0.weight").unwrap();
+    let width = weight.shape()[1];
+    let first_class_row = 196 + thermolab_diffusion::model::TIME_FEATURES;
+    weight.data()[first_class_row * width * 4..].to_vec()
+}
+
+#[test]
+fn label_dropout_decides_whether_the_class_inputs_learn() {
+    // With p = 1 every class input is zero in training, so Adam never moves
+    // their weights; with p = 0 it does.
+    let run = |dropout: f64| {
+        let mut lab = lab(&[
+            ("start", Value::Text("scratch".to_string())),
+            ("width", Value::Int(32)),
+            ("batch", Value::Int(64)),
+            ("train_steps", Value::Int(5)),
+            ("particles", Value::Int(10)),
+            ("sample_steps", Value::Int(2)),
+            ("label_dropout", Value::Float(dropout)),
+        ]);
+        let before = class_weights(&lab);
+        while pollster::block_on(lab.step()).unwrap() == StepOutcome::Continue {}
+        before != class_weights(&lab)
+    };
+    assert!(
+        !run(1.0),
+        "the class weights moved though every label was dropped"
+    );
+    assert!(run(0.0), "the class weights did not learn from the labels");
+}
