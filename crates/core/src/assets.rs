@@ -14,16 +14,15 @@ pub struct Assets {
 }
 
 impl Assets {
-    /// `name` is a path under `public/`, such as `data/mnist14.bin`.
     /// `name` is a path under `public/`, such as `data/mnist14.bin`; `loaded`
     /// its bytes or why it could not be loaded.
     pub fn insert(&mut self, name: &str, loaded: Result<Vec<u8>, String>) {
         self.files.insert(name.to_string(), loaded.map(Arc::from));
     }
 
-    /// Whether `name` was loaded (or tried).
-    pub fn contains(&self, name: &str) -> bool {
-        self.files.contains_key(name)
+    /// Whether `name` was loaded (a failed try does not count, so it is tried again).
+    pub fn has(&self, name: &str) -> bool {
+        matches!(self.files.get(name), Some(Ok(_)))
     }
 
     pub fn get(&self, name: &str) -> Result<&[u8], String> {
@@ -61,6 +60,7 @@ mod tests {
         let names = vec!["README.md".to_string(), "no/such.bin".to_string()];
         let assets = Assets::read_from(&Assets::repository_public(), &names);
         assert!(assets.get("README.md").is_ok_and(|b| !b.is_empty()));
+        assert!(assets.has("README.md") && !assets.has("no/such.bin"));
         let why = assets.get("no/such.bin").unwrap_err();
         assert!(why.contains("no/such.bin"), "{why}");
         assert!(

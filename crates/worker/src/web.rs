@@ -85,16 +85,15 @@ impl Worker {
         }
     }
 
-    /// Fetches the files `lab` needs that this page has not tried yet; the
-    /// lab says what it cannot do without.
+    /// Fetches the files `lab` needs that this page has not loaded yet (a
+    /// failed fetch is tried again at the next start); the lab says what it
+    /// cannot do without.
     async fn load_assets(&mut self, lab: &str) {
-        let names = labs()
-            .into_iter()
-            .find(|info| info.id == lab)
+        let names = thermolab_catalog::lab(lab)
             .map(|info| info.assets)
             .unwrap_or_default();
         for name in names {
-            if !self.assets.contains(&name) {
+            if !self.assets.has(&name) {
                 let loaded = fetch_bytes(&format!("public/{name}")).await;
                 self.assets.insert(&name, loaded);
             }
