@@ -180,14 +180,15 @@ struct Live {
     view_t: f64,
 }
 
-fn setup_from(params: &Params) -> Result<Setup, ParamError> {
+/// `dims`: pixels per digit of the data.
+fn setup_from(params: &Params, dims: usize) -> Result<Setup, ParamError> {
     let (objective, path) = path_from(params)?;
     Ok(Setup {
         from_checkpoint: params.text("start")? == "checkpoint",
         objective,
         path,
         shape: Shape {
-            dims: 0,
+            dims,
             classes: if params.toggle("conditional")? {
                 CLASSES
             } else {
@@ -267,21 +268,22 @@ fn starting_trainer(
                 mismatch.join(", ")
             ));
         }
-        Trainer::from_checkpoint(bytes, setup.shape, &compute.tensor_device)
+        let steps = metadata
+            .get("trained_steps")
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        Ok((
+            Trainer::from_checkpoint(bytes, setup.shape, &compute.tensor_device)?,
+            steps,
+        ))
     });
     match loaded {
         Err(why) => fresh(format!("from scratch: {why}")),
-        Ok((trainer, metadata)) => {
-            let steps = metadata
-                .get("trained_steps")
-                .and_then(|s| s.parse().ok())
-                .unwrap_or(0);
-            (
-                trainer,
-                steps,
-                format!("the shipped checkpoint ({steps} steps)"),
-            )
-        }
+        Ok((trainer, steps)) => (
+            trainer,
+            steps,
+            format!("the shipped checkpoint ({steps} steps)"),
+        ),
     }
 }
 
@@ -317,12 +319,11 @@ impl DigitsLab {
             key: "start".to_string(),
             message,
         };
-        let mut setup = setup_from(params)?;
         let digits = assets
             .get(DIGITS_FILE)
             .and_then(Digits::parse)
             .map_err(refused)?;
-        setup.shape.dims = digits.dims();
+        let setup = setup_from(params, digits.dims())?;
         let live = live_from(params)?;
         let rng = CounterRng::new(seed);
         let (trainer, trained, start_note) = starting_trainer(&setup, params, assets, rng, compute);

@@ -49,6 +49,14 @@ impl Shape {
     fn input_columns(&self) -> usize {
         self.dims + TIME_FEATURES + self.classes
     }
+
+    /// Inputs, `depth` hidden widths, outputs: layer `i` maps size `i` to `i + 1`.
+    fn layer_sizes(&self) -> Vec<usize> {
+        let mut sizes = vec![self.input_columns()];
+        sizes.extend(std::iter::repeat_n(self.width, self.depth));
+        sizes.push(self.dims);
+        sizes
+    }
 }
 
 /// Rows of [x_t, embedding(t), one-hot class] for a batch; `x` holds `dims`
@@ -80,10 +88,8 @@ impl Mlp {
     /// uniform in +-1/sqrt(fan_in) (PyTorch's default) from the counter RNG,
     /// streams `stream` and `stream + 1`, so every backend starts from the same network.
     pub fn new(shape: Shape, (rng, stream): (CounterRng, u32), device: &TensorDevice) -> Self {
-        let mut sizes = vec![shape.input_columns()];
-        sizes.extend(std::iter::repeat_n(shape.width, shape.depth));
-        sizes.push(shape.dims);
-        let layers = sizes
+        let layers = shape
+            .layer_sizes()
             .windows(2)
             .enumerate()
             .map(|(layer, pair)| {
@@ -132,6 +138,20 @@ async fn read_f32<const D: usize>(tensor: Tensor<D>) -> Result<Vec<f32>, RunErro
         .map_err(|e| RunError::Failed(format!("unexpected tensor type: {e:?}")))
 }
 
+/// A tensor's name, shape and values as little-endian f32 bytes, for safetensors.
+async fn named_bytes<const D: usize>(
+    name: String,
+    tensor: Tensor<D>,
+) -> Result<(String, Vec<usize>, Vec<u8>), RunError> {
+    let shape = tensor.dims().to_vec();
+    let values = read_f32(tensor).await?;
+    Ok((
+        name,
+        shape,
+        values.iter().flat_map(|v| v.to_le_bytes()).collect(),
+    ))
+}
+
 fn unreadable(e: SafeTensorError) -> String {
     format!("unreadable checkpoint: {e}")
 }
@@ -167,19 +187,15 @@ impl Trainer {
     }
 
     /// A network of `shape` with the weights of a checkpoint written by
-    /// [`Trainer::checkpoint`], and a fresh Adam state; also the checkpoint's
-    /// metadata.
+    /// [`Trainer::checkpoint`], and a fresh Adam state (its metadata:
+    /// [`checkpoint_metadata`]).
     pub fn from_checkpoint(
         bytes: &[u8],
         shape: Shape,
         device: &TensorDevice,
-    ) -> Result<(Self, BTreeMap<String, String>), String> {
-        let metadata = checkpoint_metadata(bytes)?;
+    ) -> Result<Self, String> {
         let tensors = SafeTensors::deserialize(bytes).map_err(unreadable)?;
         let device = device.clone().autodiff();
-        let mut sizes = vec![shape.input_columns()];
-        sizes.extend(std::iter::repeat_n(shape.width, shape.depth));
-        sizes.push(shape.dims);
         let read = |name: String, expected: &[usize]| -> Result<Vec<f32>, String> {
             let view = tensors
                 .tensor(&name)
@@ -197,7 +213,8 @@ impl Trainer {
                 .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
                 .collect())
         };
-        let layers = sizes
+        let layers = shape
+            .layer_sizes()
             .windows(2)
             .enumerate()
             .map(|(i, pair)| {
@@ -206,13 +223,12 @@ impl Trainer {
                 Ok(linear(weight, bias, pair[0], &device))
             })
             .collect::<Result<Vec<_>, String>>()?;
-        let trainer = Self {
+        Ok(Self {
             model: Mlp { layers },
             optimizer: AdamConfig::new().init(),
             device,
             shape,
-        };
-        Ok((trainer, metadata))
+        })
     }
 
     /// The weights as safetensors (f32, little-endian), with `metadata`.
@@ -220,27 +236,13 @@ impl Trainer {
         &self,
         metadata: BTreeMap<String, String>,
     ) -> Result<Vec<u8>, RunError> {
-        let mut tensors = Vec::new();
+        let mut bytes = Vec::new();
         for (i, layer) in self.model.layers.iter().enumerate() {
-            let weight = layer.weight.val();
-            let shape = weight.dims().to_vec();
-            tensors.push((format!("layers.{i}.weight"), shape, read_f32(weight).await?));
+            bytes.push(named_bytes(format!("layers.{i}.weight"), layer.weight.val()).await?);
             if let Some(bias) = &layer.bias {
-                let bias = bias.val();
-                let shape = bias.dims().to_vec();
-                tensors.push((format!("layers.{i}.bias"), shape, read_f32(bias).await?));
+                bytes.push(named_bytes(format!("layers.{i}.bias"), bias.val()).await?);
             }
         }
-        let bytes: Vec<(String, Vec<usize>, Vec<u8>)> = tensors
-            .into_iter()
-            .map(|(name, shape, values)| {
-                (
-                    name,
-                    shape,
-                    values.iter().flat_map(|v| v.to_le_bytes()).collect(),
-                )
-            })
-            .collect();
         let views = bytes
             .iter()
             .map(|(name, shape, data)| {
