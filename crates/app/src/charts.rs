@@ -102,6 +102,11 @@ pub fn ChartView(key: String) -> impl IntoView {
             move || {
                 let length = shown_frames.get();
                 if length > frames {
+                    // Drawn whole: the timer has nothing left to do.
+                    if let Some(handle) = animation.get_value() {
+                        handle.clear();
+                        animation.set_value(None);
+                    }
                     return;
                 }
                 shown_frames.set(length + 1);
@@ -675,7 +680,8 @@ fn draw_images(
     let (columns, side) = (columns.max(1), side.max(1));
     let rows = images.len().div_ceil(columns).max(1);
     let width = canvas.width() as usize;
-    let scale = ((width - IMAGE_GAP * columns) / (columns * side)).clamp(1, IMAGE_SCALE);
+    let scale =
+        (width.saturating_sub(IMAGE_GAP * columns) / (columns * side)).clamp(1, IMAGE_SCALE);
     let cell = side * scale + IMAGE_GAP;
     canvas.set_height((IMAGE_TOP + rows * cell) as u32);
     context.set_fill_style_str("white");

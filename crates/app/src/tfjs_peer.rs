@@ -93,7 +93,7 @@ pub fn TfjsPeer() -> impl IntoView {
                     return view! {
                         <tr data-testid=format!("tfjs-{backend}")>
                             <th>{format!("TF.js {backend}")}</th>
-                            <td colspan="6">"failed: "{error}</td>
+                            <td colspan="7">"failed: "{error}</td>
                         </tr>
                     }
                     .into_any();
