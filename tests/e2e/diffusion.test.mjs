@@ -3,14 +3,10 @@
 // model, the sampler can be switched, and a shared URL restores it all.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { figure, launch, openPage, problemsOf, setControl, startServer, stepOnce, waitForDrawing, waitForNewFigure, waitStarted, SLOW } from './helpers.mjs';
+import { facts, figure, launch, openPage, problemsOf, setControl, startServer, stepOnce, waitForDrawing, waitForNewFigure, waitStarted, SLOW } from './helpers.mjs';
 
 // Small enough for SwiftShader: a few Adam steps of a 16-wide MLP.
 const LAB = 'lab=diffusion&data=two_moons&width=16&depth=2&batch=64&particles=300&sample_steps=8&sample_every=2&train_steps=1000';
-
-async function facts(page) {
-  return page.getByTestId('facts').innerText();
-}
 
 describe('diffusion lab', () => {
   let server;

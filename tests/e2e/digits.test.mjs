@@ -3,14 +3,10 @@
 // for change the samples without training, and a shared URL restores them.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { figure, launch, openPage, problemsOf, setControl, startServer, stepOnce, waitForDrawing, waitForNewFigure, waitStarted } from './helpers.mjs';
+import { facts, figure, launch, openPage, problemsOf, setControl, startServer, stepOnce, waitForDrawing, waitForNewFigure, waitStarted } from './helpers.mjs';
 
 // Small enough for SwiftShader: 20 digits, 6 sampling steps.
 const LAB = 'lab=digits&particles=20&sample_steps=6&sampler=ddim';
-
-async function facts(page) {
-  return page.getByTestId('facts').innerText();
-}
 
 describe('digits lab', () => {
   let server;

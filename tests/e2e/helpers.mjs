@@ -106,6 +106,11 @@ export async function waitForDrawing(page, testid, minColours) {
   }, [testid, minColours], { timeout: SLOW });
 }
 
+// The facts table's text.
+export async function facts(page) {
+  return page.getByTestId('facts').innerText();
+}
+
 // The value of the figure `key` as drawn (its data-value attribute).
 export async function figure(page, key) {
   return Number(await page.getByTestId(`figure-${key}`).getAttribute('data-value'));
