@@ -42,10 +42,17 @@ fn the_data_file_holds_the_documented_digits() {
     );
     let pixels: Vec<f64> = digits.scaled(0).collect();
     assert!(pixels.iter().all(|p| (-1.0..=1.0).contains(p)));
+    // Background is -1 and full ink near +1: the models' range.
+    assert_eq!(pixels.iter().copied().fold(f64::INFINITY, f64::min), -1.0);
+    assert!(pixels.iter().copied().fold(f64::NEG_INFINITY, f64::max) > 0.9);
     // Mostly background with some ink: MNIST digits cover about a fifth.
     let inked = pixels.iter().filter(|p| **p > 0.0).count();
     assert!((15..100).contains(&inked), "{inked}");
-    assert!(Digits::parse(&assets().get(DIGITS_FILE).unwrap()[..500]).is_err());
+    let bytes = assets().get(DIGITS_FILE).unwrap().to_vec();
+    assert!(Digits::parse(&bytes[..500]).is_err(), "a cut file");
+    let mut bad_label = bytes.clone();
+    bad_label[13] = 10;
+    assert!(Digits::parse(&bad_label).is_err(), "a label outside 0..9");
 }
 
 #[test]
