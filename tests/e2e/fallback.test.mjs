@@ -1,36 +1,24 @@
 // Without WebGPU the app says so and the Device page still runs on the CPU;
 // malformed hashes leave the page working with a notice.
-
-import { after, before, describe, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { figure, launch, openPage, problemsOf, startServer, stepOnce, waitForDrawing, SLOW } from './helpers.mjs';
+import { site, SLOW } from './fixture.mjs';
 
-describe('site without WebGPU', () => {
-  let server;
-  let browser;
-  before(async () => {
-    server = await startServer();
-    browser = await launch({ webgpu: false });
-  });
-  after(async () => {
-    await browser?.close();
-    server?.close();
-  });
+const TINY = 'lab=device&buffer_mib=1&matmul_n=16&repeats=1&pulls_runs=64&pulls_steps=20';
 
+site('site without WebGPU', { webgpu: false }, ({ open, url }) => {
   test('the badge says CPU fallback with the reason, and the Device page runs', async () => {
-    const page = await openPage(browser);
-    await page.goto(`${server.url}#lab=device&buffer_mib=1&matmul_n=16&repeats=1&pulls_runs=64&pulls_steps=20`);
-    await page.waitForFunction(() => /CPU fallback/.test(document.querySelector('[data-testid=device-badge]')?.textContent ?? ''), null, { timeout: SLOW });
-    assert.ok((await page.getByTestId('fallback-reason').innerText()).length > 0);
-    await stepOnce(page, 1);
+    const lab = await open(TINY);
+    await lab.page.waitForFunction(() => /CPU fallback/.test(document.querySelector('[data-testid=device-badge]')?.textContent ?? ''), null, { timeout: SLOW });
+    assert.ok((await lab.testId('fallback-reason').innerText()).length > 0);
+    await lab.step(1);
     for (const key of ['cpu_bandwidth', 'cpu_matmul']) {
-      const value = await figure(page, key);
+      const value = await lab.figure(key);
       assert.ok(Number.isFinite(value) && value > 0, `${key} = ${value}`);
     }
-    assert.match(await page.getByTestId('figure-gpu_matmul').innerText(), /n\/a/);
-    assert.match(await page.getByTestId('figure-rng_mismatches').innerText(), /nothing to compare/);
-    await waitForDrawing(page, 'chart-rng_uniformity', 20);
-    assert.deepEqual(problemsOf(page), []);
+    assert.match(await lab.testId('figure-gpu_matmul').innerText(), /n\/a/);
+    assert.match(await lab.testId('figure-rng_mismatches').innerText(), /nothing to compare/);
+    await lab.drawn('rng_uniformity', 20);
   });
 
   test('twenty malformed hashes leave the page working with a notice', async () => {
@@ -58,25 +46,24 @@ describe('site without WebGPU', () => {
       `#lab=device&${Array.from({ length: 500 }, (_, i) => `k${i}=${i}`).join('&')}`,
     ];
     assert.equal(hashes.length, 20);
-    const page = await openPage(browser);
-    await page.goto(`${server.url}`);
-    await page.getByTestId('gallery').waitFor({ timeout: SLOW });
+    const lab = await open();
+    const page = lab.page;
+    await lab.testId('gallery').waitFor({ timeout: SLOW });
     for (const hash of hashes) {
       // Clear the last notice so the next one is really new.
       await page.evaluate(() => document.querySelector('[data-testid=notices] button')?.click());
       await page.waitForSelector('[data-testid=notices]', { state: 'detached', timeout: SLOW });
-      await page.goto(`${server.url}${hash}`);
+      await page.goto(`${url()}${hash}`);
       await page.waitForSelector('[data-testid=notices] li', { timeout: SLOW });
-      const notices = await page.getByTestId('notices').innerText();
+      const notices = await lab.testId('notices').innerText();
       assert.ok(notices.length > 0 && notices.length < 4000, `notice for ${hash.slice(0, 60)}: ${notices.length} chars`);
       // The notice can come before the worker has listed its labs: wait for the page itself.
       await page.waitForSelector('[data-testid=lab-device], [data-testid=gallery]', { timeout: SLOW });
-      const shown = (await page.getByTestId('lab-device').count()) + (await page.getByTestId('gallery').count());
+      const shown = (await lab.testId('lab-device').count()) + (await lab.testId('gallery').count());
       assert.equal(shown, 1, `page still renders for ${hash.slice(0, 60)}`);
     }
     // Still fully working afterwards.
-    await page.goto(`${server.url}#lab=device&buffer_mib=1&matmul_n=16&repeats=1&pulls_runs=64&pulls_steps=20`);
-    await stepOnce(page, 1);
-    assert.deepEqual(problemsOf(page), []);
+    await lab.goto(TINY);
+    await lab.step(1);
   });
 });

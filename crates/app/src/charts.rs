@@ -71,7 +71,7 @@ pub fn ChartView(key: String) -> impl IntoView {
     Effect::new(move |_| {
         let chart = ui.snapshot.with(|s| {
             s.as_ref()
-                .and_then(|s| s.charts.iter().find(|c| c.key == key).cloned())
+                .and_then(|s| s.view.charts.iter().find(|c| c.key == key).cloned())
         });
         let (Some(chart), Some(element)) = (chart, canvas.get()) else {
             return;

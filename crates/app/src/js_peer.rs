@@ -102,7 +102,7 @@ pub fn run_peer<T>(
 pub fn figure_value(ui: Ui, key: &str) -> Option<f64> {
     ui.snapshot.with(|s| {
         s.as_ref()
-            .and_then(|s| s.figures.iter().find(|f| f.key == key))
+            .and_then(|s| s.view.figures.iter().find(|f| f.key == key))
             .and_then(|f| f.value)
     })
 }

@@ -124,8 +124,13 @@ fn LabPage() -> impl IntoView {
         let chart_keys = move || {
             ui.snapshot
                 .with(|s| {
-                    s.as_ref()
-                        .map(|s| s.charts.iter().map(|c| c.key.clone()).collect::<Vec<_>>())
+                    s.as_ref().map(|s| {
+                        s.view
+                            .charts
+                            .iter()
+                            .map(|c| c.key.clone())
+                            .collect::<Vec<_>>()
+                    })
                 })
                 .unwrap_or_default()
         };
@@ -147,7 +152,11 @@ fn LabPage() -> impl IntoView {
                         </For>
                     </div>
                     <Facts />
-                    {(lab.id == "device").then(|| view! { <JsPeer /> <TfjsPeer /> })}
+                    {lab.panels.iter().map(|panel| match panel.as_str() {
+                        "bandit-js" => view! { <JsPeer /> }.into_any(),
+                        "tfjs-diffusion" => view! { <TfjsPeer /> }.into_any(),
+                        _ => ().into_any(),
+                    }).collect_view()}
                 </section>
                 <Show when=move || !hidden("explanation")>
                     <aside class="explanation">
@@ -304,7 +313,7 @@ fn Figures() -> impl IntoView {
     move || {
         let figures = ui
             .snapshot
-            .with(|s| s.as_ref().map(|s| s.figures.clone()))
+            .with(|s| s.as_ref().map(|s| s.view.figures.clone()))
             .unwrap_or_default();
         view! {
             <div class="figures">
@@ -335,7 +344,7 @@ fn Facts() -> impl IntoView {
     move || {
         let facts = ui
             .snapshot
-            .with(|s| s.as_ref().map(|s| s.facts.clone()))
+            .with(|s| s.as_ref().map(|s| s.view.facts.clone()))
             .unwrap_or_default();
         (!facts.is_empty()).then(|| {
             view! {

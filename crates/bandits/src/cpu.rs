@@ -5,10 +5,14 @@
 use thermolab_core::math::entropy;
 use thermolab_core::rng::CounterRng;
 
-use crate::draws::Draws;
+use thermolab_core::stats::mean_and_half_width;
+
+use crate::algorithms::AlgorithmId;
+use crate::draws::{Draws, slot_stream};
 use crate::env::{Environment, Kind, RoundData};
-use crate::policy::{Algorithm, Live, Round, Setup};
-use crate::{RoundStats, algorithms, mean_and_half_width, slot_stream};
+use crate::params::BanditsParams;
+use crate::policy::{Algorithm, Round, Setup};
+use crate::stats::RoundStats;
 
 struct CpuSlot {
     algorithm: Box<dyn Algorithm>,
@@ -28,11 +32,15 @@ pub struct CpuRuns {
 }
 
 impl CpuRuns {
-    /// `ids` must name algorithms of [`algorithms::ALGORITHMS`].
-    pub fn new(ids: &[String], setup: &Setup, live: &Live, rng: CounterRng) -> Self {
-        let slots = ids
+    pub fn new(
+        algorithms: &[AlgorithmId],
+        setup: &Setup,
+        params: &BanditsParams,
+        rng: CounterRng,
+    ) -> Self {
+        let slots = algorithms
             .iter()
-            .filter_map(|id| algorithms::create(id, setup, live))
+            .map(|id| id.create(setup, params))
             .map(|algorithm| CpuSlot {
                 algorithm,
                 regret: vec![0.0; setup.runs],
@@ -49,7 +57,7 @@ impl CpuRuns {
     }
 
     /// Plays round `t` of every run, each algorithm against the same rewards.
-    pub fn round(&mut self, env: &Environment, live: &Live, t: u64) -> Vec<RoundStats> {
+    pub fn round(&mut self, env: &Environment, params: &BanditsParams, t: u64) -> Vec<RoundStats> {
         let arms = self.setup.arms;
         let adversarial = env.kind == Kind::Adversarial;
         // K-armed environments offer the same (one-hot) round to every run.
@@ -78,9 +86,9 @@ impl CpuRuns {
             }
             for (index, slot) in self.slots.iter_mut().enumerate() {
                 let mut draws = Draws::new(self.rng, run as u32, t as u32, slot_stream(index));
-                let arm = slot.algorithm.choose(run, &round, live, &mut draws);
+                let arm = slot.algorithm.choose(run, &round, params, &mut draws);
                 let reward = env.reward(means, run as u32, t, arm);
-                slot.algorithm.update(run, &round, arm, reward, live);
+                slot.algorithm.update(run, &round, arm, reward, params);
                 slot.pulls[arm] += 1;
                 slot.collected[run] += reward;
                 slot.regret[run] = if adversarial {

@@ -5,6 +5,12 @@
 
 use thermolab_core::rng::{CounterRng, normal_f32, unit_f32, unit_open_f32};
 
+/// Each algorithm slot draws from its own block of RNG streams, far from the
+/// environment's streams 0..arms.
+pub fn slot_stream(slot: usize) -> u32 {
+    (1 << 16) * (slot as u32 + 1)
+}
+
 pub struct Draws {
     rng: CounterRng,
     run: u32,

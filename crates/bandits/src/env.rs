@@ -5,42 +5,36 @@
 
 use thermolab_core::rng::{CounterRng, normal_f32, unit_f32};
 
+use thermolab_kit::choices;
+
 use crate::draws::Draws;
+use crate::params::{BanditsParams, Instance, MEAN_PAD};
 
 /// First RNG stream of the environment; arm `a` draws from stream `a`.
 const ENV_STREAM: u32 = 0;
 /// Streams of the linear environment's contexts, after the arms' streams.
-const CONTEXT_STREAM: u32 = 256;
+pub const CONTEXT_STREAM: u32 = 256;
 /// The run index that draws the linear environment's fixed vectors.
 const SHARED_RUN: u32 = u32::MAX;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
-    Bernoulli,
-    /// Unit-variance Gaussian rewards.
-    Gaussian,
-    /// Bernoulli arms whose means reverse at `switch_step`.
-    Piecewise,
-    /// An oblivious adversary: the good arm alternates over phases that
-    /// double in length, so the leader in hindsight keeps changing.
-    Adversarial,
-    /// Linear contextual: K feature vectors per round, reward linear in them
-    /// up to the misspecification zeta, plus Gaussian noise.
-    Linear,
+choices! {
+    /// How the arms pay.
+    pub enum Kind {
+        Bernoulli = ("bernoulli", "Bernoulli arms"),
+        /// Unit-variance Gaussian rewards.
+        Gaussian = ("gaussian", "Gaussian arms (variance 1)"),
+        /// Bernoulli arms whose means reverse at `switch_step`.
+        Piecewise = ("piecewise", "Piecewise stationary"),
+        /// An oblivious adversary: the good arm alternates over phases that
+        /// double in length, so the leader in hindsight keeps changing.
+        Adversarial = ("adversarial", "Adversarial"),
+        /// Linear contextual: K feature vectors per round, reward linear in
+        /// them up to the misspecification zeta, plus Gaussian noise.
+        Linear = ("linear", "Linear contextual"),
+    }
 }
 
 impl Kind {
-    pub fn parse(id: &str) -> Option<Self> {
-        match id {
-            "bernoulli" => Some(Self::Bernoulli),
-            "gaussian" => Some(Self::Gaussian),
-            "piecewise" => Some(Self::Piecewise),
-            "adversarial" => Some(Self::Adversarial),
-            "linear" => Some(Self::Linear),
-            _ => None,
-        }
-    }
-
     /// Rewards in {0, 1}: Beta posteriors and Bernoulli KL apply.
     pub fn is_binary(self) -> bool {
         !matches!(self, Self::Gaussian | Self::Linear)
@@ -73,17 +67,19 @@ pub struct LinearModel {
     pub design: ContextDesign,
 }
 
-/// How each round's feature vectors are drawn.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ContextDesign {
-    /// Random unit vectors with the stated gap in <theta, x>.
-    Random,
-    /// A design where misspecification misleads least squares: the best arm
-    /// is sqrt(1 - NUDGE^2) theta + s NUDGE w with a random sign s, the others
-    /// +w and -w in turn. On the best arm's many rounds the rewards' +-zeta
-    /// looks like a slope zeta / NUDGE along w, which makes the +w arm look
-    /// far better than it is to a regression that keeps every round.
-    Aligned,
+choices! {
+    /// How each round's feature vectors are drawn.
+    pub enum ContextDesign {
+        /// Random unit vectors with the stated gap in <theta, x>.
+        Random = ("random", "Random"),
+        /// A design where misspecification misleads least squares: the best
+        /// arm is sqrt(1 - NUDGE^2) theta + s NUDGE w with a random sign s,
+        /// the others +w and -w in turn. On the best arm's many rounds the
+        /// rewards' +-zeta looks like a slope zeta / NUDGE along w, which
+        /// makes the +w arm look far better than it is to a regression that
+        /// keeps every round.
+        Aligned = ("aligned", "Aligned with the misspecification"),
+    }
 }
 
 /// The best arm's step along w in the aligned design.
@@ -236,6 +232,25 @@ pub fn staircase(arms: usize, gap: f64) -> Vec<f64> {
 }
 
 impl Environment {
+    /// The environment `params` describe; its random draws come from `rng`.
+    pub fn of(params: &BanditsParams, rng: CounterRng) -> Self {
+        let (arms, gap) = (params.arms, params.gap);
+        let means = match params.instance {
+            Instance::Staircase => staircase(arms, gap),
+            Instance::Custom => (0..arms)
+                .map(|i| params.means.get(i).copied().unwrap_or(MEAN_PAD))
+                .collect(),
+            Instance::OneGood => one_good_arm(arms, gap),
+        };
+        let env = Self::new(params.env, means, params.switch_step, rng);
+        if params.env != Kind::Linear {
+            return env;
+        }
+        let model = LinearModel::new(params.dim, gap, params.zeta, params.noise, rng)
+            .with_design(params.contexts);
+        env.with_linear_model(model)
+    }
+
     pub fn new(kind: Kind, means: Vec<f64>, switch_step: u64, rng: CounterRng) -> Self {
         Self {
             kind,

@@ -1,65 +1,11 @@
 //! What every bandit algorithm implements, and the per-arm statistics most of
-//! them keep. State is stored for all runs at once (run-major arrays), so
+//! them keep. Algorithms read their live controls from [`BanditsParams`] at
+//! every call. State is stored for all runs at once (run-major arrays), so
 //! 100,000 independent runs cost flat arrays, not 100,000 allocations.
 
 use crate::draws::Draws;
-
-/// Controls that act on a running experiment, read on every step.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Live {
-    /// Softmax temperature of Boltzmann exploration.
-    pub temperature: f64,
-    /// Boltzmann temperature T0 / ln(e + t) instead of a constant.
-    pub anneal: bool,
-    /// epsilon-greedy: exploration probability (or its scale when decaying).
-    pub epsilon: f64,
-    pub decay_epsilon: bool,
-    /// UCB1's width c.
-    pub ucb_width: f64,
-    /// Gradient bandit: its policy's temperature and step size alpha. Its
-    /// own temperature, because preferences are not reward means: the
-    /// gradient scales as 1/T and a Boltzmann-sized T of 0.1 makes it collapse.
-    pub gradient_temperature: f64,
-    pub step_size: f64,
-    /// Entropy bonus coefficient beta (its start value when a target is held).
-    pub entropy_coef: f64,
-    /// Policy entropy (nats) the dual update holds the gradient bandit to.
-    pub entropy_target: Option<f64>,
-    /// Step size of the dual update of beta.
-    pub dual_step: f64,
-    /// Exp3's eta as a multiple of the tuned sqrt(2 ln K / (n K)).
-    pub exp3_eta_scale: f64,
-    /// Exp3's uniform exploration gamma.
-    pub exp3_gamma: f64,
-    /// LinUCB's confidence width alpha.
-    pub linear_width: f64,
-    /// LinTS: the posterior's scale v.
-    pub posterior_scale: f64,
-    /// The threshold rule: least ||x||_{A^-1} for an observation to be used.
-    pub selection_threshold: f64,
-}
-
-impl Default for Live {
-    fn default() -> Self {
-        Self {
-            temperature: 0.1,
-            anneal: false,
-            epsilon: 0.1,
-            decay_epsilon: false,
-            ucb_width: 1.0,
-            gradient_temperature: 1.0,
-            step_size: 0.1,
-            entropy_coef: 0.0,
-            entropy_target: None,
-            dual_step: 0.05,
-            exp3_eta_scale: 1.0,
-            exp3_gamma: 0.0,
-            linear_width: 1.0,
-            posterior_scale: 0.5,
-            selection_threshold: 0.1,
-        }
-    }
-}
+use crate::env::Kind;
+use crate::params::BanditsParams;
 
 /// Fixed for the run.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -73,6 +19,25 @@ pub struct Setup {
     pub ridge_lambda: f64,
     /// Rewards in {0, 1} (Beta posteriors, Bernoulli KL) or unit-variance Gaussian.
     pub binary_rewards: bool,
+}
+
+impl Setup {
+    /// What `params` fix for the run. Linear algorithms see `dim` features
+    /// in the linear environment and one-hot features (dimension K) elsewhere.
+    pub fn of(params: &BanditsParams) -> Self {
+        Self {
+            runs: params.runs,
+            arms: params.arms,
+            horizon: params.horizon,
+            dim: if params.env == Kind::Linear {
+                params.dim
+            } else {
+                params.arms
+            },
+            ridge_lambda: params.ridge_lambda,
+            binary_rewards: params.env.is_binary(),
+        }
+    }
 }
 
 /// One round of one run: the step and each arm's feature vector. K-armed
@@ -93,10 +58,23 @@ impl Round<'_> {
 
 pub trait Algorithm {
     /// Picks the arm of `run` in this round.
-    fn choose(&mut self, run: usize, round: &Round, live: &Live, draws: &mut Draws) -> usize;
+    fn choose(
+        &mut self,
+        run: usize,
+        round: &Round,
+        params: &BanditsParams,
+        draws: &mut Draws,
+    ) -> usize;
 
     /// Learns from the reward of the chosen arm.
-    fn update(&mut self, run: usize, round: &Round, arm: usize, reward: f64, live: &Live);
+    fn update(
+        &mut self,
+        run: usize,
+        round: &Round,
+        arm: usize,
+        reward: f64,
+        params: &BanditsParams,
+    );
 
     /// The last policy of `run` as log-probabilities, for algorithms that
     /// keep an explicit distribution over arms.

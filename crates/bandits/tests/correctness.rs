@@ -4,25 +4,30 @@
 
 use std::collections::BTreeMap;
 
-use thermolab_bandits::{BanditsLab, schema};
-use thermolab_core::experiment::{ChartKind, Experiment, StepOutcome};
+use thermolab_bandits::BanditsLab;
+use thermolab_core::assets::Assets;
+use thermolab_core::experiment::{ChartKind, StepOutcome};
 use thermolab_core::params::Value;
+use thermolab_gpu::Compute;
+use thermolab_kit::Hosted;
 
-fn lab(settings: &[(&str, Value)], seed: u64) -> BanditsLab {
+type Lab = Hosted<BanditsLab>;
+
+/// The lab on the CPU reference path.
+fn lab(settings: &[(&str, Value)], seed: u64) -> Lab {
     let values: BTreeMap<String, Value> = settings
         .iter()
         .map(|(k, v)| (k.to_string(), v.clone()))
         .collect();
-    let (params, refused) = schema().params_from_values(&values);
-    assert!(refused.is_empty(), "{refused:?}");
-    BanditsLab::new(&params, seed).unwrap()
+    let compute = Compute::cpu("the CPU reference path was asked for");
+    Hosted::from_values(&compute, &values, seed, &Assets::default()).unwrap()
 }
 
 fn text(s: &str) -> Value {
     Value::Text(s.to_string())
 }
 
-fn run_to(lab: &mut BanditsLab, steps: u64) {
+fn run_to(lab: &mut Lab, steps: u64) {
     for _ in 0..steps {
         if pollster::block_on(lab.step()).unwrap() == StepOutcome::Finished {
             break;
@@ -30,7 +35,7 @@ fn run_to(lab: &mut BanditsLab, steps: u64) {
     }
 }
 
-fn run_regrets(lab: &BanditsLab, slot: usize) -> Vec<f64> {
+fn run_regrets(lab: &Lab, slot: usize) -> Vec<f64> {
     pollster::block_on(lab.run_regrets(slot)).unwrap()
 }
 
@@ -41,7 +46,7 @@ fn mean_and_se(xs: &[f64]) -> (f64, f64) {
     (m, (var / n).sqrt())
 }
 
-fn two_gaussian_arms(algos: [&str; 2], runs: i64, horizon: i64) -> BanditsLab {
+fn two_gaussian_arms(algos: [&str; 2], runs: i64, horizon: i64) -> Lab {
     lab(
         &[
             ("env", text("gaussian")),
@@ -131,12 +136,8 @@ fn softmax_is_uniform_when_hot() {
         assert!((*p as f64 / total as f64 - 0.25).abs() < 0.02, "{pulls:?}");
     }
     // The policy chart shows each arm at 1/4.
-    let snapshot = lab.snapshot();
-    let chart = snapshot
-        .charts
-        .iter()
-        .find(|c| c.key == "policy_1")
-        .unwrap();
+    let view = lab.view();
+    let chart = view.charts.iter().find(|c| c.key == "policy_1").unwrap();
     let ChartKind::Lines { lines, .. } = &chart.kind else {
         panic!("the policy chart is not a line chart");
     };
@@ -214,10 +215,10 @@ fn the_run_finishes_at_the_horizon() {
         pollster::block_on(lab.step()).unwrap(),
         StepOutcome::Finished
     );
-    assert_eq!(lab.snapshot().step, 10);
+    assert_eq!(lab.rounds(), 10);
 }
 
-fn linear(settings: &[(&str, Value)], seed: u64) -> BanditsLab {
+fn linear(settings: &[(&str, Value)], seed: u64) -> Lab {
     let mut all = vec![
         ("env", text("linear")),
         ("algo_1", text("linucb")),
@@ -276,8 +277,8 @@ fn the_ellipse_is_the_level_set_of_the_confidence_form() {
     use thermolab_core::experiment::ChartKind;
     let mut lab = linear(&[("horizon", Value::Int(100))], 7);
     run_to(&mut lab, 40);
-    let snapshot = lab.snapshot();
-    let chart = snapshot
+    let view = lab.view();
+    let chart = view
         .charts
         .iter()
         .find(|c| c.key == "ellipse")
@@ -304,7 +305,7 @@ fn the_ellipse_is_the_level_set_of_the_confidence_form() {
     }
     let mut wide = linear(&[("dim", Value::Int(3)), ("horizon", Value::Int(10))], 7);
     run_to(&mut wide, 2);
-    assert!(wide.snapshot().charts.iter().all(|c| c.key != "ellipse"));
+    assert!(wide.view().charts.iter().all(|c| c.key != "ellipse"));
 }
 
 #[test]
@@ -324,7 +325,7 @@ fn arm_means_set_by_hand_are_the_arms_the_algorithms_face() {
     );
     run_to(&mut lab, 2000);
     // The fourth arm, not in the list, gets the pad value 0.5.
-    let facts = lab.snapshot().facts;
+    let facts = lab.view().facts;
     let means = facts.iter().find(|(k, _)| k == "Arm means").unwrap();
     assert_eq!(means.1, "0.10 0.90 0.30 0.50");
     let pulls = lab.pulls(0);

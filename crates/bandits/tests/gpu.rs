@@ -7,10 +7,14 @@
 
 use std::collections::BTreeMap;
 
-use thermolab_bandits::{BanditsLab, schema};
-use thermolab_core::experiment::{ChartKind, Experiment, StepOutcome};
+use thermolab_bandits::BanditsLab;
+use thermolab_core::assets::Assets;
+use thermolab_core::experiment::{ChartKind, StepOutcome};
 use thermolab_core::params::Value;
 use thermolab_gpu::Compute;
+use thermolab_kit::Hosted;
+
+type Lab = Hosted<BanditsLab>;
 
 fn compute() -> &'static Compute {
     let compute = Compute::shared_native();
@@ -29,7 +33,7 @@ fn lab(
     horizon: i64,
     on_gpu: bool,
     extra: &[(&str, Value)],
-) -> BanditsLab {
+) -> Lab {
     let settings = [
         ("env", text(env)),
         ("arms", Value::Int(4)),
@@ -49,18 +53,16 @@ fn lab(
         .chain(extra.iter().cloned())
         .map(|(k, v)| (k.to_string(), v))
         .collect();
-    let (params, refused) = schema().params_from_values(&values);
-    assert!(refused.is_empty(), "{refused:?}");
-    let lab = BanditsLab::on(compute(), &params, 3).unwrap();
+    let lab: Lab = Hosted::from_values(compute(), &values, 3, &Assets::default()).unwrap();
     assert_eq!(lab.on_gpu(), on_gpu);
     lab
 }
 
-fn run_to_end(lab: &mut BanditsLab) {
+fn run_to_end(lab: &mut Lab) {
     while pollster::block_on(lab.step()).unwrap() == StepOutcome::Continue {}
 }
 
-fn run_regrets(lab: &BanditsLab, slot: usize) -> Vec<f64> {
+fn run_regrets(lab: &Lab, slot: usize) -> Vec<f64> {
     pollster::block_on(lab.run_regrets(slot)).unwrap()
 }
 
@@ -76,9 +78,9 @@ fn sample_sd(xs: &[f64]) -> f64 {
 }
 
 /// Half the width of the regret chart's band at the last round of `slot`.
-fn regret_band_half_width(lab: &BanditsLab, slot: usize) -> f64 {
-    let snapshot = lab.snapshot();
-    let chart = snapshot.charts.iter().find(|c| c.key == "regret").unwrap();
+fn regret_band_half_width(lab: &Lab, slot: usize) -> f64 {
+    let view = lab.view();
+    let chart = view.charts.iter().find(|c| c.key == "regret").unwrap();
     let ChartKind::Lines { lines, .. } = &chart.kind else {
         panic!("the regret chart is not a line chart");
     };
@@ -87,10 +89,10 @@ fn regret_band_half_width(lab: &BanditsLab, slot: usize) -> f64 {
 }
 
 /// The last mean probability of each arm in the policy chart of slot `slot` (1-based).
-fn last_policy(lab: &BanditsLab, slot: usize) -> Vec<f64> {
-    let snapshot = lab.snapshot();
+fn last_policy(lab: &Lab, slot: usize) -> Vec<f64> {
+    let view = lab.view();
     let key = format!("policy_{slot}");
-    let chart = snapshot.charts.iter().find(|c| c.key == key).unwrap();
+    let chart = view.charts.iter().find(|c| c.key == key).unwrap();
     let ChartKind::Lines { lines, .. } = &chart.kind else {
         panic!("the policy chart is not a line chart");
     };
@@ -175,8 +177,8 @@ fn linear_kernels_replay_the_cpu_runs() {
     let ellipse = |on_gpu| {
         let mut lab = lab("linear", algos, 16, 100, on_gpu, &[]);
         run_to_end(&mut lab);
-        let snapshot = lab.snapshot();
-        let chart = snapshot.charts.iter().find(|c| c.key == "ellipse").cloned();
+        let view = lab.view();
+        let chart = view.charts.iter().find(|c| c.key == "ellipse").cloned();
         let Some(ChartKind::Lines { lines, .. }) = chart.map(|c| c.kind) else {
             panic!("no ellipse chart (on the GPU: {on_gpu})");
         };
@@ -246,7 +248,7 @@ fn a_live_temperature_reaches_the_kernel_at_the_next_dispatch() {
     let algos = ["boltzmann", "none", "none", "none"];
     let mut gpu = lab("bernoulli", algos, 128, 400, true, &[]);
     let uniform = 4f64.ln();
-    let step = |lab: &mut BanditsLab, n: usize| {
+    let step = |lab: &mut Lab, n: usize| {
         for _ in 0..n {
             pollster::block_on(lab.step()).unwrap();
         }
@@ -254,8 +256,7 @@ fn a_live_temperature_reaches_the_kernel_at_the_next_dispatch() {
     };
     let cold = step(&mut gpu, 96);
     assert!(cold < 0.5 * uniform, "T = 0.1: entropy {cold}");
-    gpu.set_live_param("temperature", &Value::Float(100.0))
-        .unwrap();
+    gpu.set("temperature", &Value::Float(100.0)).unwrap();
     // At most one dispatch (32 rounds) was computed with the old temperature.
     let hot = step(&mut gpu, 64);
     assert!(

@@ -3,6 +3,7 @@
 //!
 //! ```text
 //! thermolab list
+//! thermolab list bandits --format markdown
 //! thermolab run device --set matmul_n=512 --seed 7 --steps 3 --format csv
 //! thermolab run diffusion --set data=swiss_roll --steps 2000 --points samples.csv
 //! thermolab run digits --set start=scratch --steps 20000 --checkpoint public/models/digits.safetensors
@@ -13,11 +14,12 @@ use std::collections::BTreeMap;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use thermolab_catalog::{Session, StepReport, labs};
+use thermolab_catalog::{REGISTRY, labs};
 use thermolab_core::assets::Assets;
-use thermolab_core::experiment::{ChartKind, RunStatus, Snapshot, runner_schema};
-use thermolab_core::params::{Apply, ParamKind, Scale, Value};
+use thermolab_core::experiment::{ChartKind, LabInfo, RunStatus, Snapshot, runner_schema};
+use thermolab_core::params::{Apply, ParamKind, ParamSpec, Scale, Value};
 use thermolab_gpu::Compute;
+use thermolab_kit::{Session, StepReport};
 
 #[derive(Parser)]
 #[command(name = "thermolab", version, about = "Run Thermolab's labs natively.")]
@@ -29,7 +31,12 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// The labs and their parameters.
-    List,
+    List {
+        /// Only this lab.
+        lab: Option<String>,
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+    },
     /// Run a lab for a number of steps and print its series.
     Run {
         /// Lab id, as printed by `thermolab list`.
@@ -59,6 +66,15 @@ enum Command {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
+enum ListFormat {
+    Text,
+    /// A table per lab, as the docs show them.
+    Markdown,
+    /// The labs' info as the page receives it.
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
 enum Format {
     Csv,
     Json,
@@ -82,10 +98,7 @@ struct Refused(String);
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::List => {
-            print!("{}", list());
-            Ok(())
-        }
+        Command::List { lab, format } => list(lab.as_deref(), format).map(|text| print!("{text}")),
         Command::Run {
             lab,
             set,
@@ -121,46 +134,106 @@ fn main() -> ExitCode {
     }
 }
 
-fn list() -> String {
-    let mut out = String::new();
-    for lab in labs() {
-        out.push_str(&format!("{}  {}\n    {}\n", lab.id, lab.title, lab.summary));
-        for spec in &lab.schema.params {
-            let range = match &spec.kind {
-                ParamKind::Float {
-                    min, max, scale, ..
-                } => format!("{min}..{max}{}", log_mark(*scale)),
-                ParamKind::Int {
-                    min, max, scale, ..
-                } => format!("{min}..{max}{}", log_mark(*scale)),
-                ParamKind::Choice { options, .. } => options
-                    .iter()
-                    .map(|o| o.value.as_str())
-                    .collect::<Vec<_>>()
-                    .join("|"),
-                ParamKind::Toggle { .. } => "true|false".to_string(),
-                ParamKind::FloatList {
-                    min,
-                    max,
-                    length_from,
-                    ..
-                } => format!("{min}..{max},... one per {length_from}"),
-                ParamKind::Points {
-                    extent, max_points, ..
-                } => format!("x,y,... up to {max_points} points in [-{extent}, {extent}]"),
-            };
-            let apply = match spec.apply {
-                Apply::Live => "live",
-                Apply::Restart => "restart",
-            };
-            out.push_str(&format!(
-                "    --set {}=<{range}>  default {} {}  [{apply}]  {}\n",
-                spec.key,
-                spec.default_value(),
-                spec.unit,
-                spec.help
-            ));
+/// The labs to list: all, or the one named.
+fn listed(lab: Option<&str>) -> Result<Vec<LabInfo>, Refused> {
+    match lab {
+        None => Ok(labs()),
+        Some(id) => thermolab_catalog::lab(id)
+            .map(|info| vec![info])
+            .ok_or_else(|| unknown_lab(id)),
+    }
+}
+
+fn unknown_lab(id: &str) -> Refused {
+    let known: Vec<String> = labs().into_iter().map(|l| l.id).collect();
+    Refused(format!(
+        "there is no lab called '{id}'; known labs: {}",
+        known.join(", ")
+    ))
+}
+
+fn list(lab: Option<&str>, format: ListFormat) -> Result<String, Refused> {
+    let labs = listed(lab)?;
+    Ok(match format {
+        ListFormat::Text => labs.iter().map(text_list).collect(),
+        ListFormat::Markdown => labs
+            .iter()
+            .map(markdown_table)
+            .collect::<Vec<_>>()
+            .join("\n"),
+        ListFormat::Json => {
+            serde_json::to_string_pretty(&labs).map_err(|e| Refused(e.to_string()))? + "\n"
         }
+    })
+}
+
+/// A param's range or options, in words.
+fn range(spec: &ParamSpec) -> String {
+    match &spec.kind {
+        ParamKind::Float {
+            min, max, scale, ..
+        } => format!("{min}..{max}{}", log_mark(*scale)),
+        ParamKind::Int {
+            min, max, scale, ..
+        } => format!("{min}..{max}{}", log_mark(*scale)),
+        ParamKind::Choice { options, .. } => options
+            .iter()
+            .map(|o| o.value.as_str())
+            .collect::<Vec<_>>()
+            .join("|"),
+        ParamKind::Toggle { .. } => "true|false".to_string(),
+        ParamKind::FloatList {
+            min,
+            max,
+            length_from,
+            ..
+        } => format!("{min}..{max},... one per {length_from}"),
+        ParamKind::Points {
+            extent, max_points, ..
+        } => format!("x,y,... up to {max_points} points in [-{extent}, {extent}]"),
+    }
+}
+
+fn apply_mark(apply: Apply) -> &'static str {
+    match apply {
+        Apply::Live => "live",
+        Apply::Restart => "restart",
+    }
+}
+
+fn text_list(lab: &LabInfo) -> String {
+    let mut out = format!("{}  {}\n    {}\n", lab.id, lab.title, lab.summary);
+    for spec in &lab.schema.params {
+        out.push_str(&format!(
+            "    --set {}=<{}>  default {} {}  [{}]  {}\n",
+            spec.key,
+            range(spec),
+            spec.default_value(),
+            spec.unit,
+            apply_mark(spec.apply),
+            spec.help
+        ));
+    }
+    out
+}
+
+/// The lab's params as a Markdown table, the docs' parameter tables.
+fn markdown_table(lab: &LabInfo) -> String {
+    let cell = |text: String| text.replace('|', "\\|");
+    let mut out = String::from(
+        "| Key | Control | Range | Default | Unit | Applies | What it does |\n|---|---|---|---|---|---|---|\n",
+    );
+    for spec in &lab.schema.params {
+        out.push_str(&format!(
+            "| `{}` | {} | {} | {} | {} | {} | {} |\n",
+            spec.key,
+            cell(spec.label.clone()),
+            cell(range(spec)),
+            cell(spec.default_value().to_string()),
+            cell(spec.unit.clone()),
+            apply_mark(spec.apply),
+            cell(spec.help.clone())
+        ));
     }
     out
 }
@@ -181,13 +254,7 @@ fn run(
     backend: BackendChoice,
     files: &Files,
 ) -> Result<Snapshot, Refused> {
-    let info = thermolab_catalog::lab(lab).ok_or_else(|| {
-        let known: Vec<String> = labs().into_iter().map(|l| l.id).collect();
-        Refused(format!(
-            "there is no lab called '{lab}'; known labs: {}",
-            known.join(", ")
-        ))
-    })?;
+    let info = thermolab_catalog::lab(lab).ok_or_else(|| unknown_lab(lab))?;
     runner_schema()
         .validate("seed", &Value::Int(i64::try_from(seed).unwrap_or(i64::MAX)))
         .map_err(|e| Refused(e.message))?;
@@ -209,7 +276,7 @@ fn run(
     eprintln!("compute: {}", compute.info.name);
     let assets = Assets::read_from(&files.public, &info.assets);
     let (mut session, refused) =
-        Session::start(&compute, lab, &values, seed, &assets).map_err(Refused)?;
+        Session::start(REGISTRY, &compute, lab, &values, seed, &assets).map_err(Refused)?;
     if let Some(e) = refused.first() {
         return Err(Refused(e.message.clone()));
     }
@@ -233,13 +300,13 @@ fn run(
             serde_json::to_string_pretty(&snapshot).map_err(|e| Refused(e.to_string()))?
         ),
     }
-    for figure in &snapshot.figures {
+    for figure in &snapshot.view.figures {
         match figure.value {
             Some(v) => eprintln!("{}: {v:.3} {}", figure.label, figure.unit),
             None => eprintln!("{}: n/a ({})", figure.label, figure.note),
         }
     }
-    for (key, value) in &snapshot.facts {
+    for (key, value) in &snapshot.view.facts {
         eprintln!("{key}: {value}");
     }
     match &snapshot.status {
@@ -254,7 +321,7 @@ fn run(
 /// Every point of every scatter chart, one row each.
 fn point_csv(snapshot: &Snapshot) -> String {
     let mut out = String::from("chart,group,x,y\n");
-    for chart in &snapshot.charts {
+    for chart in &snapshot.view.charts {
         if let ChartKind::Scatter { groups } = &chart.kind {
             for group in groups {
                 for [x, y] in &group.points {
@@ -269,7 +336,7 @@ fn point_csv(snapshot: &Snapshot) -> String {
 /// Every line of every line chart, one row per bucket.
 fn csv(snapshot: &Snapshot) -> String {
     let mut out = String::from("chart,line,x,mean,min,max\n");
-    for chart in &snapshot.charts {
+    for chart in &snapshot.view.charts {
         if let ChartKind::Lines { lines, .. } = &chart.kind {
             for line in lines {
                 for b in &line.points {

@@ -1,9 +1,9 @@
-//! The trait every lab implements, what a lab tells the world about itself,
-//! and the snapshots a running experiment sends to whoever draws it.
+//! What a lab tells the world about itself, and the snapshots a running
+//! experiment sends to whoever draws it (the lab kit defines the Lab trait).
 
 use serde::{Deserialize, Serialize};
 
-use crate::params::{ParamError, ParamSpec, Schema, Value};
+use crate::params::{ParamError, ParamSpec, Schema};
 use crate::series::{Bucket, Series};
 
 /// Keys the runner owns; no lab may declare a parameter with these names.
@@ -39,6 +39,10 @@ pub struct LabInfo {
     /// Files under `public/` the lab needs before it can start.
     #[serde(default)]
     pub assets: Vec<String>,
+    /// Extra panels the page shows beside the charts (the bench page's
+    /// in-browser peers), by name.
+    #[serde(default)]
+    pub panels: Vec<String>,
 }
 
 /// A number shown large, such as a benchmark result.
@@ -163,15 +167,32 @@ pub enum RunStatus {
     },
 }
 
-/// Everything needed to draw a lab at one moment.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Snapshot {
-    pub step: u64,
-    pub status: RunStatus,
+/// What a lab shows at one moment: figures, charts and facts.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct View {
     pub figures: Vec<Figure>,
     pub charts: Vec<Chart>,
     /// Key/value facts shown as a table.
     pub facts: Vec<(String, String)>,
+}
+
+impl View {
+    /// Appends `other`'s figures, charts and facts after this view's.
+    pub fn extend(&mut self, other: View) {
+        self.figures.extend(other.figures);
+        self.charts.extend(other.charts);
+        self.facts.extend(other.facts);
+    }
+}
+
+/// Everything needed to draw a lab at one moment: the lab's view, and where
+/// the run stands (which the session knows, not the lab).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub step: u64,
+    pub status: RunStatus,
+    #[serde(flatten)]
+    pub view: View,
 }
 
 /// Whether the experiment can go on.
@@ -194,38 +215,6 @@ pub enum RunError {
 impl From<ParamError> for RunError {
     fn from(e: ParamError) -> Self {
         RunError::Failed(e.message)
-    }
-}
-
-/// A running experiment. Steps are async because GPU readbacks are.
-#[async_trait::async_trait(?Send)]
-pub trait Experiment {
-    /// Advances the experiment by one step.
-    async fn step(&mut self) -> Result<StepOutcome, RunError>;
-
-    /// Applies a live parameter (already validated against the schema) from
-    /// the next step on.
-    fn set_live_param(&mut self, key: &str, value: &Value) -> Result<(), ParamError>;
-
-    /// The current state for drawing; `step` and `status` are filled in by the runner.
-    fn snapshot(&self) -> Snapshot;
-
-    /// Whether live params still act once the run has finished (a trained
-    /// model can still be sampled); otherwise a change restarts the run.
-    fn live_after_finish(&self) -> bool {
-        false
-    }
-
-    /// Recomputes what live params changed without advancing (new samples
-    /// after a sampling control moved while paused or finished).
-    async fn refresh(&mut self) -> Result<(), RunError> {
-        Ok(())
-    }
-
-    /// The trained model as a file (the CLI writes the shipped checkpoint
-    /// with it); `None` for labs without one.
-    async fn checkpoint(&self) -> Option<Result<Vec<u8>, RunError>> {
-        None
     }
 }
 

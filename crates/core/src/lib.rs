@@ -6,8 +6,9 @@
 //! - [`url_state`]: the whole state of a lab in a URL hash, parsed defensively.
 //! - [`rng`]: a counter-based RNG whose output is bit-identical in Rust and WGSL.
 //! - [`series`]: metric series that downsample themselves for long runs.
+//! - [`stats`]: means over many runs with their 95% intervals, merged from partials.
 //! - [`math`]: temperature softmax through log-sum-exp, entropy, KL, clipping.
-//! - [`experiment`]: the trait every lab implements, and its snapshots.
+//! - [`experiment`]: what a lab says of itself, and the snapshots it sends.
 //! - [`protocol`]: the typed messages between the UI thread and the compute worker.
 
 pub mod assets;
@@ -17,4 +18,5 @@ pub mod params;
 pub mod protocol;
 pub mod rng;
 pub mod series;
+pub mod stats;
 pub mod url_state;

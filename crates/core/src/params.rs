@@ -276,6 +276,21 @@ impl ParamSpec {
         self
     }
 
+    /// The same spec with `value` as its default. A value of another kind
+    /// (and any value for points, which start empty) leaves it unchanged;
+    /// the catalog's tests read every lab's defaults back to catch that.
+    pub fn with_default(mut self, value: &Value) -> Self {
+        match (&mut self.kind, value) {
+            (ParamKind::Float { default, .. }, Value::Float(x)) => *default = *x,
+            (ParamKind::Int { default, .. }, Value::Int(i)) => *default = *i,
+            (ParamKind::Choice { default, .. }, Value::Text(s)) => default.clone_from(s),
+            (ParamKind::Toggle { default }, Value::Bool(b)) => *default = *b,
+            (ParamKind::FloatList { default, .. }, Value::List(xs)) => default.clone_from(xs),
+            _ => {}
+        }
+        self
+    }
+
     pub fn default_value(&self) -> Value {
         match &self.kind {
             ParamKind::Float { default, .. } => Value::Float(*default),
@@ -637,6 +652,27 @@ mod tests {
                 ("arms", 100),
             ),
         ])
+    }
+
+    #[test]
+    fn with_default_replaces_the_default_of_its_own_kind_only() {
+        let t = ParamSpec::float("t", "T", 0.0, 2.0, 1.0).with_default(&Value::Float(0.5));
+        assert_eq!(t.default_value(), Value::Float(0.5));
+        let n = ParamSpec::int("n", "N", 1, 9, 3).with_default(&Value::Int(7));
+        assert_eq!(n.default_value(), Value::Int(7));
+        let c = schema().params[2]
+            .clone()
+            .with_default(&Value::Text("gauss".into()));
+        assert_eq!(c.default_value(), Value::Text("gauss".into()));
+        let b = ParamSpec::toggle("b", "B", false).with_default(&Value::Bool(true));
+        assert_eq!(b.default_value(), Value::Bool(true));
+        let l = schema().params[4]
+            .clone()
+            .with_default(&Value::List(vec![0.1]));
+        assert_eq!(l.default_value(), Value::List(vec![0.1]));
+        // Another kind leaves the default as it was.
+        let kept = ParamSpec::float("t", "T", 0.0, 2.0, 1.0).with_default(&Value::Bool(true));
+        assert_eq!(kept.default_value(), Value::Float(1.0));
     }
 
     #[test]

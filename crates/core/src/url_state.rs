@@ -252,6 +252,7 @@ mod tests {
             summary: String::new(),
             explanation: vec![],
             assets: vec![],
+            panels: vec![],
             schema: Schema::new(vec![
                 ParamSpec::float("temperature", "Temperature", 1e-3, 1e3, 1.0)
                     .log()

@@ -1,11 +1,13 @@
-//! Memory bandwidth: copy a buffer with `shaders/bandwidth.wgsl` on the GPU,
+//! Memory bandwidth: copy a buffer with `bandwidth.wgsl` (beside this file) on the GPU,
 //! and with a plain slice copy on the CPU. Each copy reads and writes every
 //! byte once, so GB/s = 2 * bytes / seconds / 1e9.
 
 use std::convert::Infallible;
 
-use thermolab_gpu::{Gpu, grid_2d, shaders, time_per_call, wgpu};
+use thermolab_gpu::{Gpu, grid_2d, time_per_call, wgpu};
 
+/// The copy kernel: one invocation per 16 bytes, on a 2-D grid.
+pub const KERNEL: &str = include_str!("bandwidth.wgsl");
 const WORKGROUP_SIZE: u32 = 256;
 
 /// Bytes moved by one copy of `bytes`: one read and one write.
@@ -38,7 +40,7 @@ impl GpuCopy {
             bytes,
             wgpu::BufferUsages::STORAGE | wgpu::BufferUsages::COPY_SRC,
         );
-        let pipeline = gpu.pipeline("bandwidth", shaders::BANDWIDTH);
+        let pipeline = gpu.pipeline("bandwidth", KERNEL);
         let bind = gpu.bind(&pipeline, &[&params, &src, &dst]);
         Self {
             bytes,

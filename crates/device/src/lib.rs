@@ -2,102 +2,63 @@
 //! adapter's facts and limits and measures, every step, two things a lab
 //! depends on — memory bandwidth with a WGSL kernel of our own, and matrix
 //! multiply throughput through burn — each beside the same work on the CPU —
-//! and checks that the GPU draws the same random numbers as the CPU.
+//! and checks that the GPU draws the same random numbers as the CPU. It is
+//! the bench page: after each of its steps the host measures every benchmark
+//! the other labs offer.
 
-pub mod bandit_pulls;
 pub mod bandwidth;
-pub mod diffusion_throughput;
 pub mod matmul;
 pub mod rng_check;
 
 use thermolab_core::experiment::{
-    Chart, ChartKind, Experiment, Figure, LabInfo, Line, RunError, RunStatus, Snapshot,
-    StepOutcome, ensure_finite,
+    Chart, ChartKind, Figure, Line, RunError, StepOutcome, View, ensure_finite,
 };
-use thermolab_core::params::{ParamError, ParamSpec, Params, Schema, Value};
 use thermolab_core::rng::CounterRng;
 use thermolab_core::series::Series;
 use thermolab_gpu::{Compute, NORMAL_TOLERANCE, TensorDevice};
+use thermolab_kit::params::int;
+use thermolab_kit::{About, Lab, LabContext, params};
 
-use bandit_pulls::{BanditPulls, PullsSize};
 use bandwidth::{CpuCopy, GpuCopy};
-use diffusion_throughput::{DiffusionSize, DiffusionThroughput};
 use matmul::Operands;
 use rng_check::RngCheck;
 
-pub const ID: &str = "device";
 const MIB: u64 = 1024 * 1024;
 const SERIES_CAPACITY: usize = 256;
 const HISTOGRAM_BINS: usize = 12;
 
-pub fn info() -> LabInfo {
-    LabInfo {
-        id: ID.to_string(),
-        title: "Device".to_string(),
-        summary: "Check a machine: its WebGPU adapter, memory bandwidth and matmul speed, each against the CPU."
-            .to_string(),
-        explanation: vec![
-            "Every step copies a buffer with a WGSL kernel (read once, written once) and multiplies two \
-             square matrices with burn, first on the WebGPU device, then the same work on the CPU. \
-             Lines show the mean of the step's launches; the band spans the slowest to the fastest."
-                .to_string(),
-            "Timings run from submission to a completed readback, as a lab sees them; each timing \
-             repeats its launch for at least 5 ms, because browsers blur their clocks to about \
-             0.1 ms. Small sizes measure launch latency, not throughput: raise the buffer size and \
-             the matrix side until the GPU figures stop growing."
-                .to_string(),
-            "Every step also draws 4,096 counters of the shared random number generator on the GPU \
-             and compares them with the CPU: labs replay the same run on any machine only if they \
-             agree bit for bit. The heatmap should be flat and the normals a round cloud."
-                .to_string(),
-            "Without WebGPU the GPU figures are empty and the page says why; the CPU figures still run.".to_string(),
-        ],
-        schema: schema(),
-        assets: Vec::new(),
-    }
-}
+const ABOUT: About = About {
+    id: "device",
+    title: "Device",
+    summary: "Check a machine: its WebGPU adapter, memory bandwidth and matmul speed, each against the CPU.",
+    explanation: &[
+        "Every step copies a buffer with a WGSL kernel (read once, written once) and multiplies two \
+         square matrices with burn, first on the WebGPU device, then the same work on the CPU. \
+         Lines show the mean of the step's launches; the band spans the slowest to the fastest.",
+        "Timings run from submission to a completed readback, as a lab sees them; each timing \
+         repeats its launch for at least 5 ms, because browsers blur their clocks to about \
+         0.1 ms. Small sizes measure launch latency, not throughput: raise the buffer size and \
+         the matrix side until the GPU figures stop growing.",
+        "Every step also draws 4,096 counters of the shared random number generator on the GPU \
+         and compares them with the CPU: labs replay the same run on any machine only if they \
+         agree bit for bit. The heatmap should be flat and the normals a round cloud.",
+        "Without WebGPU the GPU figures are empty and the page says why; the CPU figures still run.",
+    ],
+    assets: &[],
+    bench_page: true,
+};
 
-pub fn schema() -> Schema {
-    Schema::new(vec![
-        ParamSpec::int("buffer_mib", "Buffer size", 1, 128, 16)
-            .log()
-            .live()
-            .unit("MiB")
-            .help("Bytes the bandwidth kernel copies per launch."),
-        ParamSpec::int("matmul_n", "Matrix side", 16, 2048, 256)
-            .log()
-            .live()
-            .unit("n")
-            .help("Side n of the n x n matrices burn multiplies (2n³ flops)."),
-        ParamSpec::int("pulls_runs", "Bandit runs", 1, 100_000, 1000)
-            .log()
-            .live()
-            .unit("runs")
-            .help("Bandit benchmark: independent runs of UCB1 and Thompson sampling on 10 arms."),
-        ParamSpec::int("pulls_steps", "Bandit steps", 1, 1000, 100)
-            .log()
-            .live()
-            .unit("steps")
-            .help("Bandit benchmark: rounds per run; arm pulls = runs x steps."),
-        ParamSpec::int("diffusion_train_steps", "Diffusion steps timed", 0, 1000, 0)
-            .live()
-            .unit("steps")
-            .help("Diffusion benchmark: Adam steps of the 2-D denoiser (batch 1,024, 3 x 128) timed per step; 0 skips it."),
-        ParamSpec::int("diffusion_particles", "Diffusion particles", 16, 20_000, 10_000)
-            .log()
-            .live()
-            .help("Diffusion benchmark: particles sampled with DDPM's ancestral sampler."),
-        ParamSpec::int("diffusion_sample_steps", "Diffusion sampling steps", 1, 1000, 100)
-            .log()
-            .live()
-            .help("Diffusion benchmark: steps of each sampling."),
-        ParamSpec::int("repeats", "Timings per step", 1, 64, 4)
-            .log()
-            .live()
-            .help(
-                "Timings per step (each at least 5 ms of launches); the band shows their spread.",
-            ),
-    ])
+params! {
+    /// The sizes the Device page measures at; the benchmarks of the other
+    /// labs add their own.
+    pub struct DeviceParams {
+        /// Bytes the bandwidth kernel copies per launch.
+        pub buffer_mib: u64 = int("Buffer size", 1..=128, 16).log().live().unit("MiB"),
+        /// Side n of the n x n matrices burn multiplies (2n³ flops).
+        pub matmul_n: usize = int("Matrix side", 16..=2048, 256).log().live().unit("n"),
+        /// Timings per step (each at least 5 ms of launches); the band shows their spread.
+        pub repeats: usize = int("Timings per step", 1..=64, 4).log().live(),
+    }
 }
 
 /// Mean, min and max of one step's launches.
@@ -112,10 +73,6 @@ pub struct DeviceLab {
     compute: Compute,
     cpu_device: TensorDevice,
     rng: CounterRng,
-    params: Params,
-    buffer_mib: i64,
-    matmul_n: i64,
-    repeats: i64,
     step: u64,
     gpu_copy: Option<GpuCopy>,
     cpu_copy: Option<CpuCopy>,
@@ -128,48 +85,11 @@ pub struct DeviceLab {
     /// The last step's per-launch bandwidths, GPU if there is one.
     last_launches: Vec<f64>,
     rng_check: RngCheck,
-    bandit_pulls: BanditPulls,
-    diffusion: DiffusionThroughput,
 }
 
 impl DeviceLab {
-    pub fn new(compute: Compute, params: &Params, seed: u64) -> Result<Self, ParamError> {
-        let mut lab = Self {
-            rng_check: RngCheck::new(&compute),
-            compute,
-            cpu_device: TensorDevice::flex(),
-            rng: CounterRng::new(seed),
-            params: params.clone(),
-            buffer_mib: 0,
-            matmul_n: 0,
-            repeats: 0,
-            step: 0,
-            gpu_copy: None,
-            cpu_copy: None,
-            gpu_operands: None,
-            cpu_operands: None,
-            gpu_bandwidth: Series::new("WebGPU", SERIES_CAPACITY),
-            cpu_bandwidth: Series::new("CPU", SERIES_CAPACITY),
-            gpu_matmul: Series::new("WebGPU (burn wgpu)", SERIES_CAPACITY),
-            cpu_matmul: Series::new("CPU (burn flex)", SERIES_CAPACITY),
-            last_launches: Vec::new(),
-            bandit_pulls: BanditPulls::new(SERIES_CAPACITY),
-            diffusion: DiffusionThroughput::default(),
-        };
-        lab.apply(params.clone())?;
-        Ok(lab)
-    }
-
-    fn apply(&mut self, params: Params) -> Result<(), ParamError> {
-        self.buffer_mib = params.int("buffer_mib")?;
-        self.matmul_n = params.int("matmul_n")?;
-        self.repeats = params.int("repeats")?;
-        self.params = params;
-        Ok(())
-    }
-
-    fn bytes(&self) -> u64 {
-        let wanted = self.buffer_mib as u64 * MIB;
+    fn bytes(&self, params: &DeviceParams) -> u64 {
+        let wanted = params.buffer_mib * MIB;
         match &self.compute.gpu {
             // Stay inside what the adapter can bind.
             Some(gpu) => wanted.min(gpu.device.limits().max_storage_buffer_binding_size / 16 * 16),
@@ -177,8 +97,8 @@ impl DeviceLab {
         }
     }
 
-    async fn measure_bandwidth(&mut self) -> Result<(), RunError> {
-        let bytes = self.bytes();
+    async fn measure_bandwidth(&mut self, params: &DeviceParams) -> Result<(), RunError> {
+        let bytes = self.bytes(params);
         let x = self.step as f64;
         if let Some(gpu) = &self.compute.gpu {
             if self.gpu_copy.as_ref().map(GpuCopy::bytes) != Some(bytes) {
@@ -186,7 +106,7 @@ impl DeviceLab {
             }
             if let Some(copy) = &self.gpu_copy {
                 let mut launches = Vec::new();
-                for _ in 0..self.repeats {
+                for _ in 0..params.repeats {
                     launches.push(ensure_finite(
                         "GPU bandwidth",
                         copy.measure(gpu).await.map_err(RunError::Failed)?,
@@ -202,7 +122,7 @@ impl DeviceLab {
         }
         if let Some(copy) = &mut self.cpu_copy {
             let mut launches = Vec::new();
-            for _ in 0..self.repeats {
+            for _ in 0..params.repeats {
                 launches.push(ensure_finite("CPU bandwidth", copy.measure().await)?);
             }
             let (mean, min, max) = summary(&launches);
@@ -214,8 +134,8 @@ impl DeviceLab {
         Ok(())
     }
 
-    async fn measure_matmul(&mut self) -> Result<(), RunError> {
-        let n = self.matmul_n as usize;
+    async fn measure_matmul(&mut self, params: &DeviceParams) -> Result<(), RunError> {
+        let n = params.matmul_n;
         let x = self.step as f64;
         let mut sums = Vec::new();
         if self.compute.gpu.is_some() {
@@ -227,7 +147,7 @@ impl DeviceLab {
                 );
             }
             if let Some(operands) = &self.gpu_operands {
-                let (gflops, sum) = Self::launches(operands, self.repeats).await?;
+                let (gflops, sum) = Self::launches(operands, params.repeats).await?;
                 self.gpu_matmul.push_range(x, gflops.0, gflops.1, gflops.2);
                 sums.push(sum);
             }
@@ -240,7 +160,7 @@ impl DeviceLab {
             );
         }
         if let Some(operands) = &self.cpu_operands {
-            let (gflops, sum) = Self::launches(operands, self.repeats).await?;
+            let (gflops, sum) = Self::launches(operands, params.repeats).await?;
             self.cpu_matmul.push_range(x, gflops.0, gflops.1, gflops.2);
             sums.push(sum);
         }
@@ -258,7 +178,7 @@ impl DeviceLab {
 
     async fn launches(
         operands: &Operands,
-        repeats: i64,
+        repeats: usize,
     ) -> Result<((f64, f64, f64), f64), RunError> {
         let mut rates = Vec::new();
         let mut sum = 0.0;
@@ -322,39 +242,44 @@ impl DeviceLab {
 }
 
 #[async_trait::async_trait(?Send)]
-impl Experiment for DeviceLab {
-    async fn step(&mut self) -> Result<StepOutcome, RunError> {
-        self.measure_bandwidth().await?;
-        self.measure_matmul().await?;
+impl Lab for DeviceLab {
+    type Params = DeviceParams;
+
+    fn about() -> About {
+        ABOUT
+    }
+
+    fn start(context: &LabContext, _params: &DeviceParams) -> Result<Self, String> {
+        let compute = context.compute.clone();
+        Ok(Self {
+            rng_check: RngCheck::new(&compute),
+            compute,
+            cpu_device: TensorDevice::flex(),
+            rng: CounterRng::new(context.seed),
+            step: 0,
+            gpu_copy: None,
+            cpu_copy: None,
+            gpu_operands: None,
+            cpu_operands: None,
+            gpu_bandwidth: Series::new("WebGPU", SERIES_CAPACITY),
+            cpu_bandwidth: Series::new("CPU", SERIES_CAPACITY),
+            gpu_matmul: Series::new("WebGPU (burn wgpu)", SERIES_CAPACITY),
+            cpu_matmul: Series::new("CPU (burn flex)", SERIES_CAPACITY),
+            last_launches: Vec::new(),
+        })
+    }
+
+    async fn step(&mut self, params: &DeviceParams) -> Result<StepOutcome, RunError> {
+        self.measure_bandwidth(params).await?;
+        self.measure_matmul(params).await?;
         self.rng_check
             .step(&self.compute, self.rng, self.step)
             .await?;
-        let size = PullsSize {
-            runs: self.params.int("pulls_runs")? as usize,
-            steps: self.params.int("pulls_steps")? as u64,
-            seed: self.rng.seed,
-        };
-        self.bandit_pulls
-            .step(&self.compute, size, self.step as f64)
-            .await?;
-        let size = DiffusionSize {
-            train_steps: self.params.int("diffusion_train_steps")? as usize,
-            particles: self.params.int("diffusion_particles")? as usize,
-            sample_steps: self.params.int("diffusion_sample_steps")? as usize,
-            seed: self.rng.seed,
-        };
-        self.diffusion.step(&self.compute, size).await?;
         self.step += 1;
         Ok(StepOutcome::Continue)
     }
 
-    fn set_live_param(&mut self, key: &str, value: &Value) -> Result<(), ParamError> {
-        let mut params = self.params.clone();
-        params.set(&schema(), key, value)?;
-        self.apply(params)
-    }
-
-    fn snapshot(&self) -> Snapshot {
+    fn view(&self, params: &DeviceParams) -> View {
         let mut facts = vec![("Compute path".to_string(), self.compute.info.name.clone())];
         if let Some(reason) = &self.compute.info.fallback_reason {
             facts.push(("Why the CPU".to_string(), reason.clone()));
@@ -362,7 +287,7 @@ impl Experiment for DeviceLab {
         facts.extend(self.compute.info.details.iter().cloned());
         facts.push((
             "Bytes per copy".to_string(),
-            format!("{:.1} MiB", self.bytes() as f64 / MIB as f64),
+            format!("{:.1} MiB", self.bytes(params) as f64 / MIB as f64),
         ));
         facts.push((
             "RNG chi-square / dof".to_string(),
@@ -377,8 +302,6 @@ impl Experiment for DeviceLab {
                 ),
             ));
         }
-        facts.extend(self.bandit_pulls.facts());
-        facts.extend(self.diffusion.facts());
         let bandwidth_lines = |gpu: &Series, cpu: &Series| {
             let mut lines = Vec::new();
             if self.compute.gpu.is_some() {
@@ -387,9 +310,7 @@ impl Experiment for DeviceLab {
             lines.push(Line::from_series(cpu, true));
             lines
         };
-        Snapshot {
-            step: self.step,
-            status: RunStatus::Paused,
+        View {
             figures: vec![
                 self.figure(
                     "gpu_bandwidth",
@@ -420,18 +341,7 @@ impl Experiment for DeviceLab {
                     false,
                 ),
                 self.rng_figure(),
-            ]
-            .into_iter()
-            .chain(
-                self.bandit_pulls.figures(
-                    self.compute
-                        .gpu
-                        .is_none()
-                        .then_some("no WebGPU: running on the CPU fallback"),
-                ),
-            )
-            .chain(self.diffusion.figures(self.compute.gpu.is_some()))
-            .collect(),
+            ],
             charts: vec![
                 Chart {
                     key: "bandwidth".to_string(),
@@ -465,7 +375,6 @@ impl Experiment for DeviceLab {
             ]
             .into_iter()
             .chain(self.rng_check.charts())
-            .chain([self.bandit_pulls.chart(self.compute.gpu.is_some())])
             .collect(),
             facts,
         }

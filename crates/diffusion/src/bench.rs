@@ -1,19 +1,38 @@
-//! The benchmark of the 2-D denoiser: Adam steps per second at batch
-//! 1,024 with 3 hidden layers of 128 (the lab's own training step: a fresh
-//! two-moons batch, DDPM on the linear schedule of T = 100, the loss read
-//! back), and samples per second drawing particles with DDPM's ancestral
-//! sampler. `public/bench/diffusion-tfjs.js` does the same model, step and
-//! sampler in TensorFlow.js, so the Device page can put them side by side.
+//! The diffusion benchmark this lab offers the bench page: Adam steps per
+//! second of the 2-D denoiser at batch 1,024 with 3 hidden layers of 128
+//! (the lab's own training step: a fresh two-moons batch, DDPM on the linear
+//! schedule of T = 100, the loss read back), and samples per second drawing
+//! particles with DDPM's ancestral sampler, on the GPU path and on the CPU.
+//! `public/bench/diffusion-tfjs.js` does the same model, step and sampler in
+//! TensorFlow.js, the peer the page measures beside them (its panel,
+//! `tfjs-diffusion`).
 
-use thermolab_core::experiment::RunError;
-use thermolab_core::params::Value;
+use thermolab_core::assets::Assets;
+use thermolab_core::experiment::{Figure, RunError, View};
 use thermolab_gpu::{Compute, now_seconds};
+use thermolab_kit::params::int;
+use thermolab_kit::{Benchmark, Lab, LabContext, params};
 
-use crate::{DiffusionLab, schema};
+use crate::data::Dataset;
+use crate::lab_2d::{DiffusionLab, DiffusionParams};
+use crate::run::{self, DiffusionModel};
+use crate::sampler::Sampler;
 
-pub const BATCH: i64 = 1024;
-pub const WIDTH: i64 = 128;
-pub const DEPTH: i64 = 3;
+pub const BATCH: usize = 1024;
+pub const WIDTH: usize = 128;
+pub const DEPTH: usize = 3;
+
+params! {
+    /// The benchmark's size, set on the bench page.
+    pub struct ThroughputParams {
+        /// Diffusion benchmark: Adam steps of the 2-D denoiser (batch 1,024, 3 x 128) timed per step; 0 skips it.
+        pub diffusion_train_steps: usize = int("Diffusion steps timed", 0..=1000, 0).live().unit("steps"),
+        /// Diffusion benchmark: particles sampled with DDPM's ancestral sampler.
+        pub diffusion_particles: usize = int("Diffusion particles", 16..=20_000, 10_000).log().live(),
+        /// Diffusion benchmark: steps of each sampling.
+        pub diffusion_sample_steps: usize = int("Diffusion sampling steps", 1..=1000, 100).log().live(),
+    }
+}
 
 /// What one measurement found.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -33,39 +52,155 @@ pub async fn measure(
     sample_steps: usize,
     seed: u64,
 ) -> Result<Throughput, RunError> {
-    let values = [
-        ("data", Value::Text("two_moons".to_string())),
-        ("batch", Value::Int(BATCH)),
-        ("width", Value::Int(WIDTH)),
-        ("depth", Value::Int(DEPTH)),
-        ("sampler", Value::Text("ancestral".to_string())),
-        ("sample_steps", Value::Int(sample_steps as i64)),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_string(), v))
-    .collect();
-    let (params, refused) = schema().params_from_values(&values);
-    if let Some(e) = refused.first() {
-        return Err(RunError::Failed(e.message.clone()));
-    }
-    let mut lab = DiffusionLab::on(compute, &params, seed)?;
-    lab.train().await?;
-    lab.progress.trained += 1;
+    let mut params = DiffusionParams {
+        data: Dataset::TwoMoons,
+        ..DiffusionParams::default()
+    };
+    params.training.batch = BATCH;
+    params.training.width = WIDTH;
+    params.training.depth = DEPTH;
+    params.sampling.sampler = Sampler::Ancestral;
+    params.sampling.sample_steps = sample_steps;
+    let context = LabContext {
+        compute,
+        assets: &Assets::default(),
+        seed,
+    };
+    let mut lab = DiffusionLab::start(&context, &params).map_err(RunError::Failed)?;
+    run::train(&mut lab, &params).await?;
+    lab.run_mut().progress.trained += 1;
     let start = now_seconds();
     let mut final_loss = f64::NAN;
     for _ in 0..train_steps {
-        final_loss = lab.train().await?;
-        lab.progress.trained += 1;
+        final_loss = run::train(&mut lab, &params).await?;
+        lab.run_mut().progress.trained += 1;
     }
     let train_seconds = now_seconds() - start;
-    let network = lab.trainer.network();
-    lab.sample(&network, 16, 0).await?;
+    let network = lab.run().trainer.network();
+    lab.sample(&network, &params, (16, 0)).await?;
     let start = now_seconds();
-    lab.sample(&network, particles, 0).await?;
+    lab.sample(&network, &params, (particles, 0)).await?;
     let sample_seconds = now_seconds() - start;
     Ok(Throughput {
         train_steps_per_second: train_steps as f64 / train_seconds.max(1e-9),
         samples_per_second: particles as f64 / sample_seconds.max(1e-9),
         final_loss,
     })
+}
+
+/// The benchmark on the bench page: a measurement on the GPU (if any) and on
+/// the CPU every step, once its training steps are set above 0.
+#[derive(Default)]
+pub struct DiffusionThroughput {
+    gpu: Option<Throughput>,
+    cpu: Option<Throughput>,
+}
+
+#[async_trait::async_trait(?Send)]
+impl Benchmark for DiffusionThroughput {
+    type Params = ThroughputParams;
+    const PANEL: Option<&'static str> = Some("tfjs-diffusion");
+
+    fn new() -> Self {
+        Self::default()
+    }
+
+    async fn measure(
+        &mut self,
+        compute: &Compute,
+        params: &ThroughputParams,
+        seed: u64,
+        _step: u64,
+    ) -> Result<(), RunError> {
+        if params.diffusion_train_steps == 0 {
+            return Ok(());
+        }
+        let run = async |compute: &Compute| {
+            measure(
+                compute,
+                params.diffusion_train_steps,
+                params.diffusion_particles,
+                params.diffusion_sample_steps,
+                seed,
+            )
+            .await
+        };
+        if compute.gpu.is_some() {
+            self.gpu = Some(run(compute).await?);
+        }
+        self.cpu = Some(run(&Compute::cpu("the Device page's CPU reference")).await?);
+        Ok(())
+    }
+
+    fn view(&self, compute: &Compute, _params: &ThroughputParams) -> View {
+        View {
+            figures: self.figures(compute.gpu.is_some()),
+            charts: Vec::new(),
+            facts: self.facts(),
+        }
+    }
+}
+
+impl DiffusionThroughput {
+    fn figures(&self, has_gpu: bool) -> Vec<Figure> {
+        let figure = |key: &str, label: &str, value: Option<f64>, unit: &str, gpu: bool| Figure {
+            key: key.to_string(),
+            label: label.to_string(),
+            value,
+            unit: unit.to_string(),
+            note: if gpu && !has_gpu {
+                "no WebGPU: running on the CPU fallback".to_string()
+            } else if value.is_none() {
+                "set Diffusion steps timed above 0".to_string()
+            } else {
+                String::new()
+            },
+        };
+        let train = |t: &Option<Throughput>| t.map(|t| t.train_steps_per_second);
+        let samples = |t: &Option<Throughput>| t.map(|t| t.samples_per_second);
+        vec![
+            figure(
+                "diffusion_train_gpu",
+                "Diffusion training, GPU",
+                train(&self.gpu),
+                "steps/s",
+                true,
+            ),
+            figure(
+                "diffusion_train_cpu",
+                "Diffusion training, CPU",
+                train(&self.cpu),
+                "steps/s",
+                false,
+            ),
+            figure(
+                "diffusion_samples_gpu",
+                "Diffusion sampling, GPU",
+                samples(&self.gpu),
+                "samples/s",
+                true,
+            ),
+            figure(
+                "diffusion_samples_cpu",
+                "Diffusion sampling, CPU",
+                samples(&self.cpu),
+                "samples/s",
+                false,
+            ),
+        ]
+    }
+
+    fn facts(&self) -> Vec<(String, String)> {
+        [("GPU", &self.gpu), ("CPU", &self.cpu)]
+            .into_iter()
+            .filter_map(|(path, t)| {
+                t.map(|t| {
+                    (
+                        format!("Diffusion bench loss after the timed steps ({path})"),
+                        format!("{:.4}", t.final_loss),
+                    )
+                })
+            })
+            .collect()
+    }
 }

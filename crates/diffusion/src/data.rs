@@ -8,17 +8,20 @@
 use std::f64::consts::PI;
 
 use thermolab_core::rng::CounterRng;
+use thermolab_kit::choices;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Dataset {
-    /// The toy of "Deep Unsupervised Learning using Nonequilibrium Thermodynamics".
-    SwissRoll,
-    TwoMoons,
-    EightGaussians,
-    Checkerboard,
-    Mixture,
-    /// Points drawn by the user, each blurred by [`DRAWING_BANDWIDTH`].
-    Drawing,
+choices! {
+    /// The 2-D distribution the model learns.
+    pub enum Dataset {
+        /// The toy of "Deep Unsupervised Learning using Nonequilibrium Thermodynamics".
+        SwissRoll = ("swiss_roll", "Swiss roll"),
+        TwoMoons = ("two_moons", "Two moons"),
+        EightGaussians = ("eight_gaussians", "8 Gaussians"),
+        Checkerboard = ("checkerboard", "Checkerboard"),
+        Mixture = ("mixture", "Gaussian mixture (exact score)"),
+        /// Points drawn by the user, each blurred by [`DRAWING_BANDWIDTH`].
+        Drawing = ("drawing", "Your drawing (click or drag on the samples chart)"),
+    }
 }
 
 /// Standard deviation of the Gaussian around each drawn point: the drawing's
@@ -26,30 +29,6 @@ pub enum Dataset {
 pub const DRAWING_BANDWIDTH: f64 = 0.08;
 
 impl Dataset {
-    pub const OPTIONS: [(&str, &str); 6] = [
-        ("swiss_roll", "Swiss roll"),
-        ("two_moons", "Two moons"),
-        ("eight_gaussians", "8 Gaussians"),
-        ("checkerboard", "Checkerboard"),
-        ("mixture", "Gaussian mixture (exact score)"),
-        (
-            "drawing",
-            "Your drawing (click or drag on the samples chart)",
-        ),
-    ];
-
-    pub fn from_key(key: &str) -> Option<Self> {
-        Some(match key {
-            "swiss_roll" => Self::SwissRoll,
-            "two_moons" => Self::TwoMoons,
-            "eight_gaussians" => Self::EightGaussians,
-            "checkerboard" => Self::Checkerboard,
-            "mixture" => Self::Mixture,
-            "drawing" => Self::Drawing,
-            _ => return None,
-        })
-    }
-
     /// Point `index` of draw `draw` (a training step, or a fixed draw for
     /// views); `drawing` is used by [`Dataset::Drawing`] only and must then
     /// hold a point.
@@ -213,8 +192,7 @@ mod tests {
     fn datasets_are_deterministic_and_inside_the_view() {
         let rng = CounterRng::new(3);
         let drawing = [[-2.0, 1.0], [0.5, 0.5]];
-        for (key, _) in Dataset::OPTIONS {
-            let data = Dataset::from_key(key).unwrap();
+        for data in Dataset::all() {
             let a = data.points(&drawing, rng, 2000, 0);
             assert_eq!(a, data.points(&drawing, rng, 2000, 0));
             assert_ne!(a, data.points(&drawing, rng, 2000, 1));
@@ -222,7 +200,7 @@ mod tests {
                 .iter()
                 .filter(|p| p[0].abs() < 2.6 && p[1].abs() < 2.6)
                 .count();
-            assert!(inside > 1980, "{key}: {inside}");
+            assert!(inside > 1980, "{data:?}: {inside}");
         }
     }
 

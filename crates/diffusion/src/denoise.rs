@@ -3,17 +3,20 @@
 //! the velocity eps - x_0) and x_t = alpha x_0 + sigma eps gives the other.
 
 use thermolab_core::experiment::RunError;
+use thermolab_kit::choices;
 
 use crate::ddpm;
 use crate::flow_matching;
 use crate::path::NoisePath;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Objective {
-    /// eps-prediction ("Denoising Diffusion Probabilistic Models").
-    Ddpm,
-    /// Velocity regression on straight paths (rectified flow).
-    FlowMatching,
+choices! {
+    /// What the network regresses onto along the noising path.
+    pub enum Objective {
+        /// eps-prediction ("Denoising Diffusion Probabilistic Models").
+        Ddpm = ("ddpm", "DDPM (predict the noise)"),
+        /// Velocity regression on straight paths (rectified flow).
+        FlowMatching = ("flow", "Flow matching (predict the velocity)"),
+    }
 }
 
 impl Objective {

@@ -10,13 +10,19 @@
 //! Flow matching / rectified flow (Lipman et al. 2023; Liu et al. 2023): the
 //! straight line x_t = (1 - t) x_0 + t eps, alpha = 1 - t, sigma = t.
 
+use thermolab_kit::choices;
+
 /// The largest beta the cosine schedule allows (Nichol & Dhariwal clip at 0.999).
 const MAX_BETA: f64 = 0.999;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Schedule {
-    Linear,
-    Cosine,
+choices! {
+    /// DDPM: how beta_t grows.
+    pub enum Schedule {
+        /// Ho et al.
+        Linear = ("linear", "Linear"),
+        /// Nichol & Dhariwal.
+        Cosine = ("cosine", "Cosine"),
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]

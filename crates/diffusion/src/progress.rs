@@ -67,6 +67,17 @@ impl Progress {
         }
     }
 
+    /// The last sample quality, with `note` (its floor).
+    pub fn quality_figure(&self, label: &str, note: String) -> Figure {
+        Figure {
+            key: "quality".to_string(),
+            label: label.to_string(),
+            value: self.last_quality(),
+            unit: String::new(),
+            note,
+        }
+    }
+
     /// The loss curve, and the quality curve with `floor` drawn as a guide.
     pub fn charts(&self, floor: f64, floor_label: &str) -> [Chart; 2] {
         let mut quality_lines = vec![Line::from_series(&self.quality, false)];

@@ -4,6 +4,7 @@
 
 use thermolab_core::experiment::RunError;
 use thermolab_core::rng::CounterRng;
+use thermolab_kit::choices;
 
 use crate::clipping::X0Clip;
 use crate::ddim;
@@ -12,11 +13,13 @@ use crate::denoise::Denoiser;
 use crate::flow_matching;
 use crate::path::NoisePath;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Sampler {
-    Ancestral,
-    Ddim,
-    Euler,
+choices! {
+    /// How to walk from noise to data.
+    pub enum Sampler {
+        Ancestral = ("ancestral", "DDPM ancestral"),
+        Ddim = ("ddim", "DDIM"),
+        Euler = ("euler", "Euler ODE"),
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq)]

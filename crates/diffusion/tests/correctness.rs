@@ -6,7 +6,8 @@
 
 use std::collections::BTreeMap;
 
-use thermolab_core::experiment::{ChartKind, Experiment};
+use thermolab_core::assets::Assets;
+use thermolab_core::experiment::ChartKind;
 use thermolab_core::params::Value;
 use thermolab_core::rng::CounterRng;
 use thermolab_diffusion::clipping::X0Clip;
@@ -15,8 +16,11 @@ use thermolab_diffusion::denoise::{Denoised, Denoiser, Objective};
 use thermolab_diffusion::metrics::sliced_wasserstein;
 use thermolab_diffusion::path::{NoisePath, Schedule};
 use thermolab_diffusion::sampler::{self, NoiseSource, Sampler, Samples, Settings, Shape};
-use thermolab_diffusion::{DiffusionLab, MixtureDenoiser, schema};
+use thermolab_diffusion::{DiffusionLab, MixtureDenoiser};
 use thermolab_gpu::Compute;
+use thermolab_kit::Hosted;
+
+type Lab = Hosted<DiffusionLab>;
 
 fn mean_and_variance(xs: &[f64]) -> (f64, f64) {
     let n = xs.len() as f64;
@@ -320,21 +324,19 @@ fn clipping_keeps_every_x0_estimate_inside_the_bound() {
     assert!(unclipped.x.iter().any(|v| v.abs() > 1.5));
 }
 
-fn lab(compute: &Compute, settings: &[(&str, Value)]) -> DiffusionLab {
+fn lab(compute: &Compute, settings: &[(&str, Value)]) -> Lab {
     let values: BTreeMap<String, Value> = settings
         .iter()
         .map(|(k, v)| (k.to_string(), v.clone()))
         .collect();
-    let (params, refused) = schema().params_from_values(&values);
-    assert!(refused.is_empty(), "{refused:?}");
-    DiffusionLab::on(compute, &params, 7).unwrap()
+    Hosted::from_values(compute, &values, 7, &Assets::default()).unwrap()
 }
 
 fn text(s: &str) -> Value {
     Value::Text(s.to_string())
 }
 
-fn train_to_the_end(lab: &mut DiffusionLab) {
+fn train_to_the_end(lab: &mut Lab) {
     while lab.trained_steps() < 100_000 {
         if pollster::block_on(lab.step()).unwrap()
             == thermolab_core::experiment::StepOutcome::Finished
@@ -365,7 +367,7 @@ fn a_trained_denoiser_learns_the_mixtures_exact_score() {
     train_to_the_end(&mut lab);
     // Relative squared error of eps (that is, of sigma times the score).
     for t in [0.3, 0.5] {
-        lab.set_live_param("view_t", &Value::Float(t)).unwrap();
+        lab.set("view_t", &Value::Float(t)).unwrap();
         pollster::block_on(lab.refresh()).unwrap();
         let error = lab.score_error().unwrap();
         println!("mixture score error at t = {t}: {error} (untrained {untrained})");
@@ -405,8 +407,8 @@ fn a_drawing_is_learned_as_its_blurred_density() {
         quality < 3.0 * floor,
         "sliced W2 {quality} vs floor {floor}"
     );
-    let snapshot = lab.snapshot();
-    let ChartKind::Scatter { groups } = &snapshot.charts[0].kind else {
+    let view = lab.view();
+    let ChartKind::Scatter { groups } = &view.charts[0].kind else {
         panic!("the samples chart is a scatter");
     };
     let drawn = groups.iter().find(|g| g.label == "your points").unwrap();
@@ -500,8 +502,7 @@ fn the_benchmark_times_the_labs_own_training_step() {
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))
     .collect();
-    let (params, _) = schema().params_from_values(&values);
-    let mut lab = DiffusionLab::on(&compute, &params, 9).unwrap();
+    let mut lab: Lab = Hosted::from_values(&compute, &values, 9, &Assets::default()).unwrap();
     for _ in 0..6 {
         pollster::block_on(lab.step()).unwrap();
     }

@@ -7,19 +7,27 @@
 use std::collections::BTreeMap;
 
 use thermolab_core::assets::Assets;
-use thermolab_core::experiment::{Experiment, StepOutcome};
+use thermolab_core::experiment::StepOutcome;
 use thermolab_core::params::Value;
 use thermolab_core::rng::CounterRng;
 use thermolab_diffusion::NetworkDenoiser;
 use thermolab_diffusion::denoise::{Denoiser, Objective};
 use thermolab_diffusion::digits::{DIGITS_FILE, Digits, NearestMean};
-use thermolab_diffusion::digits_lab::{CHECKPOINT_FILE, DigitsLab, info, schema};
+use thermolab_diffusion::digits_lab::{CHECKPOINT_FILE, DigitsLab};
 use thermolab_diffusion::model::{Shape, Trainer, checkpoint_metadata};
 use thermolab_diffusion::path::Schedule;
 use thermolab_gpu::Compute;
+use thermolab_kit::{Hosted, Lab};
+
+type Run = Hosted<DigitsLab>;
 
 fn assets() -> Assets {
-    Assets::read_from(&Assets::repository_public(), &info().assets)
+    let names: Vec<String> = DigitsLab::about()
+        .assets
+        .iter()
+        .map(|a| a.to_string())
+        .collect();
+    Assets::read_from(&Assets::repository_public(), &names)
 }
 
 fn digits() -> Digits {
@@ -130,18 +138,16 @@ fn a_checkpoint_loads_back_to_the_same_network_and_refuses_another_shape() {
     assert!(Trainer::from_checkpoint(&bytes[..100], shape(10), device).is_err());
 }
 
-fn lab(settings: &[(&str, Value)]) -> DigitsLab {
+fn lab(settings: &[(&str, Value)]) -> Run {
     let values: BTreeMap<String, Value> = settings
         .iter()
         .map(|(k, v)| (k.to_string(), v.clone()))
         .collect();
-    let (params, refused) = schema().params_from_values(&values);
-    assert!(refused.is_empty(), "{refused:?}");
-    DigitsLab::on(&Compute::cpu("test"), &params, 1, &assets()).unwrap()
+    Hosted::from_values(&Compute::cpu("test"), &values, 1, &assets()).unwrap()
 }
 
-fn fact(lab: &DigitsLab, key: &str) -> String {
-    lab.snapshot()
+fn fact(lab: &Run, key: &str) -> String {
+    lab.view()
         .facts
         .into_iter()
         .find(|(k, _)| k == key)
@@ -171,14 +177,13 @@ fn the_shipped_checkpoint_draws_the_digits_it_is_asked_for() {
         "sliced W2 {quality} vs floor {floor}"
     );
     // Without guidance the samples are less typical of their class.
-    lab.set_live_param("guidance", &Value::Float(0.0)).unwrap();
+    lab.set("guidance", &Value::Float(0.0)).unwrap();
     pollster::block_on(lab.refresh()).unwrap();
     let unguided = lab.agreement().unwrap();
     println!("checkpoint without guidance: agreement {unguided}");
     assert!(unguided < guided, "{unguided} vs {guided}");
     // Asking for one digit only: every sample is asked for a 3.
-    lab.set_live_param("digit", &Value::Text("3".to_string()))
-        .unwrap();
+    lab.set("digit", &Value::Text("3".to_string())).unwrap();
     pollster::block_on(lab.refresh()).unwrap();
     assert!(lab.sample_labels().iter().all(|l| *l == Some(3)));
     assert!(lab.agreement().unwrap() > 0.5);
@@ -221,13 +226,13 @@ fn training_from_scratch_lowers_the_loss_and_clipping_holds_the_bound() {
 
 #[test]
 fn the_checkpoint_file_is_the_one_the_lab_loads() {
-    assert!(info().assets.contains(&CHECKPOINT_FILE.to_string()));
+    assert!(DigitsLab::about().assets.contains(&CHECKPOINT_FILE));
     assert!(assets().get(CHECKPOINT_FILE).is_ok());
 }
 
 /// The first layer's weights on the class inputs (rows 196 + 32 onwards of
 /// `layers.0.weight`, stored [inputs, width]) in a digits lab's checkpoint.
-fn class_weights(lab: &DigitsLab) -> Vec<u8> {
+fn class_weights(lab: &Run) -> Vec<u8> {
     let bytes = pollster::block_on(lab.checkpoint()).unwrap().unwrap();
     let tensors = safetensors::SafeTensors::deserialize(&bytes).unwrap();
     let weight = tensors.tensor("layers.0.weight").unwrap();

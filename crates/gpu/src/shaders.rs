@@ -3,8 +3,6 @@
 
 pub const RNG: &str = include_str!("../../../shaders/rng.wgsl");
 pub const RNG_CHECK: &str = include_str!("../../../shaders/rng_check.wgsl");
-pub const BANDWIDTH: &str = include_str!("../../../shaders/bandwidth.wgsl");
-pub const BANDITS: &str = include_str!("../../../shaders/bandits.wgsl");
 
 /// `kernel` with the shared RNG functions in front of it.
 pub fn with_rng(kernel: &str) -> String {

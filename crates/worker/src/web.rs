@@ -1,10 +1,11 @@
 use futures_channel::mpsc::{UnboundedReceiver, unbounded};
 use futures_util::StreamExt;
 use serde::Serialize;
-use thermolab_catalog::{Session, StepReport, labs};
+use thermolab_catalog::{REGISTRY, labs};
 use thermolab_core::assets::Assets;
 use thermolab_core::protocol::{Event, Request};
 use thermolab_gpu::{Compute, now_seconds};
+use thermolab_kit::{Session, StepReport};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
@@ -109,7 +110,7 @@ impl Worker {
                 seed,
             } => {
                 self.load_assets(&lab).await;
-                match Session::start(&self.compute, &lab, &values, seed, &self.assets) {
+                match Session::start(REGISTRY, &self.compute, &lab, &values, seed, &self.assets) {
                     Ok((session, refused)) => {
                         post(&Event::Started {
                             run,

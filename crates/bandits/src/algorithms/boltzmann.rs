@@ -7,7 +7,8 @@
 use thermolab_core::math::log_softmax;
 
 use crate::draws::Draws;
-use crate::policy::{Algorithm, ArmStats, Distributions, Live, Round, Setup};
+use crate::params::BanditsParams;
+use crate::policy::{Algorithm, ArmStats, Distributions, Round, Setup};
 
 pub struct Boltzmann {
     stats: ArmStats,
@@ -24,24 +25,37 @@ impl Boltzmann {
 }
 
 /// The temperature at step `t`.
-pub fn temperature_at(live: &Live, t: u64) -> f64 {
-    if live.anneal {
-        live.temperature / (std::f64::consts::E + t as f64).ln()
+pub fn temperature_at(params: &BanditsParams, t: u64) -> f64 {
+    if params.anneal {
+        params.temperature / (std::f64::consts::E + t as f64).ln()
     } else {
-        live.temperature
+        params.temperature
     }
 }
 
 impl Algorithm for Boltzmann {
-    fn choose(&mut self, run: usize, round: &Round, live: &Live, draws: &mut Draws) -> usize {
+    fn choose(
+        &mut self,
+        run: usize,
+        round: &Round,
+        params: &BanditsParams,
+        draws: &mut Draws,
+    ) -> usize {
         let means: Vec<f64> = (0..self.stats.arms)
             .map(|a| self.stats.mean(run, a))
             .collect();
-        let log_probs = log_softmax(&means, temperature_at(live, round.t));
+        let log_probs = log_softmax(&means, temperature_at(params, round.t));
         self.policy.sample(run, &log_probs, draws)
     }
 
-    fn update(&mut self, run: usize, _round: &Round, arm: usize, reward: f64, _live: &Live) {
+    fn update(
+        &mut self,
+        run: usize,
+        _round: &Round,
+        arm: usize,
+        reward: f64,
+        _params: &BanditsParams,
+    ) {
         self.stats.record(run, arm, reward);
     }
 
@@ -68,10 +82,10 @@ mod tests {
             ridge_lambda: 1.0,
             binary_rewards: false,
         };
-        let live = Live {
+        let params = BanditsParams {
             temperature: 1e-3,
             epsilon: 0.0,
-            ..Live::default()
+            ..BanditsParams::default()
         };
         let mut softmax = Boltzmann::new(&setup);
         let mut greedy = EpsilonGreedy::new(&setup);
@@ -86,13 +100,13 @@ mod tests {
                 dim: 0,
                 contexts: &[],
             };
-            softmax.update(0, &round, arm, reward, &live);
-            greedy.update(0, &round, arm, reward, &live);
-            let leader = greedy.choose(0, &round, &live, &mut Draws::new(rng, 0, t as u32, 0));
+            softmax.update(0, &round, arm, reward, &params);
+            greedy.update(0, &round, arm, reward, &params);
+            let leader = greedy.choose(0, &round, &params, &mut Draws::new(rng, 0, t as u32, 0));
             for stream in 0..50 {
                 let mut draws = Draws::new(rng, 0, t as u32, stream);
                 assert_eq!(
-                    softmax.choose(0, &round, &live, &mut draws),
+                    softmax.choose(0, &round, &params, &mut draws),
                     leader,
                     "step {step}"
                 );
@@ -105,14 +119,14 @@ mod tests {
 
     #[test]
     fn annealing_cools_as_ln_t() {
-        let live = Live {
+        let params = BanditsParams {
             temperature: 2.0,
             anneal: true,
-            ..Live::default()
+            ..BanditsParams::default()
         };
-        assert!((temperature_at(&live, 0) - 2.0).abs() < 1e-12);
+        assert!((temperature_at(&params, 0) - 2.0).abs() < 1e-12);
         let t = 1000;
         let expected = 2.0 / (std::f64::consts::E + t as f64).ln();
-        assert!((temperature_at(&live, t) - expected).abs() < 1e-12);
+        assert!((temperature_at(&params, t) - expected).abs() < 1e-12);
     }
 }

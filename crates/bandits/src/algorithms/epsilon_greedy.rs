@@ -4,7 +4,8 @@
 //! Problem", Machine Learning 47, 2002 (their c / d^2 folded into epsilon).
 
 use crate::draws::Draws;
-use crate::policy::{Algorithm, ArmStats, Live, Round, Setup, argmax};
+use crate::params::BanditsParams;
+use crate::policy::{Algorithm, ArmStats, Round, Setup, argmax};
 
 pub struct EpsilonGreedy {
     stats: ArmStats,
@@ -19,12 +20,18 @@ impl EpsilonGreedy {
 }
 
 impl Algorithm for EpsilonGreedy {
-    fn choose(&mut self, run: usize, round: &Round, live: &Live, draws: &mut Draws) -> usize {
+    fn choose(
+        &mut self,
+        run: usize,
+        round: &Round,
+        params: &BanditsParams,
+        draws: &mut Draws,
+    ) -> usize {
         let arms = self.stats.arms;
-        let epsilon = if live.decay_epsilon {
-            (live.epsilon * arms as f64 / (round.t + 1) as f64).min(1.0)
+        let epsilon = if params.decay_epsilon {
+            (params.epsilon * arms as f64 / (round.t + 1) as f64).min(1.0)
         } else {
-            live.epsilon
+            params.epsilon
         };
         let explore = draws.uniform() < epsilon;
         let random_arm = ((draws.uniform() * arms as f64) as usize).min(arms - 1);
@@ -35,7 +42,14 @@ impl Algorithm for EpsilonGreedy {
         }
     }
 
-    fn update(&mut self, run: usize, _round: &Round, arm: usize, reward: f64, _live: &Live) {
+    fn update(
+        &mut self,
+        run: usize,
+        _round: &Round,
+        arm: usize,
+        reward: f64,
+        _params: &BanditsParams,
+    ) {
         self.stats.record(run, arm, reward);
     }
 }

@@ -9,7 +9,8 @@
 use thermolab_core::math::log_softmax;
 
 use crate::draws::Draws;
-use crate::policy::{Algorithm, Distributions, Live, Round, Setup};
+use crate::params::BanditsParams;
+use crate::policy::{Algorithm, Distributions, Round, Setup};
 
 pub struct Exp3 {
     arms: usize,
@@ -29,8 +30,8 @@ impl Exp3 {
         }
     }
 
-    pub fn eta(&self, live: &Live) -> f64 {
-        tuned_eta(self.arms, self.horizon, live.exp3_eta_scale)
+    pub fn eta(&self, params: &BanditsParams) -> f64 {
+        tuned_eta(self.arms, self.horizon, params.exp3_eta_scale)
     }
 }
 
@@ -41,18 +42,31 @@ pub fn tuned_eta(arms: usize, horizon: u64, scale: f64) -> f64 {
 }
 
 impl Algorithm for Exp3 {
-    fn choose(&mut self, run: usize, _round: &Round, live: &Live, draws: &mut Draws) -> usize {
+    fn choose(
+        &mut self,
+        run: usize,
+        _round: &Round,
+        params: &BanditsParams,
+        draws: &mut Draws,
+    ) -> usize {
         let s = &self.estimates[run * self.arms..(run + 1) * self.arms];
-        let gamma = live.exp3_gamma;
+        let gamma = params.exp3_gamma;
         let uniform = 1.0 / self.arms as f64;
-        let log_probs: Vec<f64> = log_softmax(s, 1.0 / self.eta(live))
+        let log_probs: Vec<f64> = log_softmax(s, 1.0 / self.eta(params))
             .into_iter()
             .map(|lp| ((1.0 - gamma) * lp.exp() + gamma * uniform).ln())
             .collect();
         self.policy.sample(run, &log_probs, draws)
     }
 
-    fn update(&mut self, run: usize, _round: &Round, arm: usize, reward: f64, _live: &Live) {
+    fn update(
+        &mut self,
+        run: usize,
+        _round: &Round,
+        arm: usize,
+        reward: f64,
+        _params: &BanditsParams,
+    ) {
         let p = self.policy.prob(run, arm);
         let s = &mut self.estimates[run * self.arms..(run + 1) * self.arms];
         for (a, s_a) in s.iter_mut().enumerate() {

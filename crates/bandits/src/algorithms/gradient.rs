@@ -14,7 +14,8 @@
 use thermolab_core::math::{entropy, log_softmax};
 
 use crate::draws::Draws;
-use crate::policy::{Algorithm, Distributions, Live, Round, Setup};
+use crate::params::BanditsParams;
+use crate::policy::{Algorithm, Distributions, Round, Setup};
 
 pub struct GradientBandit {
     arms: usize,
@@ -27,13 +28,13 @@ pub struct GradientBandit {
 }
 
 impl GradientBandit {
-    pub fn new(setup: &Setup, live: &Live) -> Self {
+    pub fn new(setup: &Setup, params: &BanditsParams) -> Self {
         Self {
             arms: setup.arms,
             preferences: vec![0.0; setup.runs * setup.arms],
             baseline: vec![0.0; setup.runs],
             pulls: vec![0; setup.runs],
-            beta: vec![live.entropy_coef; setup.runs],
+            beta: vec![params.entropy_coef; setup.runs],
             policy: Distributions::new(setup),
         }
     }
@@ -44,34 +45,47 @@ impl GradientBandit {
 }
 
 impl Algorithm for GradientBandit {
-    fn choose(&mut self, run: usize, _round: &Round, live: &Live, draws: &mut Draws) -> usize {
+    fn choose(
+        &mut self,
+        run: usize,
+        _round: &Round,
+        params: &BanditsParams,
+        draws: &mut Draws,
+    ) -> usize {
         let h = &self.preferences[run * self.arms..(run + 1) * self.arms];
-        let log_probs = log_softmax(h, live.gradient_temperature);
+        let log_probs = log_softmax(h, params.gradient_temperature);
         self.policy.sample(run, &log_probs, draws)
     }
 
-    fn update(&mut self, run: usize, _round: &Round, arm: usize, reward: f64, live: &Live) {
+    fn update(
+        &mut self,
+        run: usize,
+        _round: &Round,
+        arm: usize,
+        reward: f64,
+        params: &BanditsParams,
+    ) {
         let log_probs = self.policy.row(run).to_vec();
         let ent = entropy(&log_probs);
-        let beta = match live.entropy_target {
+        let beta = match params.held_entropy(self.arms) {
             Some(target) => {
-                let next = (self.beta[run] + live.dual_step * (target - ent)).max(0.0);
+                let next = (self.beta[run] + params.dual_step * (target - ent)).max(0.0);
                 self.beta[run] = next;
                 next
             }
             None => {
-                self.beta[run] = live.entropy_coef;
-                live.entropy_coef
+                self.beta[run] = params.entropy_coef;
+                params.entropy_coef
             }
         };
         let advantage = reward - self.baseline[run];
-        let t = live.gradient_temperature;
+        let t = params.gradient_temperature;
         let h = &mut self.preferences[run * self.arms..(run + 1) * self.arms];
         for (a, (h_a, lp)) in h.iter_mut().zip(&log_probs).enumerate() {
             let pi = lp.exp();
             let chosen = if a == arm { 1.0 } else { 0.0 };
             let entropy_grad = if pi > 0.0 { -pi * (lp + ent) / t } else { 0.0 };
-            *h_a += live.step_size * (advantage * (chosen - pi) / t + beta * entropy_grad);
+            *h_a += params.step_size * (advantage * (chosen - pi) / t + beta * entropy_grad);
         }
         self.pulls[run] += 1;
         self.baseline[run] += advantage / self.pulls[run] as f64;

@@ -5,7 +5,8 @@
 
 use crate::draws::Draws;
 use crate::env::bernoulli_kl;
-use crate::policy::{Algorithm, ArmStats, Live, Round, Setup, argmax};
+use crate::params::BanditsParams;
+use crate::policy::{Algorithm, ArmStats, Round, Setup, argmax};
 
 pub struct KlUcb {
     stats: ArmStats,
@@ -36,7 +37,13 @@ pub fn bernoulli_upper(p: f64, bound: f64) -> f64 {
 }
 
 impl Algorithm for KlUcb {
-    fn choose(&mut self, run: usize, round: &Round, _live: &Live, draws: &mut Draws) -> usize {
+    fn choose(
+        &mut self,
+        run: usize,
+        round: &Round,
+        _params: &BanditsParams,
+        draws: &mut Draws,
+    ) -> usize {
         if let Some(arm) = self.stats.unpulled(run) {
             return arm;
         }
@@ -54,7 +61,14 @@ impl Algorithm for KlUcb {
         )
     }
 
-    fn update(&mut self, run: usize, _round: &Round, arm: usize, reward: f64, _live: &Live) {
+    fn update(
+        &mut self,
+        run: usize,
+        _round: &Round,
+        arm: usize,
+        reward: f64,
+        _params: &BanditsParams,
+    ) {
         self.stats.record(run, arm, reward);
     }
 }

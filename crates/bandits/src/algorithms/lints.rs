@@ -3,7 +3,8 @@
 //! Contextual Bandits with Linear Payoffs", ICML 2013; v is a live control.
 
 use crate::draws::Draws;
-use crate::policy::{Algorithm, Live, Round, Setup, argmax};
+use crate::params::BanditsParams;
+use crate::policy::{Algorithm, Round, Setup, argmax};
 use crate::ridge::Ridge;
 
 pub struct LinTs {
@@ -34,8 +35,14 @@ impl LinTs {
 }
 
 impl Algorithm for LinTs {
-    fn choose(&mut self, run: usize, round: &Round, live: &Live, draws: &mut Draws) -> usize {
-        let sample = self.sample_theta(run, live.posterior_scale, draws);
+    fn choose(
+        &mut self,
+        run: usize,
+        round: &Round,
+        params: &BanditsParams,
+        draws: &mut Draws,
+    ) -> usize {
+        let sample = self.sample_theta(run, params.posterior_scale, draws);
         let arms = round.contexts.len() / round.dim;
         let scores: Vec<f64> = (0..arms)
             .map(|a| {
@@ -49,7 +56,14 @@ impl Algorithm for LinTs {
         argmax(scores.into_iter(), draws)
     }
 
-    fn update(&mut self, run: usize, round: &Round, arm: usize, reward: f64, _live: &Live) {
+    fn update(
+        &mut self,
+        run: usize,
+        round: &Round,
+        arm: usize,
+        reward: f64,
+        _params: &BanditsParams,
+    ) {
         self.ridge.observe(run, round.context(arm), reward);
     }
 
@@ -82,7 +96,7 @@ mod tests {
             contexts: &contexts,
         };
         for (arm, reward) in [(0, 0.5), (1, 0.9), (1, 0.7), (0, 0.4)] {
-            lints.update(0, &round, arm, reward, &Live::default());
+            lints.update(0, &round, arm, reward, &BanditsParams::default());
         }
         let (theta, a_inv) = lints.confidence_set(0).unwrap();
         let a_inv = a_inv.to_vec();

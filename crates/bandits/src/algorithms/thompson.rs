@@ -6,7 +6,8 @@
 //! rewards with a flat prior: Normal(mean_i, 1 / n_i), after one pull of each.
 
 use crate::draws::Draws;
-use crate::policy::{Algorithm, ArmStats, Live, Round, Setup, argmax};
+use crate::params::BanditsParams;
+use crate::policy::{Algorithm, ArmStats, Round, Setup, argmax};
 
 pub struct Thompson {
     stats: ArmStats,
@@ -23,7 +24,13 @@ impl Thompson {
 }
 
 impl Algorithm for Thompson {
-    fn choose(&mut self, run: usize, _round: &Round, _live: &Live, draws: &mut Draws) -> usize {
+    fn choose(
+        &mut self,
+        run: usize,
+        _round: &Round,
+        _params: &BanditsParams,
+        draws: &mut Draws,
+    ) -> usize {
         let samples: Vec<f64> = if self.binary {
             (0..self.stats.arms)
                 .map(|a| {
@@ -43,7 +50,14 @@ impl Algorithm for Thompson {
         argmax(samples.into_iter(), draws)
     }
 
-    fn update(&mut self, run: usize, _round: &Round, arm: usize, reward: f64, _live: &Live) {
+    fn update(
+        &mut self,
+        run: usize,
+        _round: &Round,
+        arm: usize,
+        reward: f64,
+        _params: &BanditsParams,
+    ) {
         self.stats.record(run, arm, reward);
     }
 }

@@ -6,7 +6,8 @@
 //! adversary and O(sum_i ln n / Delta_i) on stochastic arms, with no tuning.
 
 use crate::draws::Draws;
-use crate::policy::{Algorithm, Distributions, Live, Round, Setup};
+use crate::params::BanditsParams;
+use crate::policy::{Algorithm, Distributions, Round, Setup};
 
 pub struct TsallisInf {
     arms: usize,
@@ -50,14 +51,27 @@ pub fn tsallis_weights(l: &[f64], eta: f64) -> Vec<f64> {
 }
 
 impl Algorithm for TsallisInf {
-    fn choose(&mut self, run: usize, round: &Round, _live: &Live, draws: &mut Draws) -> usize {
+    fn choose(
+        &mut self,
+        run: usize,
+        round: &Round,
+        _params: &BanditsParams,
+        draws: &mut Draws,
+    ) -> usize {
         let eta = 2.0 / ((round.t + 1) as f64).sqrt();
         let l = &self.losses[run * self.arms..(run + 1) * self.arms];
         let log_probs: Vec<f64> = tsallis_weights(l, eta).into_iter().map(f64::ln).collect();
         self.policy.sample(run, &log_probs, draws)
     }
 
-    fn update(&mut self, run: usize, _round: &Round, arm: usize, reward: f64, _live: &Live) {
+    fn update(
+        &mut self,
+        run: usize,
+        _round: &Round,
+        arm: usize,
+        reward: f64,
+        _params: &BanditsParams,
+    ) {
         let p = self.policy.prob(run, arm);
         self.losses[run * self.arms + arm] += (1.0 - reward) / p;
     }

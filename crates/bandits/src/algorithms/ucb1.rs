@@ -4,7 +4,8 @@
 //! width c is a live control.
 
 use crate::draws::Draws;
-use crate::policy::{Algorithm, ArmStats, Live, Round, Setup, argmax};
+use crate::params::BanditsParams;
+use crate::policy::{Algorithm, ArmStats, Round, Setup, argmax};
 
 pub struct Ucb1 {
     stats: ArmStats,
@@ -19,7 +20,13 @@ impl Ucb1 {
 }
 
 impl Algorithm for Ucb1 {
-    fn choose(&mut self, run: usize, round: &Round, live: &Live, draws: &mut Draws) -> usize {
+    fn choose(
+        &mut self,
+        run: usize,
+        round: &Round,
+        params: &BanditsParams,
+        draws: &mut Draws,
+    ) -> usize {
         if let Some(arm) = self.stats.unpulled(run) {
             return arm;
         }
@@ -27,13 +34,20 @@ impl Algorithm for Ucb1 {
         argmax(
             (0..self.stats.arms).map(|a| {
                 self.stats.mean(run, a)
-                    + live.ucb_width * (2.0 * log_t / self.stats.count(run, a)).sqrt()
+                    + params.ucb_width * (2.0 * log_t / self.stats.count(run, a)).sqrt()
             }),
             draws,
         )
     }
 
-    fn update(&mut self, run: usize, _round: &Round, arm: usize, reward: f64, _live: &Live) {
+    fn update(
+        &mut self,
+        run: usize,
+        _round: &Round,
+        arm: usize,
+        reward: f64,
+        _params: &BanditsParams,
+    ) {
         self.stats.record(run, arm, reward);
     }
 }

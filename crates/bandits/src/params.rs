@@ -1,0 +1,133 @@
+//! The Bandits lab's parameters, declared once: the page's controls, the
+//! URL, the CLI, the typed values the algorithms read and the kernel's
+//! `params` uniform all come from [`BanditsParams`].
+
+use thermolab_kit::params::{choice, float, float_list, int, optional_choice, toggle};
+use thermolab_kit::{choices, params};
+
+use crate::algorithms::AlgorithmId;
+use crate::env::{ContextDesign, Kind};
+
+/// Algorithms run side by side on the same environment.
+pub const SLOTS: usize = 4;
+/// A new arm's mean when the hand-set list is shorter than the arms.
+pub const MEAN_PAD: f64 = 0.5;
+
+choices! {
+    /// Where the arm means come from.
+    pub enum Instance {
+        /// 0.5 + gap/2 for arm 1, 0.5 - gap/2 for the rest.
+        OneGood = ("one_good", "One good arm"),
+        /// 0.9, 0.9 - gap, ...
+        Staircase = ("staircase", "Staircase"),
+        /// The `means` list, dragged by hand.
+        Custom = ("custom", "Set by hand"),
+    }
+}
+
+choices! {
+    /// Where the runs are computed.
+    pub enum ComputePath {
+        Auto = ("auto", "WebGPU when it can"),
+        Cpu = ("cpu", "CPU reference"),
+    }
+}
+
+params! {
+    /// Everything a Bandits run is set up with; the live ones act on the next round.
+    pub struct BanditsParams {
+        /// How arms pay. Piecewise: the means reverse at the switch step. Linear: K feature vectors per round.
+        pub env: Kind = choice("Environment", Kind::Bernoulli),
+        /// One good arm: 0.5 + gap/2 against 0.5 - gap/2. Staircase: 0.9, 0.9 - gap, ... Set by hand: drag the bars below.
+        pub instance: Instance = choice("Arm means", Instance::OneGood),
+        /// With 'Set by hand': drag a bar to set that arm's mean (one bar per arm; new arms start at 0.5).
+        pub means: Vec<f64> = float_list(
+            "Arm means by hand",
+            0.0..=1.0,
+            &[0.7, 0.6, 0.5, 0.4, 0.3],
+            MEAN_PAD,
+            ("arms", 16),
+        ),
+        /// Number of arms K (per round, when linear).
+        pub arms: usize = int("Arms", 2..=16, 5),
+        /// Difference between neighbouring arm means.
+        pub gap: f64 = float("Gap", 0.01..=0.5, 0.2),
+        /// Piecewise stationary: the step at which the means reverse.
+        pub switch_step: u64 = int("Switch step", 1..=100_000, 1000).log().unit("step"),
+        /// Linear: dimension of the features and of theta.
+        pub dim: usize = int("Dimension", 2..=8, 2).unit("d"),
+        /// Linear: standard deviation of the Gaussian reward noise.
+        pub noise: f64 = float("Noise", 0.0..=1.0, 0.1).unit("sigma"),
+        /// Linear: random unit features with the gap; or the best arm near theta nudged +-0.1 along w and decoys along +-w, where least squares turns zeta into a steep slope.
+        pub contexts: ContextDesign = choice("Contexts", ContextDesign::Random),
+        /// Linear: rewards depart from linear by up to zeta.
+        pub zeta: f64 = float("Misspecification", 0.0..=0.5, 0.0).unit("zeta"),
+        /// Linear algorithms: regularization of the ridge estimate.
+        pub ridge_lambda: f64 = float("Ridge lambda", 1e-3..=100.0, 1.0).log(),
+        /// An algorithm to run on the same environment.
+        pub algo_1: AlgorithmId = choice("Algorithm 1", AlgorithmId::Ucb1),
+        /// An algorithm to run on the same environment.
+        pub algo_2: Option<AlgorithmId> = optional_choice("Algorithm 2", Some(AlgorithmId::Thompson)),
+        /// An algorithm to run on the same environment.
+        pub algo_3: Option<AlgorithmId> = optional_choice("Algorithm 3", Some(AlgorithmId::Boltzmann)),
+        /// An algorithm to run on the same environment.
+        pub algo_4: Option<AlgorithmId> = optional_choice("Algorithm 4", None),
+        /// WebGPU kernels run every environment and algorithm, except the linear algorithms on K-armed arms, which run on the CPU.
+        pub compute: ComputePath = choice("Compute on", ComputePath::Auto),
+        /// Independent runs N; the band is the 95% interval of the mean over them.
+        pub runs: usize = int("Runs", 1..=100_000, 200).log(),
+        /// Rounds n per run; Exp3's learning rate is tuned to it.
+        pub horizon: u64 = int("Horizon", 10..=100_000, 2000).log().unit("steps"),
+        /// Boltzmann exploration: pull arm i with probability proportional to exp(mean_i / T).
+        pub temperature: f64 = float("Temperature", 1e-3..=1e3, 0.1).log().live().unit("T"),
+        /// Boltzmann: T / ln(e + t) instead of T.
+        pub anneal: bool = toggle("Anneal temperature", false).live(),
+        /// epsilon-greedy: probability of a uniformly random arm.
+        pub epsilon: f64 = float("Epsilon", 0.0..=1.0, 0.1).live(),
+        /// epsilon-greedy: min(1, epsilon K / t) instead of epsilon.
+        pub decay_epsilon: bool = toggle("Decay epsilon", false).live(),
+        /// UCB1: mean + c sqrt(2 ln t / n).
+        pub ucb_width: f64 = float("UCB width", 0.0..=4.0, 1.0).live().unit("c"),
+        /// Gradient bandit: its policy is softmax(H / T) of the preferences H.
+        pub gradient_temperature: f64 = float("Gradient temperature", 1e-3..=1e3, 1.0).log().live().unit("T"),
+        /// Gradient bandit: step size of the preference update.
+        pub step_size: f64 = float("Gradient step size", 1e-3..=10.0, 0.1).log().live().unit("alpha"),
+        /// Gradient bandit: weight of the policy-entropy bonus (start value when a target is held).
+        pub entropy_coef: f64 = float("Entropy bonus", 0.0..=1.0, 0.0).live().unit("beta"),
+        /// Gradient bandit: adjust the bonus by dual ascent to hold the entropy target.
+        pub hold_entropy: bool = toggle("Hold entropy target", false).live(),
+        /// Policy entropy to hold; at most ln K (uniform).
+        pub entropy_target: f64 = float("Entropy target", 0.0..=2.77, 0.5).live().unit("nats"),
+        /// Step size of the entropy bonus's dual update.
+        pub dual_step: f64 = float("Dual step size", 1e-3..=1.0, 0.05).log().live(),
+        /// Exp3's learning rate as a multiple of the tuned sqrt(2 ln K / (n K)).
+        pub exp3_eta_scale: f64 = float("Exp3 eta scale", 0.01..=100.0, 1.0).log().live().unit("x tuned"),
+        /// Exp3: share of uniform exploration mixed into the policy.
+        pub exp3_gamma: f64 = float("Exp3 gamma", 0.0..=1.0, 0.0).live(),
+        /// LinUCB and the threshold rule: estimate + alpha ||x||_{A^-1}.
+        pub linear_width: f64 = float("LinUCB width", 0.0..=4.0, 1.0).live().unit("alpha"),
+        /// LinTS: theta is drawn from N(theta_hat, v^2 A^-1).
+        pub posterior_scale: f64 = float("LinTS scale", 0.0..=4.0, 0.5).live().unit("v"),
+        /// Threshold rule: a round enters the regression only if ||x||_{A^-1} >= Gamma.
+        pub selection_threshold: f64 = float("Selection threshold", 0.0..=1.0, 0.1).live().unit("Gamma"),
+        /// Draw regret against ln t: logarithmic regret becomes a straight line.
+        pub log_time: bool = toggle("Log time axis", false).live(),
+    }
+}
+
+impl BanditsParams {
+    /// The algorithms chosen, in slot order ("none" slots skipped).
+    pub fn algorithms(&self) -> Vec<AlgorithmId> {
+        [Some(self.algo_1), self.algo_2, self.algo_3, self.algo_4]
+            .into_iter()
+            .flatten()
+            .collect()
+    }
+
+    /// The entropy the gradient bandit's dual update holds, if one is held:
+    /// the target, at most ln K (the uniform policy's).
+    pub fn held_entropy(&self, arms: usize) -> Option<f64> {
+        self.hold_entropy
+            .then(|| self.entropy_target.min((arms as f64).ln()))
+    }
+}

@@ -1,0 +1,240 @@
+//! The registry and the session over it: every lab declared consistently,
+//! sessions that step, reset and refuse bad values, and the bench page
+//! running every lab's benchmark (on wgpu over lavapipe, and on the CPU).
+
+use std::collections::BTreeMap;
+
+use thermolab_catalog::{REGISTRY, labs};
+use thermolab_core::assets::Assets;
+use thermolab_core::experiment::{ChartKind, RESERVED_KEYS, RunStatus, Snapshot};
+use thermolab_core::params::Value;
+use thermolab_gpu::Compute;
+use thermolab_kit::{Session, StepReport};
+
+fn values(pairs: &[(&str, Value)]) -> BTreeMap<String, Value> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.clone()))
+        .collect()
+}
+
+fn start(compute: &Compute, lab: &str, pairs: &[(&str, Value)]) -> Session {
+    let (session, refused) = Session::start(
+        REGISTRY,
+        compute,
+        lab,
+        &values(pairs),
+        9,
+        &Assets::default(),
+    )
+    .unwrap();
+    assert!(refused.is_empty(), "{refused:?}");
+    session
+}
+
+#[test]
+fn every_lab_is_declared_consistently_and_keys_do_not_shadow_the_runner() {
+    REGISTRY.check().unwrap();
+    let labs = labs();
+    assert_eq!(
+        labs.iter().map(|l| l.id.as_str()).collect::<Vec<_>>(),
+        ["bandits", "diffusion", "digits", "device"]
+    );
+    for lab in &labs {
+        for spec in &lab.schema.params {
+            assert!(
+                !RESERVED_KEYS.contains(&spec.key.as_str()),
+                "{} uses a reserved key",
+                spec.key
+            );
+        }
+    }
+    // The bench page runs every lab's benchmark, with their controls and panels.
+    let device = labs.iter().find(|l| l.id == "device").unwrap();
+    for key in ["buffer_mib", "pulls_runs", "diffusion_train_steps"] {
+        assert!(device.schema.spec(key).is_some(), "{key}");
+    }
+    assert_eq!(device.panels, ["bandit-js", "tfjs-diffusion"]);
+    let bandits = labs.iter().find(|l| l.id == "bandits").unwrap();
+    assert!(bandits.schema.spec("pulls_runs").is_none());
+    assert!(bandits.panels.is_empty());
+}
+
+fn tiny() -> Vec<(&'static str, Value)> {
+    vec![
+        ("buffer_mib", Value::Int(1)),
+        ("matmul_n", Value::Int(16)),
+        ("repeats", Value::Int(1)),
+    ]
+}
+
+#[test]
+fn session_steps_resets_and_refuses_bad_values() {
+    let compute = Compute::cpu("test");
+    let mut pairs = tiny();
+    pairs[1].1 = Value::Int(1 << 20);
+    let (mut session, refused) = Session::start(
+        REGISTRY,
+        &compute,
+        "device",
+        &values(&pairs),
+        5,
+        &Assets::default(),
+    )
+    .unwrap();
+    assert_eq!(refused.len(), 1);
+    assert_eq!(session.params().int("matmul_n").unwrap(), 256);
+    session.set_param("matmul_n", &Value::Int(16)).unwrap();
+    assert_eq!(pollster::block_on(session.step()), StepReport::Stepped);
+    assert_eq!(pollster::block_on(session.step()), StepReport::Stepped);
+    assert_eq!(session.snapshot().step, 2);
+    assert!(
+        session
+            .set_param("matmul_n", &Value::Float(f64::NAN))
+            .is_err()
+    );
+    assert!(session.set_param("nope", &Value::Int(1)).is_err());
+    session.reset().unwrap();
+    assert_eq!(session.snapshot().step, 0);
+    assert_eq!(session.snapshot().status, RunStatus::Paused);
+    let nowhere = Session::start(
+        REGISTRY,
+        &compute,
+        "nope",
+        &values(&pairs),
+        5,
+        &Assets::default(),
+    );
+    assert!(nowhere.is_err());
+}
+
+#[test]
+fn a_finished_diffusion_run_takes_sampling_controls_without_retraining() {
+    let compute = Compute::cpu("test");
+    let mut session = start(
+        &compute,
+        "diffusion",
+        &[
+            ("train_steps", Value::Int(3)),
+            ("width", Value::Int(8)),
+            ("batch", Value::Int(16)),
+            ("particles", Value::Int(32)),
+            ("sample_steps", Value::Int(4)),
+        ],
+    );
+    while pollster::block_on(session.step()) == StepReport::Stepped {}
+    let before = session.snapshot();
+    assert_eq!(before.status, RunStatus::Finished);
+    assert_eq!(before.step, 3);
+    session
+        .set_param("temperature", &Value::Float(0.2))
+        .unwrap();
+    assert_eq!(pollster::block_on(session.refresh()), StepReport::Stepped);
+    let after = session.snapshot();
+    assert_eq!(after.status, RunStatus::Finished);
+    assert_eq!(after.step, 3, "a live change must not retrain");
+    let samples = |s: &Snapshot| s.view.charts.iter().find(|c| c.key == "samples").cloned();
+    assert_ne!(
+        samples(&before),
+        samples(&after),
+        "new samples at the new temperature"
+    );
+    // A restart param still restarts.
+    session.set_param("width", &Value::Int(16)).unwrap();
+    assert_eq!(session.snapshot().step, 0);
+}
+
+/// The bench page at tiny sizes, every benchmark included.
+fn bench_page(compute: &Compute) -> Session {
+    let mut pairs = tiny();
+    pairs[2].1 = Value::Int(2);
+    pairs.extend([
+        ("pulls_runs", Value::Int(64)),
+        ("pulls_steps", Value::Int(40)),
+        ("diffusion_train_steps", Value::Int(1)),
+        ("diffusion_particles", Value::Int(16)),
+        ("diffusion_sample_steps", Value::Int(2)),
+    ]);
+    start(compute, "device", &pairs)
+}
+
+#[test]
+fn the_bench_page_fills_every_figure_on_the_gpu_and_the_rng_matches_the_cpu() {
+    let compute = Compute::shared_native();
+    compute.require_gpu();
+    let mut session = bench_page(compute);
+    for _ in 0..3 {
+        assert_eq!(pollster::block_on(session.step()), StepReport::Stepped);
+    }
+    let snapshot = session.snapshot();
+    assert_eq!(snapshot.step, 3);
+    let view = &snapshot.view;
+    for figure in view.figures.iter().filter(|f| f.key != "rng_mismatches") {
+        let value = figure
+            .value
+            .unwrap_or_else(|| panic!("{} missing", figure.key));
+        assert!(value.is_finite() && value > 0.0, "{} = {value}", figure.key);
+    }
+    let rng = view
+        .figures
+        .iter()
+        .find(|f| f.key == "rng_mismatches")
+        .unwrap();
+    assert_eq!(rng.value, Some(0.0), "the GPU RNG differs from the CPU's");
+    assert_eq!(rng.note, "of 12288 compared");
+    let ChartKind::Heatmap { values, .. } = &view.charts[3].kind else {
+        panic!("RNG uniformity chart is not a heatmap");
+    };
+    assert_eq!(values.iter().sum::<f64>(), 12288.0);
+    let ChartKind::Scatter { groups } = &view.charts[4].kind else {
+        panic!("RNG normals chart is not a scatter");
+    };
+    assert!(
+        groups[0]
+            .points
+            .iter()
+            .all(|p| p[0].is_finite() && p[1].is_finite())
+    );
+    let ChartKind::Lines { lines, .. } = &view.charts[0].kind else {
+        panic!("bandwidth chart is not a line chart");
+    };
+    assert_eq!(lines.len(), 2);
+    assert!(lines.iter().all(|l| l.points.len() == 3 && l.band));
+    let ChartKind::Histogram { counts, .. } = &view.charts[2].kind else {
+        panic!("launch chart is not a histogram");
+    };
+    assert_eq!(counts.iter().sum::<u64>(), 2);
+    // The bandit benchmark replays the same runs on both paths.
+    let ucb1 = view
+        .facts
+        .iter()
+        .find(|(k, _)| k == "UCB1 bench mean regret")
+        .map(|(_, v)| v.clone())
+        .unwrap();
+    let regrets: Vec<f64> = ucb1
+        .split(", ")
+        .map(|part| part.split(' ').nth(1).unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(regrets.len(), 2, "{ucb1}");
+    assert!(
+        regrets[0] > 0.0 && (regrets[0] - regrets[1]).abs() < 1e-3 * regrets[0],
+        "{ucb1}"
+    );
+}
+
+#[test]
+fn the_cpu_bench_page_leaves_gpu_figures_empty_with_a_reason() {
+    let mut session = bench_page(&Compute::cpu("no GPU in this test"));
+    assert_eq!(pollster::block_on(session.step()), StepReport::Stepped);
+    let view = session.snapshot().view;
+    let figure = |key: &str| view.figures.iter().find(|f| f.key == key).unwrap().clone();
+    assert_eq!(figure("gpu_bandwidth").value, None);
+    assert!(figure("gpu_matmul").note.contains("CPU fallback"));
+    assert!(figure("cpu_matmul").value.unwrap() > 0.0);
+    assert!(figure("cpu_bandwidth").value.unwrap() > 0.0);
+    assert_eq!(figure("rng_mismatches").value, None);
+    assert_eq!(figure("pulls_thompson_gpu").value, None);
+    assert!(figure("pulls_thompson_cpu").value.unwrap() > 0.0);
+    assert!(figure("rng_mismatches").note.contains("no WebGPU"));
+    assert!(view.facts.iter().any(|(_, v)| v == "no GPU in this test"));
+}

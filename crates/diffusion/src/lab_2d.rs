@@ -1,0 +1,558 @@
+//! The Diffusion lab: a small MLP denoiser learns a 2-D distribution while
+//! the page samples it. Training is DDPM's or flow matching's regression,
+//! with optional input perturbation; sampling is DDPM's ancestral sampler,
+//! DDIM or an Euler ODE solver, with live temperature, x_0 clipping and
+//! dynamic thresholding. One step is one Adam step on a batch; the model is
+//! sampled every few steps and whenever a sampling control moves.
+
+use thermolab_core::experiment::{
+    Chart, ChartKind, Figure, PointGroup, RunError, StepOutcome, View,
+};
+use thermolab_core::rng::CounterRng;
+use thermolab_kit::params::{choice, float, group, int, points};
+use thermolab_kit::{About, BenchmarkEntry, Lab, LabContext, params};
+
+use crate::bench::DiffusionThroughput;
+use crate::data::{Dataset, MIXTURE};
+use crate::denoise::{Denoised, Denoiser, Objective};
+use crate::metrics;
+use crate::model::{self, Network, Trainer};
+use crate::path::NoisePath;
+use crate::progress::Progress;
+use crate::run::{
+    self, Batch, DiffusionModel, FLOOR_DRAW, NetworkDenoiser, Run, STREAM_EPS, STREAM_INIT,
+    STREAM_TIME, STREAM_VIEW_EPS, STREAM_XI, VIEW_DRAW,
+};
+use crate::sampler::Shape;
+use crate::settings::{PathParams, SamplingParams, TrainingParams};
+
+const DIMS: usize = 2;
+/// Particles whose reverse paths are drawn.
+const TRACED: usize = 200;
+/// Data points drawn behind the samples, and used by the quality figures.
+const VIEW_POINTS: usize = 2000;
+/// Side of the grid the learned field is drawn on.
+const FIELD_SIDE: usize = 17;
+const FIELD_EXTENT: f64 = 2.5;
+/// Drawn points kept (the drawing travels in the URL).
+const MAX_DRAWN_POINTS: usize = 200;
+/// RNG streams of the sampler (the data's own streams are 0..4, the
+/// training noise's and the views' are in `run`).
+const STREAM_SAMPLER_INITIAL: u32 = 200;
+const STREAM_SAMPLER_INJECTED: u32 = 210;
+
+const ABOUT: About = About {
+    id: "diffusion",
+    title: "Diffusion",
+    summary: "Train a small diffusion or flow model on 2-D data and sample it live: temperature, \
+              x0 clipping, dynamic thresholding, DDPM, DDIM and Euler.",
+    explanation: &[
+        "Training noises data along a path x_t = alpha_t x_0 + sigma_t eps (DDPM: a variance-\
+         preserving schedule of T steps; flow matching: the straight line from data at t = 0 to \
+         noise at t = 1) and teaches a small network to undo it: DDPM predicts the noise eps, flow \
+         matching the velocity eps - x_0. Input perturbation gamma trains on slightly wrong \
+         inputs, as the model's own samples are.",
+        "Sampling starts from noise scaled by the temperature at t = 1 and walks down to t = 0. \
+         At each time the network's estimate of x_0 may be clipped to [-c, c], or dynamically \
+         thresholded: past the p-th percentile of |x_0|, the whole estimate is scaled back into \
+         [-c, c]. DDPM's ancestral sampler adds fresh noise each step, DDIM's eta sets how much \
+         (0: none, a deterministic map from the initial noise), Euler integrates the ODE. The \
+         particles always start from the same noise, so a control's effect is seen on the same \
+         points.",
+        "Quality is the sliced Wasserstein distance between samples and fresh data; two data sets \
+         of the same size are this far apart by chance (the floor). On the Gaussian mixture the \
+         exact noised score is known, and the page shows the network's relative error against it \
+         at the view's t.",
+    ],
+    assets: &[],
+    bench_page: false,
+};
+
+params! {
+    /// Everything a 2-D diffusion run is set up with.
+    pub struct DiffusionParams {
+        /// The 2-D distribution the model learns.
+        pub data: Dataset = choice("Data", Dataset::TwoMoons),
+        /// With Data: your drawing, click or drag on the samples chart to add points; the model learns them as it trains.
+        pub drawing: Vec<[f64; 2]> = points("Your drawing", FIELD_EXTENT, MAX_DRAWN_POINTS, "samples").live(),
+        pub path: PathParams = group(PathParams::default()),
+        pub training: TrainingParams = group(TrainingParams::default()),
+        pub sampling: SamplingParams = group(SamplingParams::default()),
+        /// Samples drawn at each sampling.
+        pub particles: usize = int("Particles", 16..=20_000, 1000).log().live(),
+        /// The t of the forward-noising view and of the learned field.
+        pub view_t: f64 = float("View time t", 0.0..=1.0, 0.3).live(),
+    }
+}
+
+/// The exact denoiser of the Gaussian mixture: E[x_0 | x_t] in closed form.
+pub struct MixtureDenoiser<'a> {
+    pub path: &'a NoisePath,
+}
+
+#[async_trait::async_trait(?Send)]
+impl Denoiser for MixtureDenoiser<'_> {
+    async fn denoise(&self, x: &[f64], t: f64) -> Result<Denoised, RunError> {
+        let (alpha, sigma) = self.path.alpha_sigma(t);
+        let x0: Vec<f64> = x
+            .chunks(DIMS)
+            .flat_map(|p| MIXTURE.posterior_mean([p[0], p[1]], alpha, sigma))
+            .collect();
+        let eps = x
+            .iter()
+            .zip(&x0)
+            .map(|(x, x0)| (x - alpha * x0) / sigma)
+            .collect();
+        Ok(Denoised { x0, eps })
+    }
+}
+
+/// Forward-noised view points at time `t`: x_t of the view's data.
+pub fn forward_noised(
+    path: &NoisePath,
+    data: &[[f64; 2]],
+    rng: CounterRng,
+    t: f64,
+) -> Vec<[f64; 2]> {
+    data.iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let eps = |d: u32| f64::from(rng.normal(i as u32, VIEW_DRAW, STREAM_VIEW_EPS + d));
+            [path.noised(p[0], eps(0), t), path.noised(p[1], eps(1), t)]
+        })
+        .collect()
+}
+
+/// Relative squared error of a denoiser's noise estimate against the exact
+/// one, -sigma times the mixture's score, at the mixture's noised points.
+pub async fn mixture_score_error(
+    denoiser: &dyn Denoiser,
+    path: &NoisePath,
+    points: &[[f64; 2]],
+    t: f64,
+) -> Result<f64, RunError> {
+    let (alpha, sigma) = path.alpha_sigma(t);
+    let x: Vec<f64> = points.iter().flatten().copied().collect();
+    let estimate = denoiser.denoise(&x, t).await?;
+    let (mut error, mut norm) = (0.0, 0.0);
+    for (p, eps) in points.iter().zip(estimate.eps.chunks(DIMS)) {
+        let score = MIXTURE.score(*p, alpha, sigma);
+        for d in 0..DIMS {
+            let exact = -sigma * score[d];
+            error += (eps[d] - exact).powi(2);
+            norm += exact * exact;
+        }
+    }
+    Ok(error / norm)
+}
+
+fn to_points(values: &[f64]) -> Vec<[f64; 2]> {
+    values.chunks(DIMS).map(|p| [p[0], p[1]]).collect()
+}
+
+fn to_f32(points: &[[f64; 2]]) -> Vec<[f32; 2]> {
+    points.iter().map(|[x, y]| [*x as f32, *y as f32]).collect()
+}
+
+pub struct DiffusionLab {
+    run: Run,
+    /// Fixed for the run: what the model learns, and from how many points a step.
+    data: Dataset,
+    batch: usize,
+    view_data: Vec<[f64; 2]>,
+    floor: f64,
+    forward_view: Vec<[f64; 2]>,
+    field: Vec<[f32; 4]>,
+    score_error: Option<f64>,
+}
+
+impl DiffusionLab {
+    pub fn trained_steps(&self) -> u64 {
+        self.run.progress.trained
+    }
+
+    pub fn samples(&self) -> Option<&crate::sampler::Samples> {
+        self.run.samples.as_ref()
+    }
+
+    pub fn last_loss(&self) -> Option<f64> {
+        self.run.progress.last_loss()
+    }
+
+    /// The floor: sliced W2 between two independent data sets of the samples' size.
+    pub fn floor(&self) -> f64 {
+        self.floor
+    }
+
+    /// Sliced W2 between the last samples and the view's data.
+    pub fn quality(&self) -> Option<f64> {
+        self.run.progress.last_quality()
+    }
+
+    pub fn score_error(&self) -> Option<f64> {
+        self.score_error
+    }
+
+    /// How far apart two data sets of the samples' size are by chance: the
+    /// mean sliced W2 from the view's data to a few fresh draws (one draw
+    /// alone varies by about 30%).
+    fn data_floor(&self, params: &DiffusionParams) -> f64 {
+        let n = params.particles.min(self.view_data.len());
+        let draws = 4;
+        (0..draws)
+            .map(|k| {
+                let other = self
+                    .data
+                    .points(&params.drawing, self.run.rng, n, FLOOR_DRAW - k);
+                metrics::sliced_wasserstein(&self.view_data[..n], &other)
+            })
+            .sum::<f64>()
+            / f64::from(draws)
+    }
+
+    fn denoiser<'a>(&'a self, network: &'a Network) -> NetworkDenoiser<'a> {
+        NetworkDenoiser {
+            network,
+            objective: self.run.objective,
+            path: &self.run.path,
+            labels: &[],
+            guidance: 0.0,
+        }
+    }
+
+    /// `particles` samples of `network` with the live sampler settings, the
+    /// paths of the first `traced` kept.
+    pub(crate) async fn sample(
+        &self,
+        network: &Network,
+        params: &DiffusionParams,
+        (particles, traced): (usize, usize),
+    ) -> Result<crate::sampler::Samples, RunError> {
+        let shape = Shape {
+            particles,
+            dims: DIMS,
+            traced,
+            clip_group: particles * DIMS,
+        };
+        self.run
+            .sample(
+                network,
+                (&[], 0.0),
+                &params.sampling.settings(),
+                (STREAM_SAMPLER_INITIAL, STREAM_SAMPLER_INJECTED),
+                shape,
+            )
+            .await
+    }
+
+    /// The learned field at the view's t on a grid: the score -eps / sigma
+    /// (DDPM) or the velocity (flow matching), as (x, y, dx, dy).
+    async fn field_arrows(
+        &self,
+        network: &Network,
+        view_t: f64,
+    ) -> Result<Vec<[f32; 4]>, RunError> {
+        let t = view_t.max(0.02);
+        let grid: Vec<f64> = (0..FIELD_SIDE * FIELD_SIDE)
+            .flat_map(|k| {
+                let coordinate = |i: usize| {
+                    -FIELD_EXTENT + 2.0 * FIELD_EXTENT * i as f64 / (FIELD_SIDE - 1) as f64
+                };
+                [coordinate(k % FIELD_SIDE), coordinate(k / FIELD_SIDE)]
+            })
+            .collect();
+        let output = network.predict(&grid, t, &[]).await?;
+        let (_, sigma) = self.run.path.alpha_sigma(t);
+        let scale = match self.run.objective {
+            Objective::Ddpm => -1.0 / sigma,
+            Objective::FlowMatching => 1.0,
+        };
+        Ok(grid
+            .chunks(DIMS)
+            .zip(output.chunks(DIMS))
+            .map(|(p, v)| {
+                [
+                    p[0] as f32,
+                    p[1] as f32,
+                    (scale * v[0]) as f32,
+                    (scale * v[1]) as f32,
+                ]
+            })
+            .collect())
+    }
+
+    fn scatter(&self, key: &str, title: &str, groups: Vec<PointGroup>) -> Chart {
+        Chart {
+            key: key.to_string(),
+            title: title.to_string(),
+            x_label: "x".to_string(),
+            y_label: "y".to_string(),
+            kind: ChartKind::Scatter { groups },
+        }
+    }
+}
+
+#[async_trait::async_trait(?Send)]
+impl DiffusionModel for DiffusionLab {
+    type Params = DiffusionParams;
+
+    fn run(&self) -> &Run {
+        &self.run
+    }
+
+    fn run_mut(&mut self) -> &mut Run {
+        &mut self.run
+    }
+
+    fn training(params: &DiffusionParams) -> &TrainingParams {
+        &params.training
+    }
+
+    /// A fresh batch of the data: t, eps and xi drawn for each point.
+    fn batch(&self, params: &DiffusionParams, draw: u32) -> Result<Batch, RunError> {
+        if self.data == Dataset::Drawing && params.drawing.is_empty() {
+            return Err(RunError::Failed(
+                "no points drawn yet: click or drag on the samples chart, then press play"
+                    .to_string(),
+            ));
+        }
+        let rng = self.run.rng;
+        let x0: Vec<f64> = self
+            .data
+            .points(&params.drawing, rng, self.batch, draw)
+            .into_iter()
+            .flatten()
+            .collect();
+        let times: Vec<f64> = (0..self.batch as u32)
+            .map(|i| {
+                self.run
+                    .path
+                    .training_time(f64::from(rng.uniform(i, draw, STREAM_TIME)))
+            })
+            .collect();
+        let (inputs, targets) = self.run.noised(&x0, DIMS, &times, params.path.gamma, |j| {
+            let (i, d) = ((j / DIMS) as u32, (j % DIMS) as u32);
+            (
+                f64::from(rng.normal(i, draw, STREAM_EPS + d)),
+                f64::from(rng.normal(i, draw, STREAM_XI + d)),
+            )
+        });
+        Ok(Batch {
+            inputs,
+            targets,
+            times,
+            labels: Vec::new(),
+        })
+    }
+
+    async fn resample(&mut self, params: &DiffusionParams) -> Result<(), RunError> {
+        let network = self.run.trainer.network();
+        let samples = self
+            .sample(&network, params, (params.particles, TRACED))
+            .await?;
+        let sample_points = to_points(&samples.x);
+        let n = sample_points.len().min(self.view_data.len());
+        if n > 0 {
+            self.run.progress.quality.push(
+                self.run.progress.trained as f64,
+                metrics::sliced_wasserstein(&sample_points[..n], &self.view_data[..n]),
+            );
+        }
+        self.run.samples = Some(samples);
+        self.field = self.field_arrows(&network, params.view_t).await?;
+        if self.data == Dataset::Mixture {
+            let t = params.view_t.max(0.05);
+            let noised = forward_noised(&self.run.path, &self.view_data, self.run.rng, t);
+            self.score_error = Some(
+                mixture_score_error(&self.denoiser(&network), &self.run.path, &noised, t).await?,
+            );
+        }
+        self.run.progress.stale = false;
+        Ok(())
+    }
+}
+
+#[async_trait::async_trait(?Send)]
+impl Lab for DiffusionLab {
+    type Params = DiffusionParams;
+
+    fn about() -> About {
+        ABOUT
+    }
+
+    fn start(context: &LabContext, params: &DiffusionParams) -> Result<Self, String> {
+        let rng = CounterRng::new(context.seed);
+        let shape = model::Shape {
+            dims: DIMS,
+            classes: 0,
+            width: params.training.width,
+            depth: params.training.depth,
+        };
+        let trainer = Trainer::new(shape, (rng, STREAM_INIT), &context.compute.tensor_device);
+        let path = params.path.path();
+        let view_data = params
+            .data
+            .points(&params.drawing, rng, VIEW_POINTS, VIEW_DRAW);
+        let forward_view = forward_noised(&path, &view_data, rng, params.view_t);
+        let mut lab = Self {
+            run: Run {
+                rng,
+                objective: params.path.objective,
+                path,
+                trainer,
+                progress: Progress::new(0, params.training.train_steps, "sliced W2 to data"),
+                device_name: context.compute.info.name.clone(),
+                samples: None,
+            },
+            data: params.data,
+            batch: params.training.batch,
+            view_data,
+            floor: f64::NAN,
+            forward_view,
+            field: Vec::new(),
+            score_error: None,
+        };
+        lab.floor = lab.data_floor(params);
+        Ok(lab)
+    }
+
+    async fn step(&mut self, params: &DiffusionParams) -> Result<StepOutcome, RunError> {
+        run::step(self, params).await
+    }
+
+    fn live_changed(&mut self, old: &DiffusionParams, new: &DiffusionParams) {
+        let redrawn = self.data == Dataset::Drawing && new.drawing != old.drawing;
+        if redrawn {
+            self.view_data = self
+                .data
+                .points(&new.drawing, self.run.rng, VIEW_POINTS, VIEW_DRAW);
+        }
+        if redrawn || new.particles != old.particles {
+            self.floor = self.data_floor(new);
+        }
+        if redrawn || new.view_t != old.view_t {
+            self.forward_view =
+                forward_noised(&self.run.path, &self.view_data, self.run.rng, new.view_t);
+        }
+        // Training-only settings (gamma, lr, sample_every) need no new samples;
+        // a new drawing shows at once and the model follows as it trains.
+        self.run.progress.stale |= new.sampling.settings() != old.sampling.settings()
+            || new.particles != old.particles
+            || new.view_t != old.view_t;
+    }
+
+    fn live_after_finish(&self) -> bool {
+        true
+    }
+
+    async fn refresh(&mut self, params: &DiffusionParams) -> Result<(), RunError> {
+        run::refresh(self, params).await
+    }
+
+    fn benchmarks() -> Vec<BenchmarkEntry> {
+        vec![BenchmarkEntry::of::<DiffusionThroughput>()]
+    }
+
+    fn view(&self, params: &DiffusionParams) -> View {
+        let data_group = PointGroup {
+            label: "data".to_string(),
+            points: to_f32(&self.view_data),
+            marked: false,
+        };
+        let mut sample_groups = vec![data_group.clone()];
+        if self.data == Dataset::Drawing {
+            sample_groups.push(PointGroup {
+                label: "your points".to_string(),
+                points: to_f32(&params.drawing),
+                marked: true,
+            });
+        }
+        let mut trajectory_paths = Vec::new();
+        if let Some(samples) = &self.run.samples {
+            sample_groups.push(PointGroup {
+                label: "samples".to_string(),
+                points: to_f32(&to_points(&samples.x)),
+                marked: false,
+            });
+            let traced = samples.trajectories.first().map_or(0, |f| f.len() / DIMS);
+            trajectory_paths = (0..traced)
+                .map(|i| {
+                    samples
+                        .trajectories
+                        .iter()
+                        .map(|frame| [frame[i * DIMS] as f32, frame[i * DIMS + 1] as f32])
+                        .collect()
+                })
+                .collect();
+        }
+        let t = params.view_t;
+        let progress = &self.run.progress;
+        let [loss_chart, quality_chart] = progress.charts(self.floor, "data vs data (floor)");
+        let mut figures = vec![
+            progress.loss_figure(),
+            progress.quality_figure(
+                "Sliced W2 to data",
+                if self.floor.is_finite() {
+                    format!("floor {:.4} (data vs data)", self.floor)
+                } else {
+                    "no data yet".to_string()
+                },
+            ),
+        ];
+        if self.data == Dataset::Mixture {
+            figures.push(Figure {
+                key: "score_error".to_string(),
+                label: "Score error".to_string(),
+                value: self.score_error,
+                unit: String::new(),
+                note: format!(
+                    "relative squared error against the exact score at t = {:.2}",
+                    t.max(0.05)
+                ),
+            });
+        }
+        let field_title = match self.run.objective {
+            Objective::Ddpm => format!("Learned score at t = {t:.2}"),
+            Objective::FlowMatching => format!("Learned velocity at t = {t:.2}"),
+        };
+        View {
+            figures,
+            charts: vec![
+                self.scatter("samples", "Samples and data", sample_groups),
+                Chart {
+                    key: "trajectories".to_string(),
+                    title: "Reverse trajectories, noise to data".to_string(),
+                    x_label: "x".to_string(),
+                    y_label: "y".to_string(),
+                    kind: ChartKind::Paths {
+                        paths: trajectory_paths,
+                    },
+                },
+                self.scatter(
+                    "forward",
+                    &format!("Forward noising at t = {t:.2}"),
+                    vec![
+                        data_group,
+                        PointGroup {
+                            label: format!("x_t, t = {t:.2}"),
+                            points: to_f32(&self.forward_view),
+                            marked: false,
+                        },
+                    ],
+                ),
+                Chart {
+                    key: "field".to_string(),
+                    title: field_title,
+                    x_label: "x".to_string(),
+                    y_label: "y".to_string(),
+                    kind: ChartKind::Arrows {
+                        arrows: self.field.clone(),
+                    },
+                },
+                loss_chart,
+                quality_chart,
+            ],
+            facts: self.run.facts(params.sampling.settings().clip),
+        }
+    }
+}

@@ -1,0 +1,110 @@
+//! The parameters both diffusion labs share, declared once as groups: the
+//! noising path and its objective, the training loop, and the sampler with
+//! what it does to x_0 estimates. Each lab sets their defaults.
+
+use thermolab_kit::params::{choice, float, int};
+use thermolab_kit::{choices, params};
+
+use crate::clipping::X0Clip;
+use crate::denoise::Objective;
+use crate::path::{NoisePath, Schedule};
+use crate::sampler::{Sampler, Settings};
+
+choices! {
+    /// What to do with the network's estimate of x_0 at each sampling step.
+    pub enum Clip {
+        None = ("none", "None"),
+        Static = ("static", "Clip to [-c, c]"),
+        Dynamic = ("dynamic", "Dynamic thresholding"),
+    }
+}
+
+params! {
+    /// The noising path and what the network regresses onto along it.
+    pub struct PathParams {
+        /// What the network regresses onto along the noising path.
+        pub objective: Objective = choice("Objective", Objective::Ddpm),
+        /// DDPM: how beta_t grows (linear, Ho et al.; cosine, Nichol & Dhariwal).
+        pub schedule: Schedule = choice("Noise schedule", Schedule::Linear),
+        /// DDPM: number of noise levels T of the forward process.
+        pub diffusion_steps: usize = int("Training steps T", 10..=1000, 100).log(),
+        /// gamma: train on x_t made with eps + gamma xi, target eps (Ning et al. 2023).
+        pub gamma: f64 = float("Input perturbation", 0.0..=0.5, 0.0).live(),
+    }
+}
+
+params! {
+    /// The network and its training.
+    pub struct TrainingParams {
+        /// Units per hidden layer of the MLP.
+        pub width: usize = int("Hidden width", 8..=1024, 128).log(),
+        /// Hidden layers of the MLP (SiLU).
+        pub depth: usize = int("Hidden layers", 1..=6, 3),
+        /// Examples per Adam step.
+        pub batch: usize = int("Batch", 8..=4096, 512).log(),
+        /// Adam's step size.
+        pub lr: f64 = float("Learning rate", 1e-5..=0.1, 2e-3).log().live(),
+        /// Adam steps in all (a checkpoint's count included); sampling controls still act afterwards.
+        pub train_steps: u64 = int("Training budget", 1..=200_000, 4000).log().unit("steps"),
+        /// Training steps between two samplings of the model.
+        pub sample_every: u64 = int("Sample every", 1..=5000, 200).log().live().unit("steps"),
+    }
+}
+
+params! {
+    /// The sampler and what it does to x_0 estimates.
+    pub struct SamplingParams {
+        /// How to walk from noise to data.
+        pub sampler: Sampler = choice("Sampler", Sampler::Ancestral).live(),
+        /// Steps of the sampler, independent of T.
+        pub sample_steps: usize = int("Sampling steps", 1..=1000, 50).log().live(),
+        /// DDIM: 0 is deterministic, 1 is DDPM's ancestral noise.
+        pub eta: f64 = float("DDIM eta", 0.0..=1.0, 0.0).live(),
+        /// Scales the initial noise and the noise injected at each step.
+        pub temperature: f64 = float("Temperature", 0.0..=2.0, 1.0).live(),
+        /// What to do with the network's estimate of x_0 at each sampling step.
+        pub clip: Clip = choice("x0 clipping", Clip::None).live(),
+        /// x_0 estimates are kept inside [-c, c].
+        pub clip_bound: f64 = float("Clip bound c", 0.1..=5.0, 2.0).live(),
+        /// Dynamic thresholding: the percentile p of |x_0| taken as the threshold s.
+        pub percentile: f64 = float("Threshold percentile", 0.5..=1.0, 0.995).live(),
+    }
+}
+
+impl PathParams {
+    pub fn path(&self) -> NoisePath {
+        self.objective.path(self.schedule, self.diffusion_steps)
+    }
+}
+
+impl SamplingParams {
+    /// What the sampling loop reads.
+    pub fn settings(&self) -> Settings {
+        let bound = self.clip_bound;
+        Settings {
+            sampler: self.sampler,
+            steps: self.sample_steps,
+            eta: self.eta,
+            temperature: self.temperature,
+            clip: match self.clip {
+                Clip::None => X0Clip::None,
+                Clip::Static => X0Clip::Static { bound },
+                Clip::Dynamic => X0Clip::Dynamic {
+                    bound,
+                    percentile: self.percentile,
+                },
+            },
+        }
+    }
+}
+
+/// What the facts table says of the x_0 clipping in use.
+pub fn clip_fact(clip: X0Clip) -> String {
+    match clip {
+        X0Clip::None => "none".to_string(),
+        X0Clip::Static { bound } => format!("clip to [-{bound}, {bound}]"),
+        X0Clip::Dynamic { bound, percentile } => {
+            format!("dynamic, p = {percentile}, c = {bound}")
+        }
+    }
+}

@@ -1,0 +1,21 @@
+//! The lab kit: what every lab is made of.
+//!
+//! - [`params`]: typed parameters declared once ([`params!`], [`choices!`]).
+//! - [`lab`]: the [`Lab`] and [`Benchmark`] traits, the [`Hosted`] lab with its
+//!   params, and the [`Registry`] of a build's labs.
+//! - [`session`]: the [`Session`] the worker and the CLI drive.
+//! - [`wgsl`]: kernels' uniforms and constants from the same declarations.
+//!
+//! docs/architecture.md has the recipe for a new lab.
+
+pub mod lab;
+pub mod params;
+pub mod session;
+pub mod wgsl;
+
+/// The core crate, for the macros' paths.
+pub use thermolab_core as core;
+
+pub use lab::{About, Benchmark, BenchmarkEntry, Hosted, Lab, LabContext, LabEntry, Registry};
+pub use params::{Choice, ParamSet};
+pub use session::{Session, StepReport};
