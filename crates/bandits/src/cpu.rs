@@ -78,6 +78,7 @@ impl CpuRuns {
                 t,
                 dim: data.dim,
                 contexts: &data.contexts,
+                params,
             };
             if adversarial {
                 for arm in 0..arms {
@@ -86,9 +87,9 @@ impl CpuRuns {
             }
             for (index, slot) in self.slots.iter_mut().enumerate() {
                 let mut draws = Draws::new(self.rng, run as u32, t as u32, slot_stream(index));
-                let arm = slot.algorithm.choose(run, &round, params, &mut draws);
+                let arm = slot.algorithm.choose(run, &round, &mut draws);
                 let reward = env.reward(means, run as u32, t, arm);
-                slot.algorithm.update(run, &round, arm, reward, params);
+                slot.algorithm.update(run, &round, arm, reward);
                 slot.pulls[arm] += 1;
                 slot.collected[run] += reward;
                 slot.regret[run] = if adversarial {

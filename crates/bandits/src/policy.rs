@@ -1,6 +1,6 @@
 //! What every bandit algorithm implements, and the per-arm statistics most of
-//! them keep. Algorithms read their live controls from [`BanditsParams`] at
-//! every call. State is stored for all runs at once (run-major arrays), so
+//! them keep. Algorithms read their live controls from the round's
+//! [`BanditsParams`]. State is stored for all runs at once (run-major arrays), so
 //! 100,000 independent runs cost flat arrays, not 100,000 allocations.
 
 use crate::draws::Draws;
@@ -40,14 +40,16 @@ impl Setup {
     }
 }
 
-/// One round of one run: the step and each arm's feature vector. K-armed
-/// environments give one-hot features, so linear algorithms run there too.
+/// One round of one run as an algorithm sees it: the step, each arm's
+/// feature vector (K-armed environments give one-hot features, so linear
+/// algorithms run there too) and the controls as they stand this round.
 pub struct Round<'a> {
     /// 0-based step.
     pub t: u64,
     pub dim: usize,
     /// `arms * dim` features, arm-major.
     pub contexts: &'a [f64],
+    pub params: &'a BanditsParams,
 }
 
 impl Round<'_> {
@@ -58,23 +60,10 @@ impl Round<'_> {
 
 pub trait Algorithm {
     /// Picks the arm of `run` in this round.
-    fn choose(
-        &mut self,
-        run: usize,
-        round: &Round,
-        params: &BanditsParams,
-        draws: &mut Draws,
-    ) -> usize;
+    fn choose(&mut self, run: usize, round: &Round, draws: &mut Draws) -> usize;
 
     /// Learns from the reward of the chosen arm.
-    fn update(
-        &mut self,
-        run: usize,
-        round: &Round,
-        arm: usize,
-        reward: f64,
-        params: &BanditsParams,
-    );
+    fn update(&mut self, run: usize, round: &Round, arm: usize, reward: f64);
 
     /// The last policy of `run` as log-probabilities, for algorithms that
     /// keep an explicit distribution over arms.

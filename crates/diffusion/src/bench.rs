@@ -14,8 +14,7 @@ use thermolab_kit::params::int;
 use thermolab_kit::{Benchmark, Lab, LabContext, params};
 
 use crate::data::Dataset;
-use crate::lab_2d::{DiffusionLab, DiffusionParams};
-use crate::run::{self, DiffusionModel};
+use crate::lab_2d::{DiffusionLab, DiffusionParams, Plane};
 use crate::sampler::Sampler;
 
 pub const BATCH: usize = 1024;
@@ -67,19 +66,19 @@ pub async fn measure(
         seed,
     };
     let mut lab = DiffusionLab::start(&context, &params).map_err(RunError::Failed)?;
-    run::train(&mut lab, &params).await?;
+    lab.train(&params).await?;
     lab.run_mut().progress.trained += 1;
     let start = now_seconds();
     let mut final_loss = f64::NAN;
     for _ in 0..train_steps {
-        final_loss = run::train(&mut lab, &params).await?;
+        final_loss = lab.train(&params).await?;
         lab.run_mut().progress.trained += 1;
     }
     let train_seconds = now_seconds() - start;
     let network = lab.run().trainer.network();
-    lab.sample(&network, &params, (16, 0)).await?;
+    Plane::sample(lab.run(), &network, &params, (16, 0)).await?;
     let start = now_seconds();
-    lab.sample(&network, &params, (particles, 0)).await?;
+    Plane::sample(lab.run(), &network, &params, (particles, 0)).await?;
     let sample_seconds = now_seconds() - start;
     Ok(Throughput {
         train_steps_per_second: train_steps as f64 / train_seconds.max(1e-9),

@@ -7,11 +7,11 @@
 use std::collections::BTreeMap;
 
 use thermolab_core::assets::Assets;
-use thermolab_core::experiment::{Chart, ChartKind, Figure, RunError, StepOutcome, View};
+use thermolab_core::experiment::{Chart, ChartKind, Figure, RunError, View};
 use thermolab_core::rng::CounterRng;
 use thermolab_gpu::Compute;
 use thermolab_kit::params::{ParamValue, choice, float, group, int, toggle};
-use thermolab_kit::{About, Lab, LabContext, choices, params};
+use thermolab_kit::{About, LabContext, choices, params};
 
 use crate::digits::{CLASSES, DIGITS_FILE, Digits, NearestMean};
 use crate::guidance::drop_labels;
@@ -20,7 +20,7 @@ use crate::model::{Shape, Trainer, checkpoint_metadata};
 use crate::path::Schedule;
 use crate::progress::Progress;
 use crate::run::{
-    self, Batch, DiffusionModel, FLOOR_DRAW, Run, STREAM_EPS, STREAM_INIT, STREAM_TIME,
+    Batch, Diffusion, Domain, FLOOR_DRAW, Run, STREAM_EPS, STREAM_INIT, STREAM_TIME,
     STREAM_VIEW_EPS, STREAM_XI, VIEW_DRAW,
 };
 use crate::sampler::{self, Samples};
@@ -205,8 +205,11 @@ fn starting_trainer(
     }
 }
 
-pub struct DigitsLab {
-    run: Run,
+/// The digits lab: the shared loop on 14x14 MNIST digits.
+pub type DigitsLab = Diffusion<DigitImages>;
+
+/// The digits: the data, the judge that reads samples, and the views.
+pub struct DigitImages {
     digits: Digits,
     judge: NearestMean,
     judge_accuracy: f64,
@@ -216,21 +219,12 @@ pub struct DigitsLab {
     start_note: String,
     /// Data digits the quality figures use, and the forward view shows.
     view_indices: Vec<usize>,
-    floor: f64,
     /// The class each sample was asked for (empty: unconditional).
     sample_labels: Vec<Option<usize>>,
     agreement: Option<f64>,
 }
 
-impl DigitsLab {
-    pub fn trained_steps(&self) -> u64 {
-        self.run.progress.trained
-    }
-
-    pub fn samples(&self) -> Option<&Samples> {
-        self.run.samples.as_ref()
-    }
-
+impl DigitImages {
     pub fn sample_labels(&self) -> &[Option<usize>] {
         &self.sample_labels
     }
@@ -245,33 +239,19 @@ impl DigitsLab {
         self.judge_accuracy
     }
 
-    pub fn quality(&self) -> Option<f64> {
-        self.run.progress.last_quality()
-    }
-
-    pub fn floor(&self) -> f64 {
-        self.floor
-    }
-
-    pub fn last_loss(&self) -> Option<f64> {
-        self.run.progress.last_loss()
-    }
-
     fn dims(&self) -> usize {
         self.shape.dims
     }
 
     /// Sliced W2 between the view's digits and fresh data draws, as many as
     /// the samples (averaged over a few draws, as one varies).
-    fn data_floor(&self, params: &DigitsParams) -> f64 {
+    fn data_floor(&self, rng: CounterRng, params: &DigitsParams) -> f64 {
         let n = params.particles.min(self.view_indices.len());
         let view = self.digits.batch(&self.view_indices[..n]);
         let draws = 4;
         (0..draws)
             .map(|k| {
-                let other = self
-                    .digits
-                    .draw(self.run.rng, n, FLOOR_DRAW - k, STREAM_DATA);
+                let other = self.digits.draw(rng, n, FLOOR_DRAW - k, STREAM_DATA);
                 sliced_wasserstein_in(&view, &self.digits.batch(&other), self.dims())
             })
             .sum::<f64>()
@@ -305,9 +285,9 @@ impl DigitsLab {
     }
 
     /// One data digit of each class, clean, above itself noised to the view's t.
-    fn forward_images(&self, params: &DigitsParams) -> Vec<Vec<f32>> {
+    fn forward_images(&self, run: &Run, params: &DigitsParams) -> Vec<Vec<f32>> {
         let dims = self.dims();
-        let (t, path) = (params.view_t, &self.run.path);
+        let (t, path) = (params.view_t, &run.path);
         let examples: Vec<usize> = (0..CLASSES)
             .filter_map(|class| {
                 self.view_indices
@@ -326,7 +306,7 @@ impl DigitsLab {
                 .enumerate()
                 .map(|(d, x0)| {
                     let counter = (k * dims + d) as u32;
-                    let eps = f64::from(self.run.rng.normal(counter, VIEW_DRAW, STREAM_VIEW_EPS));
+                    let eps = f64::from(run.rng.normal(counter, VIEW_DRAW, STREAM_VIEW_EPS));
                     path.noised(x0, eps, t) as f32
                 })
                 .collect()
@@ -355,25 +335,54 @@ impl DigitsLab {
 }
 
 #[async_trait::async_trait(?Send)]
-impl DiffusionModel for DigitsLab {
+impl Domain for DigitImages {
     type Params = DigitsParams;
 
-    fn run(&self) -> &Run {
-        &self.run
-    }
-
-    fn run_mut(&mut self) -> &mut Run {
-        &mut self.run
-    }
+    const ABOUT: About = ABOUT;
 
     fn training(params: &DigitsParams) -> &TrainingParams {
         &params.training
     }
 
+    fn start(context: &LabContext, params: &DigitsParams) -> Result<(Self, Run), String> {
+        let digits = context.assets.get(DIGITS_FILE).and_then(Digits::parse)?;
+        let rng = CounterRng::new(context.seed);
+        let shape = Shape {
+            dims: digits.dims(),
+            classes: if params.conditional { CLASSES } else { 0 },
+            width: params.training.width,
+            depth: params.training.depth,
+        };
+        let (trainer, trained, start_note) =
+            starting_trainer(shape, params, context.assets, rng, context.compute);
+        let judge = NearestMean::fit(&digits);
+        let judge_accuracy = judge.accuracy_on_data(&digits, JUDGE_STRIDE);
+        let view_indices = digits.draw(rng, VIEW_DIGITS, VIEW_DRAW, STREAM_DATA);
+        let images = Self {
+            judge,
+            judge_accuracy,
+            shape,
+            batch: params.training.batch,
+            start_note,
+            view_indices,
+            sample_labels: Vec::new(),
+            agreement: None,
+            digits,
+        };
+        let progress = Progress::new(
+            trained,
+            params.training.train_steps,
+            "sliced W2 to real digits",
+        );
+        let mut run = Run::new(context, &params.path, trainer, progress);
+        run.floor = images.data_floor(rng, params);
+        Ok((images, run))
+    }
+
     /// A batch of digits, each at its own t, its class hidden with
     /// probability p; the noise is drawn per pixel.
-    fn batch(&self, params: &DigitsParams, draw: u32) -> Result<Batch, RunError> {
-        let (rng, dims) = (self.run.rng, self.dims());
+    fn batch(&self, run: &Run, params: &DigitsParams, draw: u32) -> Result<Batch, RunError> {
+        let (rng, dims) = (run.rng, self.dims());
         let indices = self.digits.draw(rng, self.batch, draw, STREAM_DATA);
         let x0 = self.digits.batch(&indices);
         let labels = if self.shape.classes > 0 {
@@ -387,12 +396,11 @@ impl DiffusionModel for DigitsLab {
         };
         let times: Vec<f64> = (0..indices.len())
             .map(|i| {
-                self.run
-                    .path
+                run.path
                     .training_time(f64::from(rng.uniform(i as u32, draw, STREAM_TIME)))
             })
             .collect();
-        let (inputs, targets) = self.run.noised(&x0, dims, &times, params.path.gamma, |j| {
+        let (inputs, targets) = run.noised(&x0, dims, &times, params.path.gamma, |j| {
             let counter = j as u32;
             (
                 f64::from(rng.normal(counter, draw, STREAM_EPS)),
@@ -407,12 +415,11 @@ impl DiffusionModel for DigitsLab {
         })
     }
 
-    async fn resample(&mut self, params: &DigitsParams) -> Result<(), RunError> {
-        let network = self.run.trainer.network();
+    async fn resample(&mut self, run: &mut Run, params: &DigitsParams) -> Result<(), RunError> {
+        let network = run.trainer.network();
         let labels = self.labels_to_sample(params);
         let dims = self.dims();
-        let samples = self
-            .run
+        let samples = run
             .sample(
                 &network,
                 (&labels, params.guidance),
@@ -429,121 +436,60 @@ impl DiffusionModel for DigitsLab {
             .await?;
         let n = params.particles.min(self.view_indices.len());
         let view = self.digits.batch(&self.view_indices[..n]);
-        self.run.progress.quality.push(
-            self.run.progress.trained as f64,
+        run.progress.quality.push(
+            run.progress.trained as f64,
             sliced_wasserstein_in(&samples.x, &view, dims),
         );
         self.agreement = (!labels.is_empty()).then(|| {
             let asked: Vec<usize> = labels.iter().flatten().copied().collect();
             self.judge.agreement(&samples.x, &asked)
         });
-        self.run.samples = Some(samples);
+        run.samples = Some(samples);
         self.sample_labels = labels;
-        self.run.progress.stale = false;
+        run.progress.stale = false;
         Ok(())
     }
-}
 
-#[async_trait::async_trait(?Send)]
-impl Lab for DigitsLab {
-    type Params = DigitsParams;
-
-    fn about() -> About {
-        ABOUT
-    }
-
-    fn start(context: &LabContext, params: &DigitsParams) -> Result<Self, String> {
-        let digits = context.assets.get(DIGITS_FILE).and_then(Digits::parse)?;
-        let rng = CounterRng::new(context.seed);
-        let shape = Shape {
-            dims: digits.dims(),
-            classes: if params.conditional { CLASSES } else { 0 },
-            width: params.training.width,
-            depth: params.training.depth,
-        };
-        let (trainer, trained, start_note) =
-            starting_trainer(shape, params, context.assets, rng, context.compute);
-        let judge = NearestMean::fit(&digits);
-        let judge_accuracy = judge.accuracy_on_data(&digits, JUDGE_STRIDE);
-        let view_indices = digits.draw(rng, VIEW_DIGITS, VIEW_DRAW, STREAM_DATA);
-        let mut lab = Self {
-            run: Run {
-                rng,
-                objective: params.path.objective,
-                path: params.path.path(),
-                trainer,
-                progress: Progress::new(
-                    trained,
-                    params.training.train_steps,
-                    "sliced W2 to real digits",
-                ),
-                device_name: context.compute.info.name.clone(),
-                samples: None,
-            },
-            judge,
-            judge_accuracy,
-            shape,
-            batch: params.training.batch,
-            start_note,
-            view_indices,
-            floor: f64::NAN,
-            sample_labels: Vec::new(),
-            agreement: None,
-            digits,
-        };
-        lab.floor = lab.data_floor(params);
-        Ok(lab)
-    }
-
-    async fn step(&mut self, params: &DigitsParams) -> Result<StepOutcome, RunError> {
-        run::step(self, params).await
-    }
-
-    fn live_changed(&mut self, old: &DigitsParams, new: &DigitsParams) {
+    fn live_changed(&mut self, run: &mut Run, old: &DigitsParams, new: &DigitsParams) {
         if new.particles != old.particles {
-            self.floor = self.data_floor(new);
+            run.floor = self.data_floor(run.rng, new);
         }
-        self.run.progress.stale |= new.sampling.settings() != old.sampling.settings()
+        run.progress.stale |= new.sampling.settings() != old.sampling.settings()
             || new.guidance != old.guidance
             || new.digit != old.digit
             || new.particles != old.particles;
     }
 
-    fn live_after_finish(&self) -> bool {
-        true
-    }
-
-    async fn refresh(&mut self, params: &DigitsParams) -> Result<(), RunError> {
-        run::refresh(self, params).await
-    }
-
-    async fn checkpoint(&self, params: &DigitsParams) -> Option<Result<Vec<u8>, RunError>> {
+    async fn checkpoint(
+        &self,
+        run: &Run,
+        params: &DigitsParams,
+    ) -> Option<Result<Vec<u8>, RunError>> {
         let mut metadata = checkpoint_identity(params);
         metadata.insert(
             "trained_steps".to_string(),
-            self.run.progress.trained.to_string(),
+            run.progress.trained.to_string(),
         );
         metadata.insert("format".to_string(), "thermolab digits MLP".to_string());
-        Some(self.run.trainer.checkpoint(metadata).await)
+        Some(run.trainer.checkpoint(metadata).await)
     }
 
-    fn view(&self, params: &DigitsParams) -> View {
+    fn view(&self, run: &Run, params: &DigitsParams) -> View {
         let dims = self.dims();
-        let samples = self.run.samples.as_ref();
+        let samples = run.samples.as_ref();
         let sample_images: Vec<Vec<f32>> = samples.map_or(Vec::new(), |s| {
             s.x.chunks(dims)
                 .map(|image| image.iter().map(|v| *v as f32).collect())
                 .collect()
         });
         let trajectories = samples.map_or(Vec::new(), |s| Self::trajectory_images(s, dims));
-        let progress = &self.run.progress;
-        let [loss_chart, quality_chart] =
-            progress.charts(self.floor, "real vs real digits (floor)");
+        let progress = &run.progress;
+        let [loss_chart, quality_chart] = progress.charts(run.floor, "real vs real digits (floor)");
         let mut figures = vec![
             progress.loss_figure(),
             progress.quality_figure(
                 "Sliced W2 to real digits",
-                format!("floor {:.4} (real vs real)", self.floor),
+                format!("floor {:.4} (real vs real)", run.floor),
             ),
         ];
         if self.shape.classes > 0 {
@@ -559,7 +505,7 @@ impl Lab for DigitsLab {
             });
         }
         let t = params.view_t;
-        let mut facts = self.run.facts(params.sampling.settings().clip);
+        let mut facts = run.facts(params.sampling.settings().clip);
         facts.insert(1, ("Started from".to_string(), self.start_note.clone()));
         let samples_title = match (self.shape.classes, params.digit.class()) {
             (0, _) => "Generated digits (unconditional)".to_string(),
@@ -583,7 +529,7 @@ impl Lab for DigitsLab {
                     "forward",
                     &format!("Forward noising: data (top) and x_t at t = {t:.2}"),
                     CLASSES,
-                    self.forward_images(params),
+                    self.forward_images(run, params),
                 ),
                 loss_chart,
                 quality_chart,

@@ -5,12 +5,10 @@
 //! dynamic thresholding. One step is one Adam step on a batch; the model is
 //! sampled every few steps and whenever a sampling control moves.
 
-use thermolab_core::experiment::{
-    Chart, ChartKind, Figure, PointGroup, RunError, StepOutcome, View,
-};
+use thermolab_core::experiment::{Chart, ChartKind, Figure, PointGroup, RunError, View};
 use thermolab_core::rng::CounterRng;
 use thermolab_kit::params::{choice, float, group, int, points};
-use thermolab_kit::{About, BenchmarkEntry, Lab, LabContext, params};
+use thermolab_kit::{About, BenchmarkEntry, LabContext, params};
 
 use crate::bench::DiffusionThroughput;
 use crate::data::{Dataset, MIXTURE};
@@ -20,10 +18,10 @@ use crate::model::{self, Network, Trainer};
 use crate::path::NoisePath;
 use crate::progress::Progress;
 use crate::run::{
-    self, Batch, DiffusionModel, FLOOR_DRAW, NetworkDenoiser, Run, STREAM_EPS, STREAM_INIT,
-    STREAM_TIME, STREAM_VIEW_EPS, STREAM_XI, VIEW_DRAW,
+    Batch, Diffusion, Domain, FLOOR_DRAW, Run, STREAM_EPS, STREAM_INIT, STREAM_TIME,
+    STREAM_VIEW_EPS, STREAM_XI, VIEW_DRAW,
 };
-use crate::sampler::Shape;
+use crate::sampler::{Samples, Shape};
 use crate::settings::{PathParams, SamplingParams, TrainingParams};
 
 const DIMS: usize = 2;
@@ -154,41 +152,23 @@ fn to_f32(points: &[[f64; 2]]) -> Vec<[f32; 2]> {
     points.iter().map(|[x, y]| [*x as f32, *y as f32]).collect()
 }
 
-pub struct DiffusionLab {
-    run: Run,
+/// The 2-D lab: the shared loop on the plane's data.
+pub type DiffusionLab = Diffusion<Plane>;
+
+/// The plane: what the model learns and the views drawn over it.
+pub struct Plane {
     /// Fixed for the run: what the model learns, and from how many points a step.
     data: Dataset,
     batch: usize,
     view_data: Vec<[f64; 2]>,
-    floor: f64,
     forward_view: Vec<[f64; 2]>,
     field: Vec<[f32; 4]>,
     score_error: Option<f64>,
 }
 
-impl DiffusionLab {
-    pub fn trained_steps(&self) -> u64 {
-        self.run.progress.trained
-    }
-
-    pub fn samples(&self) -> Option<&crate::sampler::Samples> {
-        self.run.samples.as_ref()
-    }
-
-    pub fn last_loss(&self) -> Option<f64> {
-        self.run.progress.last_loss()
-    }
-
-    /// The floor: sliced W2 between two independent data sets of the samples' size.
-    pub fn floor(&self) -> f64 {
-        self.floor
-    }
-
-    /// Sliced W2 between the last samples and the view's data.
-    pub fn quality(&self) -> Option<f64> {
-        self.run.progress.last_quality()
-    }
-
+impl Plane {
+    /// On the Gaussian mixture: the network's relative error against the
+    /// exact score at the view's t.
     pub fn score_error(&self) -> Option<f64> {
         self.score_error
     }
@@ -196,59 +176,46 @@ impl DiffusionLab {
     /// How far apart two data sets of the samples' size are by chance: the
     /// mean sliced W2 from the view's data to a few fresh draws (one draw
     /// alone varies by about 30%).
-    fn data_floor(&self, params: &DiffusionParams) -> f64 {
+    fn data_floor(&self, rng: CounterRng, params: &DiffusionParams) -> f64 {
         let n = params.particles.min(self.view_data.len());
         let draws = 4;
         (0..draws)
             .map(|k| {
-                let other = self
-                    .data
-                    .points(&params.drawing, self.run.rng, n, FLOOR_DRAW - k);
+                let other = self.data.points(&params.drawing, rng, n, FLOOR_DRAW - k);
                 metrics::sliced_wasserstein(&self.view_data[..n], &other)
             })
             .sum::<f64>()
             / f64::from(draws)
     }
 
-    fn denoiser<'a>(&'a self, network: &'a Network) -> NetworkDenoiser<'a> {
-        NetworkDenoiser {
-            network,
-            objective: self.run.objective,
-            path: &self.run.path,
-            labels: &[],
-            guidance: 0.0,
-        }
-    }
-
     /// `particles` samples of `network` with the live sampler settings, the
     /// paths of the first `traced` kept.
     pub(crate) async fn sample(
-        &self,
+        run: &Run,
         network: &Network,
         params: &DiffusionParams,
         (particles, traced): (usize, usize),
-    ) -> Result<crate::sampler::Samples, RunError> {
+    ) -> Result<Samples, RunError> {
         let shape = Shape {
             particles,
             dims: DIMS,
             traced,
             clip_group: particles * DIMS,
         };
-        self.run
-            .sample(
-                network,
-                (&[], 0.0),
-                &params.sampling.settings(),
-                (STREAM_SAMPLER_INITIAL, STREAM_SAMPLER_INJECTED),
-                shape,
-            )
-            .await
+        run.sample(
+            network,
+            (&[], 0.0),
+            &params.sampling.settings(),
+            (STREAM_SAMPLER_INITIAL, STREAM_SAMPLER_INJECTED),
+            shape,
+        )
+        .await
     }
 
     /// The learned field at the view's t on a grid: the score -eps / sigma
     /// (DDPM) or the velocity (flow matching), as (x, y, dx, dy).
     async fn field_arrows(
-        &self,
+        run: &Run,
         network: &Network,
         view_t: f64,
     ) -> Result<Vec<[f32; 4]>, RunError> {
@@ -262,8 +229,8 @@ impl DiffusionLab {
             })
             .collect();
         let output = network.predict(&grid, t, &[]).await?;
-        let (_, sigma) = self.run.path.alpha_sigma(t);
-        let scale = match self.run.objective {
+        let (_, sigma) = run.path.alpha_sigma(t);
+        let scale = match run.objective {
             Objective::Ddpm => -1.0 / sigma,
             Objective::FlowMatching => 1.0,
         };
@@ -280,43 +247,63 @@ impl DiffusionLab {
             })
             .collect())
     }
+}
 
-    fn scatter(&self, key: &str, title: &str, groups: Vec<PointGroup>) -> Chart {
-        Chart {
-            key: key.to_string(),
-            title: title.to_string(),
-            x_label: "x".to_string(),
-            y_label: "y".to_string(),
-            kind: ChartKind::Scatter { groups },
-        }
+fn scatter(key: &str, title: &str, groups: Vec<PointGroup>) -> Chart {
+    Chart {
+        key: key.to_string(),
+        title: title.to_string(),
+        x_label: "x".to_string(),
+        y_label: "y".to_string(),
+        kind: ChartKind::Scatter { groups },
     }
 }
 
 #[async_trait::async_trait(?Send)]
-impl DiffusionModel for DiffusionLab {
+impl Domain for Plane {
     type Params = DiffusionParams;
 
-    fn run(&self) -> &Run {
-        &self.run
-    }
-
-    fn run_mut(&mut self) -> &mut Run {
-        &mut self.run
-    }
+    const ABOUT: About = ABOUT;
 
     fn training(params: &DiffusionParams) -> &TrainingParams {
         &params.training
     }
 
+    fn start(context: &LabContext, params: &DiffusionParams) -> Result<(Self, Run), String> {
+        let rng = CounterRng::new(context.seed);
+        let shape = model::Shape {
+            dims: DIMS,
+            classes: 0,
+            width: params.training.width,
+            depth: params.training.depth,
+        };
+        let trainer = Trainer::new(shape, (rng, STREAM_INIT), &context.compute.tensor_device);
+        let progress = Progress::new(0, params.training.train_steps, "sliced W2 to data");
+        let mut run = Run::new(context, &params.path, trainer, progress);
+        let view_data = params
+            .data
+            .points(&params.drawing, rng, VIEW_POINTS, VIEW_DRAW);
+        let plane = Self {
+            data: params.data,
+            batch: params.training.batch,
+            forward_view: forward_noised(&run.path, &view_data, rng, params.view_t),
+            view_data,
+            field: Vec::new(),
+            score_error: None,
+        };
+        run.floor = plane.data_floor(rng, params);
+        Ok((plane, run))
+    }
+
     /// A fresh batch of the data: t, eps and xi drawn for each point.
-    fn batch(&self, params: &DiffusionParams, draw: u32) -> Result<Batch, RunError> {
+    fn batch(&self, run: &Run, params: &DiffusionParams, draw: u32) -> Result<Batch, RunError> {
         if self.data == Dataset::Drawing && params.drawing.is_empty() {
             return Err(RunError::Failed(
                 "no points drawn yet: click or drag on the samples chart, then press play"
                     .to_string(),
             ));
         }
-        let rng = self.run.rng;
+        let rng = run.rng;
         let x0: Vec<f64> = self
             .data
             .points(&params.drawing, rng, self.batch, draw)
@@ -325,12 +312,11 @@ impl DiffusionModel for DiffusionLab {
             .collect();
         let times: Vec<f64> = (0..self.batch as u32)
             .map(|i| {
-                self.run
-                    .path
+                run.path
                     .training_time(f64::from(rng.uniform(i, draw, STREAM_TIME)))
             })
             .collect();
-        let (inputs, targets) = self.run.noised(&x0, DIMS, &times, params.path.gamma, |j| {
+        let (inputs, targets) = run.noised(&x0, DIMS, &times, params.path.gamma, |j| {
             let (i, d) = ((j / DIMS) as u32, (j % DIMS) as u32);
             (
                 f64::from(rng.normal(i, draw, STREAM_EPS + d)),
@@ -345,115 +331,50 @@ impl DiffusionModel for DiffusionLab {
         })
     }
 
-    async fn resample(&mut self, params: &DiffusionParams) -> Result<(), RunError> {
-        let network = self.run.trainer.network();
-        let samples = self
-            .sample(&network, params, (params.particles, TRACED))
-            .await?;
+    async fn resample(&mut self, run: &mut Run, params: &DiffusionParams) -> Result<(), RunError> {
+        let network = run.trainer.network();
+        let samples = Self::sample(run, &network, params, (params.particles, TRACED)).await?;
         let sample_points = to_points(&samples.x);
         let n = sample_points.len().min(self.view_data.len());
         if n > 0 {
-            self.run.progress.quality.push(
-                self.run.progress.trained as f64,
+            run.progress.quality.push(
+                run.progress.trained as f64,
                 metrics::sliced_wasserstein(&sample_points[..n], &self.view_data[..n]),
             );
         }
-        self.run.samples = Some(samples);
-        self.field = self.field_arrows(&network, params.view_t).await?;
+        run.samples = Some(samples);
+        self.field = Self::field_arrows(run, &network, params.view_t).await?;
         if self.data == Dataset::Mixture {
             let t = params.view_t.max(0.05);
-            let noised = forward_noised(&self.run.path, &self.view_data, self.run.rng, t);
-            self.score_error = Some(
-                mixture_score_error(&self.denoiser(&network), &self.run.path, &noised, t).await?,
-            );
+            let noised = forward_noised(&run.path, &self.view_data, run.rng, t);
+            let denoiser = run.denoiser(&network, &[], 0.0);
+            self.score_error = Some(mixture_score_error(&denoiser, &run.path, &noised, t).await?);
         }
-        self.run.progress.stale = false;
+        run.progress.stale = false;
         Ok(())
     }
-}
 
-#[async_trait::async_trait(?Send)]
-impl Lab for DiffusionLab {
-    type Params = DiffusionParams;
-
-    fn about() -> About {
-        ABOUT
-    }
-
-    fn start(context: &LabContext, params: &DiffusionParams) -> Result<Self, String> {
-        let rng = CounterRng::new(context.seed);
-        let shape = model::Shape {
-            dims: DIMS,
-            classes: 0,
-            width: params.training.width,
-            depth: params.training.depth,
-        };
-        let trainer = Trainer::new(shape, (rng, STREAM_INIT), &context.compute.tensor_device);
-        let path = params.path.path();
-        let view_data = params
-            .data
-            .points(&params.drawing, rng, VIEW_POINTS, VIEW_DRAW);
-        let forward_view = forward_noised(&path, &view_data, rng, params.view_t);
-        let mut lab = Self {
-            run: Run {
-                rng,
-                objective: params.path.objective,
-                path,
-                trainer,
-                progress: Progress::new(0, params.training.train_steps, "sliced W2 to data"),
-                device_name: context.compute.info.name.clone(),
-                samples: None,
-            },
-            data: params.data,
-            batch: params.training.batch,
-            view_data,
-            floor: f64::NAN,
-            forward_view,
-            field: Vec::new(),
-            score_error: None,
-        };
-        lab.floor = lab.data_floor(params);
-        Ok(lab)
-    }
-
-    async fn step(&mut self, params: &DiffusionParams) -> Result<StepOutcome, RunError> {
-        run::step(self, params).await
-    }
-
-    fn live_changed(&mut self, old: &DiffusionParams, new: &DiffusionParams) {
+    fn live_changed(&mut self, run: &mut Run, old: &DiffusionParams, new: &DiffusionParams) {
         let redrawn = self.data == Dataset::Drawing && new.drawing != old.drawing;
         if redrawn {
             self.view_data = self
                 .data
-                .points(&new.drawing, self.run.rng, VIEW_POINTS, VIEW_DRAW);
+                .points(&new.drawing, run.rng, VIEW_POINTS, VIEW_DRAW);
         }
         if redrawn || new.particles != old.particles {
-            self.floor = self.data_floor(new);
+            run.floor = self.data_floor(run.rng, new);
         }
         if redrawn || new.view_t != old.view_t {
-            self.forward_view =
-                forward_noised(&self.run.path, &self.view_data, self.run.rng, new.view_t);
+            self.forward_view = forward_noised(&run.path, &self.view_data, run.rng, new.view_t);
         }
         // Training-only settings (gamma, lr, sample_every) need no new samples;
         // a new drawing shows at once and the model follows as it trains.
-        self.run.progress.stale |= new.sampling.settings() != old.sampling.settings()
+        run.progress.stale |= new.sampling.settings() != old.sampling.settings()
             || new.particles != old.particles
             || new.view_t != old.view_t;
     }
 
-    fn live_after_finish(&self) -> bool {
-        true
-    }
-
-    async fn refresh(&mut self, params: &DiffusionParams) -> Result<(), RunError> {
-        run::refresh(self, params).await
-    }
-
-    fn benchmarks() -> Vec<BenchmarkEntry> {
-        vec![BenchmarkEntry::of::<DiffusionThroughput>()]
-    }
-
-    fn view(&self, params: &DiffusionParams) -> View {
+    fn view(&self, run: &Run, params: &DiffusionParams) -> View {
         let data_group = PointGroup {
             label: "data".to_string(),
             points: to_f32(&self.view_data),
@@ -468,7 +389,7 @@ impl Lab for DiffusionLab {
             });
         }
         let mut trajectory_paths = Vec::new();
-        if let Some(samples) = &self.run.samples {
+        if let Some(samples) = &run.samples {
             sample_groups.push(PointGroup {
                 label: "samples".to_string(),
                 points: to_f32(&to_points(&samples.x)),
@@ -486,14 +407,14 @@ impl Lab for DiffusionLab {
                 .collect();
         }
         let t = params.view_t;
-        let progress = &self.run.progress;
-        let [loss_chart, quality_chart] = progress.charts(self.floor, "data vs data (floor)");
+        let progress = &run.progress;
+        let [loss_chart, quality_chart] = progress.charts(run.floor, "data vs data (floor)");
         let mut figures = vec![
             progress.loss_figure(),
             progress.quality_figure(
                 "Sliced W2 to data",
-                if self.floor.is_finite() {
-                    format!("floor {:.4} (data vs data)", self.floor)
+                if run.floor.is_finite() {
+                    format!("floor {:.4} (data vs data)", run.floor)
                 } else {
                     "no data yet".to_string()
                 },
@@ -511,14 +432,14 @@ impl Lab for DiffusionLab {
                 ),
             });
         }
-        let field_title = match self.run.objective {
+        let field_title = match run.objective {
             Objective::Ddpm => format!("Learned score at t = {t:.2}"),
             Objective::FlowMatching => format!("Learned velocity at t = {t:.2}"),
         };
         View {
             figures,
             charts: vec![
-                self.scatter("samples", "Samples and data", sample_groups),
+                scatter("samples", "Samples and data", sample_groups),
                 Chart {
                     key: "trajectories".to_string(),
                     title: "Reverse trajectories, noise to data".to_string(),
@@ -528,7 +449,7 @@ impl Lab for DiffusionLab {
                         paths: trajectory_paths,
                     },
                 },
-                self.scatter(
+                scatter(
                     "forward",
                     &format!("Forward noising at t = {t:.2}"),
                     vec![
@@ -552,7 +473,11 @@ impl Lab for DiffusionLab {
                 loss_chart,
                 quality_chart,
             ],
-            facts: self.run.facts(params.sampling.settings().clip),
+            facts: run.facts(params.sampling.settings().clip),
         }
+    }
+
+    fn benchmarks() -> Vec<BenchmarkEntry> {
+        vec![BenchmarkEntry::of::<DiffusionThroughput>()]
     }
 }

@@ -3,7 +3,7 @@
 //! 14x14 MNIST digits ([`digits_lab`]).
 //!
 //! What both share: [`settings`] (their parameter groups), [`run`] (the
-//! training and sampling loop), [`model`] (the MLP and Adam), [`path`] (the
+//! training and sampling loop, generic over a [`Domain`]: the plane or the digits), [`model`] (the MLP and Adam), [`path`] (the
 //! noising paths), [`denoise`], [`sampler`] with [`ddpm`], [`ddim`] and
 //! [`flow_matching`] (one file per method), [`clipping`], [`guidance`],
 //! [`metrics`] and [`progress`]. The data: [`data`] (2-D) and [`digits`].
@@ -28,6 +28,6 @@ pub mod run;
 pub mod sampler;
 pub mod settings;
 
-pub use digits_lab::{DigitsLab, DigitsParams};
-pub use lab_2d::{DiffusionLab, DiffusionParams, MixtureDenoiser};
-pub use run::NetworkDenoiser;
+pub use digits_lab::{DigitImages, DigitsLab, DigitsParams};
+pub use lab_2d::{DiffusionLab, DiffusionParams, MixtureDenoiser, Plane};
+pub use run::{Diffusion, Domain, NetworkDenoiser};

@@ -1,11 +1,11 @@
 //! What both diffusion labs do alike: a network trained along a noising
 //! path, one Adam step per lab step while the budget lasts, sampled every
-//! few steps and whenever a sampling control moves. A lab says what its
-//! batches and its views are ([`DiffusionModel`]); [`step`] and [`refresh`]
-//! are the loop.
+//! few steps and whenever a sampling control moves. A lab says what it
+//! learns and shows ([`Domain`]); [`Diffusion`] is the loop, and the lab.
 
-use thermolab_core::experiment::{RunError, StepOutcome, ensure_finite};
+use thermolab_core::experiment::{RunError, StepOutcome, View, ensure_finite};
 use thermolab_core::rng::CounterRng;
+use thermolab_kit::{About, BenchmarkEntry, Lab, LabContext, ParamSet};
 
 use crate::clipping::X0Clip;
 use crate::denoise::{Denoised, Denoiser, Objective};
@@ -14,7 +14,7 @@ use crate::model::{Network, Trainer};
 use crate::path::NoisePath;
 use crate::progress::Progress;
 use crate::sampler::{self, NoiseSource, Samples, Settings, Shape};
-use crate::settings::{TrainingParams, clip_fact};
+use crate::settings::{PathParams, TrainingParams, clip_fact};
 
 /// RNG streams of the training noise, shared by both labs' batches.
 pub(crate) const STREAM_EPS: u32 = 100;
@@ -71,6 +71,9 @@ pub struct Run {
     /// Where the network runs, for the facts.
     pub device_name: String,
     pub samples: Option<Samples>,
+    /// How far apart two data sets of the samples' size are by chance: the
+    /// quality figure's floor.
+    pub floor: f64,
 }
 
 /// One training step's examples, noised: network inputs and targets, one
@@ -83,6 +86,26 @@ pub struct Batch {
 }
 
 impl Run {
+    /// A run of `trainer` along `path` at step `progress.trained`, with no
+    /// samples yet and its floor to be measured.
+    pub fn new(
+        context: &LabContext,
+        path: &PathParams,
+        trainer: Trainer,
+        progress: Progress,
+    ) -> Self {
+        Self {
+            rng: CounterRng::new(context.seed),
+            objective: path.objective,
+            path: path.path(),
+            trainer,
+            progress,
+            device_name: context.compute.info.name.clone(),
+            samples: None,
+            floor: f64::NAN,
+        }
+    }
+
     /// The objective's inputs and targets for clean values `x0` (`dims` per
     /// example, example `i` at `times[i]`); `noise(j)` is the (eps, xi) of
     /// value `j`.
@@ -104,6 +127,22 @@ impl Run {
             .unzip()
     }
 
+    /// `network` read through the objective, each row told its label (guidance `w`).
+    pub fn denoiser<'a>(
+        &'a self,
+        network: &'a Network,
+        labels: &'a [Option<usize>],
+        guidance: f64,
+    ) -> NetworkDenoiser<'a> {
+        NetworkDenoiser {
+            network,
+            objective: self.objective,
+            path: &self.path,
+            labels,
+            guidance,
+        }
+    }
+
     /// `network`'s samples with `settings`, the noise drawn from the streams
     /// `(initial, injected)`, each particle told its label (guidance `w`).
     pub async fn sample(
@@ -114,13 +153,7 @@ impl Run {
         (initial, injected): (u32, u32),
         shape: Shape,
     ) -> Result<Samples, RunError> {
-        let denoiser = NetworkDenoiser {
-            network,
-            objective: self.objective,
-            path: &self.path,
-            labels,
-            guidance,
-        };
+        let denoiser = self.denoiser(network, labels, guidance);
         let noise = NoiseSource {
             rng: self.rng,
             initial,
@@ -154,67 +187,158 @@ impl Run {
     }
 }
 
-/// What a diffusion lab adds to the shared loop: its batches and its views.
+/// What a diffusion lab learns: its data, its batches and its views. The
+/// shared loop ([`Diffusion`]) does the rest.
 #[async_trait::async_trait(?Send)]
-pub trait DiffusionModel {
-    type Params;
+pub trait Domain: Sized + 'static {
+    type Params: ParamSet;
 
-    fn run(&self) -> &Run;
-
-    fn run_mut(&mut self) -> &mut Run;
+    const ABOUT: About;
 
     fn training(params: &Self::Params) -> &TrainingParams;
 
+    /// The domain and its trained state at step 0.
+    fn start(context: &LabContext, params: &Self::Params) -> Result<(Self, Run), String>;
+
     /// The noised examples of training step `draw`.
-    fn batch(&self, params: &Self::Params, draw: u32) -> Result<Batch, RunError>;
+    fn batch(&self, run: &Run, params: &Self::Params, draw: u32) -> Result<Batch, RunError>;
 
     /// Samples the model with the live settings and recomputes every view
     /// that needs the network; the samples are then fresh.
-    async fn resample(&mut self, params: &Self::Params) -> Result<(), RunError>;
+    async fn resample(&mut self, run: &mut Run, params: &Self::Params) -> Result<(), RunError>;
+
+    /// A live param changed: recompute what depends on it, and mark the
+    /// samples stale if they would change.
+    fn live_changed(&mut self, run: &mut Run, old: &Self::Params, new: &Self::Params);
+
+    fn view(&self, run: &Run, params: &Self::Params) -> View;
+
+    async fn checkpoint(
+        &self,
+        _run: &Run,
+        _params: &Self::Params,
+    ) -> Option<Result<Vec<u8>, RunError>> {
+        None
+    }
+
+    fn benchmarks() -> Vec<BenchmarkEntry> {
+        Vec::new()
+    }
 }
 
-/// One Adam step on the model's next batch; returns the loss.
-pub async fn train<M: DiffusionModel>(model: &mut M, params: &M::Params) -> Result<f64, RunError> {
-    let draw = model.run().progress.trained as u32;
-    let batch = model.batch(params, draw)?;
-    let learning_rate = M::training(params).lr;
-    let loss = model
-        .run_mut()
-        .trainer
-        .step(
-            &batch.inputs,
-            &batch.times,
-            &batch.labels,
-            &batch.targets,
-            learning_rate,
-        )
-        .await?;
-    ensure_finite("the training loss", loss)
+/// A diffusion lab: a domain and its trained state, one Adam step per lab
+/// step while the budget lasts, sampled every few steps and whenever a
+/// sampling control moves.
+pub struct Diffusion<D> {
+    run: Run,
+    domain: D,
 }
 
-/// One lab step: an Adam step while the budget lasts, then new samples if
-/// the old ones are stale (or there are none yet).
-pub async fn step<M: DiffusionModel>(
-    model: &mut M,
-    params: &M::Params,
-) -> Result<StepOutcome, RunError> {
-    if model.run().progress.training() {
-        let loss = train(model, params).await?;
-        let sample_every = M::training(params).sample_every;
-        model.run_mut().progress.record(loss, sample_every);
+impl<D: Domain> Diffusion<D> {
+    pub fn run(&self) -> &Run {
+        &self.run
     }
-    let run = model.run();
-    if run.progress.stale || run.samples.is_none() {
-        model.resample(params).await?;
+
+    pub fn run_mut(&mut self) -> &mut Run {
+        &mut self.run
     }
-    Ok(model.run().progress.outcome())
+
+    pub fn domain(&self) -> &D {
+        &self.domain
+    }
+
+    pub fn trained_steps(&self) -> u64 {
+        self.run.progress.trained
+    }
+
+    pub fn samples(&self) -> Option<&Samples> {
+        self.run.samples.as_ref()
+    }
+
+    pub fn last_loss(&self) -> Option<f64> {
+        self.run.progress.last_loss()
+    }
+
+    /// Sliced W2 between the last samples and as much data.
+    pub fn quality(&self) -> Option<f64> {
+        self.run.progress.last_quality()
+    }
+
+    /// The quality's floor: sliced W2 between two data sets of the samples' size.
+    pub fn floor(&self) -> f64 {
+        self.run.floor
+    }
+
+    /// One Adam step on the domain's next batch; returns the loss (the
+    /// step is not counted: [`Lab::step`] does that).
+    pub async fn train(&mut self, params: &D::Params) -> Result<f64, RunError> {
+        let draw = self.run.progress.trained as u32;
+        let batch = self.domain.batch(&self.run, params, draw)?;
+        let loss = self
+            .run
+            .trainer
+            .step(
+                &batch.inputs,
+                &batch.times,
+                &batch.labels,
+                &batch.targets,
+                D::training(params).lr,
+            )
+            .await?;
+        ensure_finite("the training loss", loss)
+    }
 }
 
-/// New samples after a sampling control moved, without training.
-pub async fn refresh<M: DiffusionModel>(model: &mut M, params: &M::Params) -> Result<(), RunError> {
-    let run = model.run();
-    if run.progress.stale && run.samples.is_some() {
-        model.resample(params).await?;
+#[async_trait::async_trait(?Send)]
+impl<D: Domain> Lab for Diffusion<D> {
+    type Params = D::Params;
+
+    fn about() -> About {
+        D::ABOUT
     }
-    Ok(())
+
+    fn start(context: &LabContext, params: &D::Params) -> Result<Self, String> {
+        let (domain, run) = D::start(context, params)?;
+        Ok(Self { run, domain })
+    }
+
+    async fn step(&mut self, params: &D::Params) -> Result<StepOutcome, RunError> {
+        if self.run.progress.training() {
+            let loss = self.train(params).await?;
+            let sample_every = D::training(params).sample_every;
+            self.run.progress.record(loss, sample_every);
+        }
+        if self.run.progress.stale || self.run.samples.is_none() {
+            self.domain.resample(&mut self.run, params).await?;
+        }
+        Ok(self.run.progress.outcome())
+    }
+
+    fn live_changed(&mut self, old: &D::Params, new: &D::Params) {
+        self.domain.live_changed(&mut self.run, old, new);
+    }
+
+    /// A trained model can still be sampled.
+    fn live_after_finish(&self) -> bool {
+        true
+    }
+
+    async fn refresh(&mut self, params: &D::Params) -> Result<(), RunError> {
+        if self.run.progress.stale && self.run.samples.is_some() {
+            self.domain.resample(&mut self.run, params).await?;
+        }
+        Ok(())
+    }
+
+    fn view(&self, params: &D::Params) -> View {
+        self.domain.view(&self.run, params)
+    }
+
+    async fn checkpoint(&self, params: &D::Params) -> Option<Result<Vec<u8>, RunError>> {
+        self.domain.checkpoint(&self.run, params).await
+    }
+
+    fn benchmarks() -> Vec<BenchmarkEntry> {
+        D::benchmarks()
+    }
 }

@@ -363,13 +363,13 @@ fn a_trained_denoiser_learns_the_mixtures_exact_score() {
         ],
     );
     pollster::block_on(lab.step()).unwrap();
-    let untrained = lab.score_error().unwrap();
+    let untrained = lab.domain().score_error().unwrap();
     train_to_the_end(&mut lab);
     // Relative squared error of eps (that is, of sigma times the score).
     for t in [0.3, 0.5] {
         lab.set("view_t", &Value::Float(t)).unwrap();
         pollster::block_on(lab.refresh()).unwrap();
-        let error = lab.score_error().unwrap();
+        let error = lab.domain().score_error().unwrap();
         println!("mixture score error at t = {t}: {error} (untrained {untrained})");
         assert!(error < 0.05, "t = {t}: {error} (untrained {untrained})");
     }

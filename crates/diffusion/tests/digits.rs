@@ -163,11 +163,11 @@ fn the_shipped_checkpoint_draws_the_digits_it_is_asked_for() {
     assert!(fact(&lab, "Started from").contains("checkpoint"));
     let outcome = pollster::block_on(lab.step()).unwrap();
     assert_eq!(outcome, StepOutcome::Finished);
-    let guided = lab.agreement().unwrap();
+    let guided = lab.domain().agreement().unwrap();
     let (quality, floor) = (lab.quality().unwrap(), lab.floor());
     println!(
         "checkpoint: agreement {guided} (judge on data {}), sliced W2 {quality}, floor {floor}",
-        lab.judge_accuracy()
+        lab.domain().judge_accuracy()
     );
     // The judge reads ~80% of real digits right; a model that ignored its
     // label would score ~10%.
@@ -179,14 +179,14 @@ fn the_shipped_checkpoint_draws_the_digits_it_is_asked_for() {
     // Without guidance the samples are less typical of their class.
     lab.set("guidance", &Value::Float(0.0)).unwrap();
     pollster::block_on(lab.refresh()).unwrap();
-    let unguided = lab.agreement().unwrap();
+    let unguided = lab.domain().agreement().unwrap();
     println!("checkpoint without guidance: agreement {unguided}");
     assert!(unguided < guided, "{unguided} vs {guided}");
     // Asking for one digit only: every sample is asked for a 3.
     lab.set("digit", &Value::Text("3".to_string())).unwrap();
     pollster::block_on(lab.refresh()).unwrap();
-    assert!(lab.sample_labels().iter().all(|l| *l == Some(3)));
-    assert!(lab.agreement().unwrap() > 0.5);
+    assert!(lab.domain().sample_labels().iter().all(|l| *l == Some(3)));
+    assert!(lab.domain().agreement().unwrap() > 0.5);
 }
 
 #[test]

@@ -34,28 +34,15 @@ pub fn temperature_at(params: &BanditsParams, t: u64) -> f64 {
 }
 
 impl Algorithm for Boltzmann {
-    fn choose(
-        &mut self,
-        run: usize,
-        round: &Round,
-        params: &BanditsParams,
-        draws: &mut Draws,
-    ) -> usize {
+    fn choose(&mut self, run: usize, round: &Round, draws: &mut Draws) -> usize {
         let means: Vec<f64> = (0..self.stats.arms)
             .map(|a| self.stats.mean(run, a))
             .collect();
-        let log_probs = log_softmax(&means, temperature_at(params, round.t));
+        let log_probs = log_softmax(&means, temperature_at(round.params, round.t));
         self.policy.sample(run, &log_probs, draws)
     }
 
-    fn update(
-        &mut self,
-        run: usize,
-        _round: &Round,
-        arm: usize,
-        reward: f64,
-        _params: &BanditsParams,
-    ) {
+    fn update(&mut self, run: usize, _round: &Round, arm: usize, reward: f64) {
         self.stats.record(run, arm, reward);
     }
 
@@ -99,17 +86,14 @@ mod tests {
                 t,
                 dim: 0,
                 contexts: &[],
+                params: &params,
             };
-            softmax.update(0, &round, arm, reward, &params);
-            greedy.update(0, &round, arm, reward, &params);
-            let leader = greedy.choose(0, &round, &params, &mut Draws::new(rng, 0, t as u32, 0));
+            softmax.update(0, &round, arm, reward);
+            greedy.update(0, &round, arm, reward);
+            let leader = greedy.choose(0, &round, &mut Draws::new(rng, 0, t as u32, 0));
             for stream in 0..50 {
                 let mut draws = Draws::new(rng, 0, t as u32, stream);
-                assert_eq!(
-                    softmax.choose(0, &round, &params, &mut draws),
-                    leader,
-                    "step {step}"
-                );
+                assert_eq!(softmax.choose(0, &round, &mut draws), leader, "step {step}");
             }
             assert!(entropy(softmax.log_policy(0).unwrap()) < 1e-6);
             leaders.push(leader);

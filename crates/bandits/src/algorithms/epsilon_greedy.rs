@@ -4,7 +4,6 @@
 //! Problem", Machine Learning 47, 2002 (their c / d^2 folded into epsilon).
 
 use crate::draws::Draws;
-use crate::params::BanditsParams;
 use crate::policy::{Algorithm, ArmStats, Round, Setup, argmax};
 
 pub struct EpsilonGreedy {
@@ -20,18 +19,12 @@ impl EpsilonGreedy {
 }
 
 impl Algorithm for EpsilonGreedy {
-    fn choose(
-        &mut self,
-        run: usize,
-        round: &Round,
-        params: &BanditsParams,
-        draws: &mut Draws,
-    ) -> usize {
+    fn choose(&mut self, run: usize, round: &Round, draws: &mut Draws) -> usize {
         let arms = self.stats.arms;
-        let epsilon = if params.decay_epsilon {
-            (params.epsilon * arms as f64 / (round.t + 1) as f64).min(1.0)
+        let epsilon = if round.params.decay_epsilon {
+            (round.params.epsilon * arms as f64 / (round.t + 1) as f64).min(1.0)
         } else {
-            params.epsilon
+            round.params.epsilon
         };
         let explore = draws.uniform() < epsilon;
         let random_arm = ((draws.uniform() * arms as f64) as usize).min(arms - 1);
@@ -42,14 +35,7 @@ impl Algorithm for EpsilonGreedy {
         }
     }
 
-    fn update(
-        &mut self,
-        run: usize,
-        _round: &Round,
-        arm: usize,
-        reward: f64,
-        _params: &BanditsParams,
-    ) {
+    fn update(&mut self, run: usize, _round: &Round, arm: usize, reward: f64) {
         self.stats.record(run, arm, reward);
     }
 }

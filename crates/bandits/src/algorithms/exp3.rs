@@ -42,31 +42,18 @@ pub fn tuned_eta(arms: usize, horizon: u64, scale: f64) -> f64 {
 }
 
 impl Algorithm for Exp3 {
-    fn choose(
-        &mut self,
-        run: usize,
-        _round: &Round,
-        params: &BanditsParams,
-        draws: &mut Draws,
-    ) -> usize {
+    fn choose(&mut self, run: usize, round: &Round, draws: &mut Draws) -> usize {
         let s = &self.estimates[run * self.arms..(run + 1) * self.arms];
-        let gamma = params.exp3_gamma;
+        let gamma = round.params.exp3_gamma;
         let uniform = 1.0 / self.arms as f64;
-        let log_probs: Vec<f64> = log_softmax(s, 1.0 / self.eta(params))
+        let log_probs: Vec<f64> = log_softmax(s, 1.0 / self.eta(round.params))
             .into_iter()
             .map(|lp| ((1.0 - gamma) * lp.exp() + gamma * uniform).ln())
             .collect();
         self.policy.sample(run, &log_probs, draws)
     }
 
-    fn update(
-        &mut self,
-        run: usize,
-        _round: &Round,
-        arm: usize,
-        reward: f64,
-        _params: &BanditsParams,
-    ) {
+    fn update(&mut self, run: usize, _round: &Round, arm: usize, reward: f64) {
         let p = self.policy.prob(run, arm);
         let s = &mut self.estimates[run * self.arms..(run + 1) * self.arms];
         for (a, s_a) in s.iter_mut().enumerate() {

@@ -45,47 +45,34 @@ impl GradientBandit {
 }
 
 impl Algorithm for GradientBandit {
-    fn choose(
-        &mut self,
-        run: usize,
-        _round: &Round,
-        params: &BanditsParams,
-        draws: &mut Draws,
-    ) -> usize {
+    fn choose(&mut self, run: usize, round: &Round, draws: &mut Draws) -> usize {
         let h = &self.preferences[run * self.arms..(run + 1) * self.arms];
-        let log_probs = log_softmax(h, params.gradient_temperature);
+        let log_probs = log_softmax(h, round.params.gradient_temperature);
         self.policy.sample(run, &log_probs, draws)
     }
 
-    fn update(
-        &mut self,
-        run: usize,
-        _round: &Round,
-        arm: usize,
-        reward: f64,
-        params: &BanditsParams,
-    ) {
+    fn update(&mut self, run: usize, round: &Round, arm: usize, reward: f64) {
         let log_probs = self.policy.row(run).to_vec();
         let ent = entropy(&log_probs);
-        let beta = match params.held_entropy(self.arms) {
+        let beta = match round.params.held_entropy(self.arms) {
             Some(target) => {
-                let next = (self.beta[run] + params.dual_step * (target - ent)).max(0.0);
+                let next = (self.beta[run] + round.params.dual_step * (target - ent)).max(0.0);
                 self.beta[run] = next;
                 next
             }
             None => {
-                self.beta[run] = params.entropy_coef;
-                params.entropy_coef
+                self.beta[run] = round.params.entropy_coef;
+                round.params.entropy_coef
             }
         };
         let advantage = reward - self.baseline[run];
-        let t = params.gradient_temperature;
+        let t = round.params.gradient_temperature;
         let h = &mut self.preferences[run * self.arms..(run + 1) * self.arms];
         for (a, (h_a, lp)) in h.iter_mut().zip(&log_probs).enumerate() {
             let pi = lp.exp();
             let chosen = if a == arm { 1.0 } else { 0.0 };
             let entropy_grad = if pi > 0.0 { -pi * (lp + ent) / t } else { 0.0 };
-            *h_a += params.step_size * (advantage * (chosen - pi) / t + beta * entropy_grad);
+            *h_a += round.params.step_size * (advantage * (chosen - pi) / t + beta * entropy_grad);
         }
         self.pulls[run] += 1;
         self.baseline[run] += advantage / self.pulls[run] as f64;

@@ -5,7 +5,6 @@
 
 use crate::draws::Draws;
 use crate::env::bernoulli_kl;
-use crate::params::BanditsParams;
 use crate::policy::{Algorithm, ArmStats, Round, Setup, argmax};
 
 pub struct KlUcb {
@@ -37,13 +36,7 @@ pub fn bernoulli_upper(p: f64, bound: f64) -> f64 {
 }
 
 impl Algorithm for KlUcb {
-    fn choose(
-        &mut self,
-        run: usize,
-        round: &Round,
-        _params: &BanditsParams,
-        draws: &mut Draws,
-    ) -> usize {
+    fn choose(&mut self, run: usize, round: &Round, draws: &mut Draws) -> usize {
         if let Some(arm) = self.stats.unpulled(run) {
             return arm;
         }
@@ -61,14 +54,7 @@ impl Algorithm for KlUcb {
         )
     }
 
-    fn update(
-        &mut self,
-        run: usize,
-        _round: &Round,
-        arm: usize,
-        reward: f64,
-        _params: &BanditsParams,
-    ) {
+    fn update(&mut self, run: usize, _round: &Round, arm: usize, reward: f64) {
         self.stats.record(run, arm, reward);
     }
 }

@@ -3,7 +3,6 @@
 //! Contextual Bandits with Linear Payoffs", ICML 2013; v is a live control.
 
 use crate::draws::Draws;
-use crate::params::BanditsParams;
 use crate::policy::{Algorithm, Round, Setup, argmax};
 use crate::ridge::Ridge;
 
@@ -35,14 +34,8 @@ impl LinTs {
 }
 
 impl Algorithm for LinTs {
-    fn choose(
-        &mut self,
-        run: usize,
-        round: &Round,
-        params: &BanditsParams,
-        draws: &mut Draws,
-    ) -> usize {
-        let sample = self.sample_theta(run, params.posterior_scale, draws);
+    fn choose(&mut self, run: usize, round: &Round, draws: &mut Draws) -> usize {
+        let sample = self.sample_theta(run, round.params.posterior_scale, draws);
         let arms = round.contexts.len() / round.dim;
         let scores: Vec<f64> = (0..arms)
             .map(|a| {
@@ -56,14 +49,7 @@ impl Algorithm for LinTs {
         argmax(scores.into_iter(), draws)
     }
 
-    fn update(
-        &mut self,
-        run: usize,
-        round: &Round,
-        arm: usize,
-        reward: f64,
-        _params: &BanditsParams,
-    ) {
+    fn update(&mut self, run: usize, round: &Round, arm: usize, reward: f64) {
         self.ridge.observe(run, round.context(arm), reward);
     }
 
@@ -77,6 +63,7 @@ mod tests {
     use thermolab_core::rng::CounterRng;
 
     use super::*;
+    use crate::params::BanditsParams;
 
     #[test]
     fn samples_have_the_posterior_mean_and_covariance() {
@@ -90,13 +77,15 @@ mod tests {
         };
         let mut lints = LinTs::new(&setup);
         let contexts = [1.0, 0.0, 0.6, 0.8];
+        let params = BanditsParams::default();
         let round = Round {
             t: 0,
             dim: 2,
             contexts: &contexts,
+            params: &params,
         };
         for (arm, reward) in [(0, 0.5), (1, 0.9), (1, 0.7), (0, 0.4)] {
-            lints.update(0, &round, arm, reward, &BanditsParams::default());
+            lints.update(0, &round, arm, reward);
         }
         let (theta, a_inv) = lints.confidence_set(0).unwrap();
         let a_inv = a_inv.to_vec();

@@ -11,7 +11,6 @@
 //! zeta the bias of many low-information rounds does not pile up.
 
 use crate::draws::Draws;
-use crate::params::BanditsParams;
 use crate::policy::{Algorithm, Round, Setup, argmax};
 use crate::ridge::Ridge;
 
@@ -35,35 +34,22 @@ impl LinUcb {
 }
 
 impl Algorithm for LinUcb {
-    fn choose(
-        &mut self,
-        run: usize,
-        round: &Round,
-        params: &BanditsParams,
-        draws: &mut Draws,
-    ) -> usize {
+    fn choose(&mut self, run: usize, round: &Round, draws: &mut Draws) -> usize {
         let theta = self.ridge.theta(run);
         let arms = round.contexts.len() / round.dim;
         let scores: Vec<f64> = (0..arms)
             .map(|a| {
                 let x = round.context(a);
                 let estimate: f64 = theta.iter().zip(x).map(|(t, xi)| t * xi).sum();
-                estimate + params.linear_width * self.ridge.width(run, x)
+                estimate + round.params.linear_width * self.ridge.width(run, x)
             })
             .collect();
         argmax(scores.into_iter(), draws)
     }
 
-    fn update(
-        &mut self,
-        run: usize,
-        round: &Round,
-        arm: usize,
-        reward: f64,
-        params: &BanditsParams,
-    ) {
+    fn update(&mut self, run: usize, round: &Round, arm: usize, reward: f64) {
         let x = round.context(arm);
-        if !self.selects_data || self.ridge.width(run, x) >= params.selection_threshold {
+        if !self.selects_data || self.ridge.width(run, x) >= round.params.selection_threshold {
             self.ridge.observe(run, x, reward);
         }
     }

@@ -6,7 +6,6 @@
 //! rewards with a flat prior: Normal(mean_i, 1 / n_i), after one pull of each.
 
 use crate::draws::Draws;
-use crate::params::BanditsParams;
 use crate::policy::{Algorithm, ArmStats, Round, Setup, argmax};
 
 pub struct Thompson {
@@ -24,13 +23,7 @@ impl Thompson {
 }
 
 impl Algorithm for Thompson {
-    fn choose(
-        &mut self,
-        run: usize,
-        _round: &Round,
-        _params: &BanditsParams,
-        draws: &mut Draws,
-    ) -> usize {
+    fn choose(&mut self, run: usize, _round: &Round, draws: &mut Draws) -> usize {
         let samples: Vec<f64> = if self.binary {
             (0..self.stats.arms)
                 .map(|a| {
@@ -50,14 +43,7 @@ impl Algorithm for Thompson {
         argmax(samples.into_iter(), draws)
     }
 
-    fn update(
-        &mut self,
-        run: usize,
-        _round: &Round,
-        arm: usize,
-        reward: f64,
-        _params: &BanditsParams,
-    ) {
+    fn update(&mut self, run: usize, _round: &Round, arm: usize, reward: f64) {
         self.stats.record(run, arm, reward);
     }
 }

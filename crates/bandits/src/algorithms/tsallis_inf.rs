@@ -6,7 +6,6 @@
 //! adversary and O(sum_i ln n / Delta_i) on stochastic arms, with no tuning.
 
 use crate::draws::Draws;
-use crate::params::BanditsParams;
 use crate::policy::{Algorithm, Distributions, Round, Setup};
 
 pub struct TsallisInf {
@@ -51,27 +50,14 @@ pub fn tsallis_weights(l: &[f64], eta: f64) -> Vec<f64> {
 }
 
 impl Algorithm for TsallisInf {
-    fn choose(
-        &mut self,
-        run: usize,
-        round: &Round,
-        _params: &BanditsParams,
-        draws: &mut Draws,
-    ) -> usize {
+    fn choose(&mut self, run: usize, round: &Round, draws: &mut Draws) -> usize {
         let eta = 2.0 / ((round.t + 1) as f64).sqrt();
         let l = &self.losses[run * self.arms..(run + 1) * self.arms];
         let log_probs: Vec<f64> = tsallis_weights(l, eta).into_iter().map(f64::ln).collect();
         self.policy.sample(run, &log_probs, draws)
     }
 
-    fn update(
-        &mut self,
-        run: usize,
-        _round: &Round,
-        arm: usize,
-        reward: f64,
-        _params: &BanditsParams,
-    ) {
+    fn update(&mut self, run: usize, _round: &Round, arm: usize, reward: f64) {
         let p = self.policy.prob(run, arm);
         self.losses[run * self.arms + arm] += (1.0 - reward) / p;
     }

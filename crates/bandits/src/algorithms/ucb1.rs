@@ -4,7 +4,6 @@
 //! width c is a live control.
 
 use crate::draws::Draws;
-use crate::params::BanditsParams;
 use crate::policy::{Algorithm, ArmStats, Round, Setup, argmax};
 
 pub struct Ucb1 {
@@ -20,13 +19,7 @@ impl Ucb1 {
 }
 
 impl Algorithm for Ucb1 {
-    fn choose(
-        &mut self,
-        run: usize,
-        round: &Round,
-        params: &BanditsParams,
-        draws: &mut Draws,
-    ) -> usize {
+    fn choose(&mut self, run: usize, round: &Round, draws: &mut Draws) -> usize {
         if let Some(arm) = self.stats.unpulled(run) {
             return arm;
         }
@@ -34,20 +27,13 @@ impl Algorithm for Ucb1 {
         argmax(
             (0..self.stats.arms).map(|a| {
                 self.stats.mean(run, a)
-                    + params.ucb_width * (2.0 * log_t / self.stats.count(run, a)).sqrt()
+                    + round.params.ucb_width * (2.0 * log_t / self.stats.count(run, a)).sqrt()
             }),
             draws,
         )
     }
 
-    fn update(
-        &mut self,
-        run: usize,
-        _round: &Round,
-        arm: usize,
-        reward: f64,
-        _params: &BanditsParams,
-    ) {
+    fn update(&mut self, run: usize, _round: &Round, arm: usize, reward: f64) {
         self.stats.record(run, arm, reward);
     }
 }
