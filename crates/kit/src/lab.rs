@@ -162,9 +162,9 @@ impl BenchmarkEntry {
     }
 }
 
-/// A lab with its params, its benchmarks (on the bench page) and its step
-/// count: what tests drive directly and what a [`Session`](crate::Session) drives through
-/// [`RunningLab`].
+/// A lab with its params and its benchmarks (on the bench page): what tests
+/// drive directly (it reads as its lab) and what a
+/// [`Session`](crate::Session) drives through [`RunningLab`].
 pub struct Hosted<L: Lab> {
     lab: L,
     params: L::Params,
@@ -172,6 +172,7 @@ pub struct Hosted<L: Lab> {
     benchmarks: Vec<Box<dyn RunningBenchmark>>,
     compute: Compute,
     seed: u64,
+    /// Steps taken: the x of the benchmarks' charts.
     steps: u64,
 }
 
@@ -222,19 +223,6 @@ impl<L: Lab> Hosted<L> {
             seed: context.seed,
             steps: 0,
         })
-    }
-
-    pub fn lab(&self) -> &L {
-        &self.lab
-    }
-
-    pub fn params(&self) -> &L::Params {
-        &self.params
-    }
-
-    /// Steps taken.
-    pub fn steps(&self) -> u64 {
-        self.steps
     }
 
     /// One step of the lab, then one measurement of every benchmark.
