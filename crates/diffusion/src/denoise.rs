@@ -71,6 +71,19 @@ pub struct Denoised {
     pub eps: Vec<f64>,
 }
 
+impl Denoised {
+    /// The estimates at `x` = alpha x_0 + sigma eps, given x_0:
+    /// eps = (x - alpha x_0) / sigma.
+    pub fn from_x0(x: &[f64], x0: Vec<f64>, alpha: f64, sigma: f64) -> Self {
+        let eps = x
+            .iter()
+            .zip(&x0)
+            .map(|(x, x0)| (x - alpha * x0) / sigma)
+            .collect();
+        Self { x0, eps }
+    }
+}
+
 #[async_trait::async_trait(?Send)]
 pub trait Denoiser {
     /// Estimates at each row of `x` (all at time `t`).

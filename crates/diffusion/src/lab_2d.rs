@@ -96,12 +96,7 @@ impl Denoiser for MixtureDenoiser<'_> {
             .chunks(DIMS)
             .flat_map(|p| MIXTURE.posterior_mean([p[0], p[1]], alpha, sigma))
             .collect();
-        let eps = x
-            .iter()
-            .zip(&x0)
-            .map(|(x, x0)| (x - alpha * x0) / sigma)
-            .collect();
-        Ok(Denoised { x0, eps })
+        Ok(Denoised::from_x0(x, x0, alpha, sigma))
     }
 }
 

@@ -9,7 +9,7 @@ use thermolab_kit::choices;
 use crate::clipping::X0Clip;
 use crate::ddim;
 use crate::ddpm;
-use crate::denoise::Denoiser;
+use crate::denoise::{Denoised, Denoiser};
 use crate::flow_matching;
 use crate::path::NoisePath;
 
@@ -108,9 +108,7 @@ pub async fn sample(
             settings.clip.apply(&mut estimate.x0, clip_group);
             // eps must agree with the clipped x_0 on x_t = alpha x_0 + sigma eps.
             let (alpha, sigma) = path.alpha_sigma(t);
-            for ((eps, x0), xt) in estimate.eps.iter_mut().zip(&estimate.x0).zip(&x) {
-                *eps = (xt - alpha * x0) / sigma;
-            }
+            estimate = Denoised::from_x0(&x, estimate.x0, alpha, sigma);
         }
         largest_x0 = largest_x0.max(largest_magnitude(&estimate.x0));
         for (j, xj) in x.iter_mut().enumerate() {

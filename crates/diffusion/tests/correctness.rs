@@ -276,12 +276,7 @@ impl Denoiser for Overshooting<'_> {
         let exact = self.0.denoise(x, t).await?;
         let (alpha, sigma) = self.0.path.alpha_sigma(t);
         let x0: Vec<f64> = exact.x0.iter().map(|v| 3.0 * v).collect();
-        let eps = x
-            .iter()
-            .zip(&x0)
-            .map(|(x, x0)| (x - alpha * x0) / sigma)
-            .collect();
-        Ok(Denoised { x0, eps })
+        Ok(Denoised::from_x0(x, x0, alpha, sigma))
     }
 }
 
