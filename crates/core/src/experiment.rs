@@ -43,6 +43,9 @@ pub struct LabInfo {
     /// in-browser peers), by name.
     #[serde(default)]
     pub panels: Vec<String>,
+    /// It can write its trained model as a file (the CLI's `--checkpoint`).
+    #[serde(default)]
+    pub checkpoint: bool,
 }
 
 /// A number shown large, such as a benchmark result.
@@ -157,7 +160,7 @@ pub enum RunStatus {
     Running,
     /// The experiment reached its end; reset to run again.
     Finished,
-    /// A NaN or infinity appeared; the run stopped there.
+    /// A NaN or infinity appeared (or a loss exploded); the run stopped there.
     Diverged {
         step: u64,
         what: String,
@@ -183,6 +186,60 @@ impl View {
         self.charts.extend(other.charts);
         self.facts.extend(other.facts);
     }
+
+    /// Takes out every figure value and chart that holds a NaN or an
+    /// infinity, and names them: a view that crosses to the page is finite
+    /// (JSON has no NaN), and what was taken says where the run diverged.
+    pub fn take_non_finite(&mut self) -> Vec<String> {
+        let mut taken = Vec::new();
+        for figure in &mut self.figures {
+            if figure.value.is_some_and(|value| !value.is_finite()) {
+                figure.value = None;
+                figure.note = "not a number".to_string();
+                taken.push(figure.label.clone());
+            }
+        }
+        self.charts.retain(|chart| {
+            let finite = chart.kind.is_finite();
+            if !finite {
+                taken.push(chart.title.clone());
+            }
+            finite
+        });
+        taken
+    }
+}
+
+impl ChartKind {
+    fn is_finite(&self) -> bool {
+        let f32s = |values: &[f32]| values.iter().all(|v| v.is_finite());
+        match self {
+            ChartKind::Lines { lines, .. } => lines
+                .iter()
+                .flat_map(|line| &line.points)
+                .flat_map(|b| [b.x, b.mean, b.min, b.max])
+                .all(f64::is_finite),
+            ChartKind::Histogram { edges, .. } => edges.iter().all(|e| e.is_finite()),
+            ChartKind::Heatmap {
+                x_range,
+                y_range,
+                values,
+                ..
+            } => x_range
+                .iter()
+                .chain(y_range)
+                .chain(values)
+                .all(|v| v.is_finite()),
+            ChartKind::Scatter { groups } => groups
+                .iter()
+                .all(|group| group.points.iter().all(|p| f32s(p))),
+            ChartKind::Paths { paths } => paths.iter().flatten().all(|p| f32s(p)),
+            ChartKind::Arrows { arrows } => arrows.iter().all(|a| f32s(a)),
+            ChartKind::Images { range, images, .. } => {
+                f32s(range) && images.iter().all(|image| f32s(image))
+            }
+        }
+    }
 }
 
 /// Everything needed to draw a lab at one moment: the lab's view, and where
@@ -193,6 +250,22 @@ pub struct Snapshot {
     pub status: RunStatus,
     #[serde(flatten)]
     pub view: View,
+    #[serde(default)]
+    pub timing: Timing,
+}
+
+/// What the run costs where it runs, in milliseconds: for the run bar and
+/// the benchmarks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Timing {
+    /// The last step.
+    pub step_ms: f64,
+    /// Building this snapshot's view.
+    pub view_ms: f64,
+    /// Sending the previous snapshot to the page (serializing and posting).
+    pub post_ms: f64,
+    /// Steps per second while playing; 0 otherwise.
+    pub steps_per_second: f64,
 }
 
 /// Whether the experiment can go on.

@@ -424,8 +424,20 @@ impl ParamSpec {
             ParamKind::Float { .. } => Value::Float(raw.parse::<f64>().map_err(|_| {
                 ParamError::new(key, format!("{} expects a number, got '{raw}'", self.label))
             })?),
-            ParamKind::Int { .. } => match raw.parse::<i64>() {
+            ParamKind::Int { min, max, .. } => match raw.parse::<i64>() {
                 Ok(i) => Value::Int(i),
+                // A whole number too long for i64 is out of range, not malformed.
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        std::num::IntErrorKind::PosOverflow | std::num::IntErrorKind::NegOverflow
+                    ) =>
+                {
+                    return Err(ParamError::new(
+                        key,
+                        format!("{} = {raw} is outside [{min}, {max}]", self.label),
+                    ));
+                }
                 Err(_) => match raw.parse::<f64>() {
                     Ok(x) => Value::Float(x),
                     Err(_) => {
@@ -752,7 +764,12 @@ mod tests {
         }
         assert!(s.parse("arms", "2.5").is_err());
         assert!(s.parse("arms", "101").is_err());
-        assert!(s.parse("arms", "99999999999999999999999").is_err());
+        assert!(
+            s.parse("arms", "99999999999999999999999")
+                .unwrap_err()
+                .message
+                .contains("99999999999999999999999 is outside [2, 100]")
+        );
         assert!(
             s.parse("env", "poisson")
                 .unwrap_err()

@@ -1,8 +1,9 @@
-//! The typed messages between the UI thread and the compute worker. Both sides
-//! serialize these with serde; nothing else crosses the boundary.
+//! The typed messages between the UI thread and the compute worker. They
+//! cross the boundary as JSON text ([`encode`], [`decode`]); nothing else does.
 
 use std::collections::BTreeMap;
 
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::experiment::{LabInfo, Snapshot};
@@ -22,7 +23,9 @@ pub enum Request {
         seed: u64,
     },
     /// Change one parameter of the running lab: live ones apply on the next
-    /// step, restart ones restart the run.
+    /// step, restart ones restart the run. The page keeps at most one in
+    /// flight per key; the worker applies every change waiting for it before
+    /// it recomputes once.
     SetParam {
         key: String,
         value: Value,
@@ -71,7 +74,8 @@ pub enum Event {
         info: DeviceInfo,
     },
     /// A run (re)started with these validated params; `refused` lists values
-    /// that fell back to defaults.
+    /// that fell back to defaults. Every event of a run carries its `run`, so
+    /// the page can drop those of runs it has since replaced.
     Started {
         run: u64,
         lab: String,
@@ -79,14 +83,23 @@ pub enum Event {
         seed: u64,
         refused: Vec<ParamError>,
     },
+    /// Run `run` could not start; nothing runs until the next start.
+    StartFailed {
+        run: u64,
+        lab: String,
+        message: String,
+    },
     ParamAccepted {
+        run: u64,
         key: String,
         value: Value,
     },
     ParamRefused {
+        run: u64,
         error: ParamError,
     },
     Snapshot {
+        run: u64,
         snapshot: Snapshot,
     },
     /// The GPU device was lost; the UI restarts the worker and the run.
@@ -96,6 +109,23 @@ pub enum Event {
     Error {
         message: String,
     },
+    /// The worker cannot run at all (its wasm did not load); sent by its
+    /// loader script, `web/worker-loader.js`.
+    WorkerFailed {
+        message: String,
+    },
+}
+
+/// `message` as the text posted across the worker boundary. A string is
+/// copied at memory speed; a JS object built field by field (what
+/// serde-wasm-bindgen does) took seconds for one diffusion snapshot.
+pub fn encode<T: Serialize>(message: &T) -> String {
+    serde_json::to_string(message).expect("protocol messages are plain data")
+}
+
+/// The message in `text`, or why it is not one.
+pub fn decode<T: DeserializeOwned>(text: &str) -> Result<T, String> {
+    serde_json::from_str(text).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]
@@ -115,7 +145,26 @@ mod tests {
             values,
             seed: 42,
         };
-        let json = serde_json::to_string(&req).unwrap();
-        assert_eq!(serde_json::from_str::<Request>(&json).unwrap(), req);
+        assert_eq!(decode::<Request>(&encode(&req)).unwrap(), req);
+    }
+
+    #[test]
+    fn every_float_crosses_exactly() {
+        // A slider's value must reach the worker bit for bit, or a browser
+        // run and a CLI run with the same URL would differ.
+        for x in [
+            0.1,
+            0.3,
+            1.0 / 3.0,
+            2.0f64.sqrt() * 1e-300,
+            0.000961,
+            f64::MAX,
+        ] {
+            let request = Request::SetParam {
+                key: "temperature".into(),
+                value: Value::Float(x),
+            };
+            assert_eq!(decode::<Request>(&encode(&request)), Ok(request));
+        }
     }
 }

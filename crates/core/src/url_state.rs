@@ -17,8 +17,9 @@ pub const MAX_PAIRS: usize = 64;
 pub const MAX_NOTICES: usize = 12;
 const MAX_SHOWN_CHARS: usize = 40;
 
-/// Controls that `hide=` may name besides the lab's own parameters.
-pub const HIDEABLE_PANELS: [&str; 4] = ["run", "explanation", "seed", "speed"];
+/// Controls that `hide=` may name besides the lab's own parameters. The run
+/// bar is not one of them: without it an embedded lab could never start.
+pub const HIDEABLE_PANELS: [&str; 3] = ["explanation", "seed", "speed"];
 
 /// The resolved state of the page.
 #[derive(Clone, Debug, PartialEq)]
@@ -185,6 +186,10 @@ pub fn parse(hash: &str, labs: &[LabInfo]) -> PageState {
                 if !state.hide.iter().any(|h| h == key) {
                     state.hide.push(key.to_string());
                 }
+            } else if key == "run" {
+                state.notice(
+                    "hide: the run bar stays, or the lab could never be started.".to_string(),
+                );
             } else {
                 state.notice(format!(
                     "hide: there is no control called '{}'.",
@@ -226,7 +231,12 @@ pub fn encode(
         out.append_pair("speed", &speed.to_string());
     }
     for (key, value) in params.iter() {
-        if defaults.get(key) != Some(value) && !RESERVED_KEYS.contains(&key.as_str()) {
+        // As the schema stores it: a whole-number float that crossed JSON is an Int.
+        let value = lab
+            .schema
+            .validate(key, value)
+            .unwrap_or_else(|_| value.clone());
+        if defaults.get(key) != Some(&value) && !RESERVED_KEYS.contains(&key.as_str()) {
             out.append_pair(key, &value.to_string());
         }
     }
@@ -253,6 +263,7 @@ mod tests {
             explanation: vec![],
             assets: vec![],
             panels: vec![],
+            checkpoint: false,
             schema: Schema::new(vec![
                 ParamSpec::float("temperature", "Temperature", 1e-3, 1e3, 1.0)
                     .log()
@@ -282,7 +293,7 @@ mod tests {
         params
             .set(&labs[0].schema, "anneal", &Value::Bool(true))
             .unwrap();
-        let hide = vec!["arms".to_string(), "run".to_string()];
+        let hide = vec!["arms".to_string(), "speed".to_string()];
         let hash = encode(&labs[0], &params, 1234, 20, true, &hide);
         let state = parse(&hash, &labs);
         assert!(state.notices.is_empty(), "{:?}", state.notices);
@@ -290,6 +301,33 @@ mod tests {
         assert_eq!(state.params.as_ref(), Some(&params));
         assert_eq!((state.seed, state.speed, state.embed), (1234, 20, true));
         assert_eq!(state.hide, hide);
+    }
+
+    #[test]
+    fn defaults_stay_out_of_the_link_even_after_crossing_json() {
+        let labs = labs();
+        // What the page holds after the worker's params crossed JSON: the
+        // default temperature 1.0 arrives as the whole number 1.
+        let crossed: Params = serde_json::from_str(
+            r#"{"temperature": 1, "arms": 10, "env": "bern", "anneal": false}"#,
+        )
+        .unwrap();
+        assert_eq!(crossed.get("temperature"), Some(&Value::Int(1)));
+        let hash = encode(&labs[0], &crossed, 1, 1, false, &[]);
+        assert_eq!(hash, "#lab=toy&seed=1");
+        // A value that differs is still written.
+        let mut params = labs[0].schema.defaults();
+        params
+            .set(&labs[0].schema, "temperature", &Value::Float(2.0))
+            .unwrap();
+        assert!(encode(&labs[0], &params, 1, 1, false, &[]).contains("temperature=2"));
+    }
+
+    #[test]
+    fn the_run_bar_cannot_be_hidden() {
+        let state = parse("#lab=toy&embed=1&hide=run,arms", &labs());
+        assert_eq!(state.hide, ["arms"]);
+        assert!(state.notices[0].contains("run bar"), "{:?}", state.notices);
     }
 
     #[test]

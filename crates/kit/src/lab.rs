@@ -27,6 +27,9 @@ pub struct About {
     /// The bench page: after each of its steps the host measures every
     /// benchmark the labs offer, and the page shows their controls and panels.
     pub bench_page: bool,
+    /// It can write its trained model as a file ([`Lab::checkpoint`], the
+    /// CLI's `--checkpoint`).
+    pub checkpoint: bool,
 }
 
 /// What a lab starts with, besides its params.
@@ -142,6 +145,7 @@ impl<B: Benchmark> RunningBenchmark for BenchmarkRun<B> {
 pub struct BenchmarkEntry {
     schema: fn() -> Schema,
     check: fn() -> Result<(), String>,
+    limits: fn(&Params) -> Result<(), ParamError>,
     panel: Option<&'static str>,
     start: fn(&Params) -> Result<Box<dyn RunningBenchmark>, ParamError>,
 }
@@ -151,6 +155,7 @@ impl BenchmarkEntry {
         Self {
             schema: B::Params::schema,
             check: check_params::<B::Params>,
+            limits: limits_of::<B::Params>,
             panel: B::PANEL,
             start: |params| {
                 Ok(Box::new(BenchmarkRun {
@@ -191,6 +196,7 @@ impl<L: Lab> Hosted<L> {
         if let Some(error) = refused.first() {
             return Err(error.message.clone());
         }
+        limits_of::<L::Params>(&params).map_err(|e| e.message)?;
         let context = LabContext {
             compute,
             assets,
@@ -241,7 +247,13 @@ impl<L: Lab> Hosted<L> {
     pub fn set(&mut self, key: &str, value: &Value) -> Result<(), ParamError> {
         let value = self.schema.validate(key, value)?;
         let old = self.params.clone();
-        if self.params.set(key, &value)? {
+        let mut new = old.clone();
+        if new.set(key, &value)? {
+            new.limits().map_err(|e| ParamError {
+                key: key.to_string(),
+                message: e.message,
+            })?;
+            self.params = new;
             self.lab.live_changed(&old, &self.params);
             return Ok(());
         }
@@ -326,6 +338,7 @@ pub struct LabEntry {
     about: fn() -> About,
     schema: fn() -> Schema,
     check: fn() -> Result<(), String>,
+    limits: fn(&Params) -> Result<(), ParamError>,
     benchmarks: fn() -> Vec<BenchmarkEntry>,
     #[allow(clippy::type_complexity)]
     start:
@@ -338,6 +351,7 @@ impl LabEntry {
             about: L::about,
             schema: L::Params::schema,
             check: check_params::<L::Params>,
+            limits: limits_of::<L::Params>,
             benchmarks: L::benchmarks,
             start: |context, schema, params, benchmarks| {
                 Ok(Box::new(Hosted::<L>::start(
@@ -350,6 +364,11 @@ impl LabEntry {
     pub fn about(&self) -> About {
         (self.about)()
     }
+}
+
+/// The limits of the typed values of validated `params`.
+fn limits_of<P: ParamSet>(params: &Params) -> Result<(), ParamError> {
+    P::read(params)?.limits()
 }
 
 /// Whether a declaration is consistent: every default valid, and the
@@ -447,11 +466,25 @@ impl Registry {
             explanation: about.explanation.iter().map(|p| p.to_string()).collect(),
             schema,
             assets: about.assets.iter().map(|a| a.to_string()).collect(),
+            checkpoint: about.checkpoint,
             panels: benchmarks
                 .iter()
                 .filter_map(|b| b.panel.map(str::to_string))
                 .collect(),
         }
+    }
+
+    /// Whether `params`, valid one by one, stay within the limits of the lab
+    /// `info` describes and of the benchmarks its page runs.
+    pub fn limits(&self, info: &LabInfo, params: &Params) -> Result<(), ParamError> {
+        let Some(entry) = self.entry(&info.id) else {
+            return Ok(());
+        };
+        (entry.limits)(params)?;
+        for benchmark in self.benchmarks_of(&entry) {
+            (benchmark.limits)(params)?;
+        }
+        Ok(())
     }
 
     /// Starts the lab `info` describes with `params` validated against its schema.

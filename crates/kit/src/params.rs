@@ -38,6 +38,12 @@ pub trait ParamSet: Clone + PartialEq + std::fmt::Debug + Sized + 'static {
     /// schema; `Ok(false)` when no field has that key.
     fn set(&mut self, key: &str, value: &Value) -> Result<bool, ParamError>;
 
+    /// Limits no single param can express: the product of sizes that one
+    /// step computes or keeps, say. The error names the param to lower.
+    fn limits(&self) -> Result<(), ParamError> {
+        Ok(())
+    }
+
     /// The scalar fields as the words a kernel's uniform holds, in order:
     /// numbers as `f32`, whole numbers, toggles and choices as `u32`; lists
     /// have no word. [`crate::wgsl::params_struct`] declares the same struct in WGSL.
@@ -488,7 +494,9 @@ pub fn help(lines: &[&str]) -> String {
 }
 
 /// Declares a struct of typed parameters and implements [`ParamSet`] for it.
-/// Each field is `name: Type = control`, its doc comment the control's help:
+/// Each field is `name: Type = control`, its doc comment the control's help;
+/// an optional `limits: path` after the struct names a function
+/// `fn(&Self) -> Result<(), ParamError>` for [`ParamSet::limits`]:
 ///
 /// ```
 /// use thermolab_kit::params::{ParamSet, float, int, toggle};
@@ -517,6 +525,7 @@ macro_rules! params {
                 $field_vis:vis $field:ident : $ty:ty = $spec:expr
             ),* $(,)?
         }
+        $(limits: $limits:path)?
     ) => {
         $(#[doc = $struct_doc])*
         #[derive(Clone, Debug, PartialEq)]
@@ -570,6 +579,12 @@ macro_rules! params {
             fn gpu_words(&self, out: &mut Vec<(&'static str, $crate::params::GpuWord)>) {
                 $($crate::params::Field::gpu_field(&self.$field, stringify!($field), out);)*
             }
+
+            $(
+                fn limits(&self) -> Result<(), $crate::core::params::ParamError> {
+                    $limits(self)
+                }
+            )?
         }
 
         impl Default for $name {

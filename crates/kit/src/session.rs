@@ -6,9 +6,9 @@
 use std::collections::BTreeMap;
 
 use thermolab_core::assets::Assets;
-use thermolab_core::experiment::{LabInfo, RunError, RunStatus, Snapshot, StepOutcome};
+use thermolab_core::experiment::{LabInfo, RunError, RunStatus, Snapshot, StepOutcome, Timing};
 use thermolab_core::params::{Apply, ParamError, Params, Value};
-use thermolab_gpu::Compute;
+use thermolab_gpu::{Compute, now_seconds};
 
 use crate::lab::{LabContext, Registry, RunningLab};
 
@@ -30,10 +30,13 @@ pub struct Session {
     params: Params,
     seed: u64,
     assets: Assets,
-    running: Box<dyn RunningLab>,
+    /// `None` once a reset could not restart the run (its status says why).
+    running: Option<Box<dyn RunningLab>>,
     step: u64,
     playing: bool,
     stopped: Option<RunStatus>,
+    /// Milliseconds the last step took.
+    step_ms: f64,
 }
 
 impl Session {
@@ -51,7 +54,31 @@ impl Session {
         let info = registry
             .lab(lab)
             .ok_or_else(|| format!("there is no lab called '{lab}'"))?;
-        let (params, refused) = info.schema.params_from_values(values);
+        let (mut params, mut refused) = info.schema.params_from_values(values);
+        // Values past the lab's limits fall back to their defaults, one by
+        // one (each refusal names the param to lower), and are reported.
+        for _ in 0..info.schema.params.len() {
+            let Err(error) = registry.limits(&info, &params) else {
+                break;
+            };
+            let fallback = info
+                .schema
+                .spec(&error.key)
+                .map(|spec| spec.default_value());
+            match fallback {
+                Some(default) if params.get(&error.key) != Some(&default) => {
+                    params
+                        .set(&info.schema, &error.key, &default)
+                        .map_err(|e| e.message)?;
+                    refused.push(error);
+                }
+                _ => {
+                    params = info.schema.defaults();
+                    refused.push(error);
+                    break;
+                }
+            }
+        }
         let context = LabContext {
             compute,
             assets,
@@ -66,10 +93,11 @@ impl Session {
                 params,
                 seed,
                 assets: assets.clone(),
-                running,
+                running: Some(running),
                 step: 0,
                 playing: false,
                 stopped: None,
+                step_ms: 0.0,
             },
             refused,
         ))
@@ -111,14 +139,23 @@ impl Session {
         let value = spec.validate(value)?;
         let mut params = self.params.clone();
         params.set(&self.lab.schema, key, &value)?;
-        let finished_but_live =
-            self.stopped == Some(RunStatus::Finished) && self.running.live_after_finish();
-        match spec.apply {
-            Apply::Live if self.stopped.is_none() || finished_but_live => {
-                self.running.set_live(key, &value)?;
+        self.registry
+            .limits(&self.lab, &params)
+            .map_err(|e| ParamError {
+                key: key.to_string(),
+                message: e.message,
+            })?;
+        let finished_but_live = self.stopped == Some(RunStatus::Finished)
+            && self
+                .running
+                .as_ref()
+                .is_some_and(|running| running.live_after_finish());
+        match (spec.apply, &mut self.running) {
+            (Apply::Live, Some(running)) if self.stopped.is_none() || finished_but_live => {
+                running.set_live(key, &value)?;
                 self.params = params;
             }
-            Apply::Live | Apply::Restart => {
+            _ => {
                 self.params = params;
                 self.reset().map_err(|message| ParamError {
                     key: key.to_string(),
@@ -137,36 +174,57 @@ impl Session {
         ) {
             return StepReport::Stopped;
         }
-        match self.running.refresh().await {
+        let Some(running) = &mut self.running else {
+            return StepReport::Stopped;
+        };
+        match running.refresh().await {
             Err(error) => self.record(Err(error)),
             Ok(()) => self.device_lost().unwrap_or(StepReport::Stepped),
         }
     }
 
-    /// Back to step 0 with the current params and seed; keeps playing if it was.
+    /// Back to step 0 with the current params and seed; keeps playing if it
+    /// was. The old run is dropped before the new one is built, so the two
+    /// never hold their memory at once.
     pub fn reset(&mut self) -> Result<(), String> {
+        self.running = None;
+        self.step = 0;
         let context = LabContext {
             compute: &self.compute,
             assets: &self.assets,
             seed: self.seed,
         };
-        self.running = self.registry.start(&self.lab, &context, &self.params)?;
-        self.step = 0;
-        self.stopped = None;
-        Ok(())
+        match self.registry.start(&self.lab, &context, &self.params) {
+            Ok(running) => {
+                self.running = Some(running);
+                self.stopped = None;
+                Ok(())
+            }
+            Err(message) => {
+                self.stopped = Some(RunStatus::Failed {
+                    message: message.clone(),
+                });
+                Err(message)
+            }
+        }
     }
 
     /// The experiment's trained model as a file, if it has one.
     pub async fn checkpoint(&self) -> Option<Result<Vec<u8>, RunError>> {
-        self.running.checkpoint().await
+        self.running.as_ref()?.checkpoint().await
     }
 
     /// One step, unless the run has stopped.
     pub async fn step(&mut self) -> StepReport {
+        let Some(running) = &mut self.running else {
+            return StepReport::Stopped;
+        };
         if self.stopped.is_some() {
             return StepReport::Stopped;
         }
-        let outcome = self.running.step().await;
+        let start = now_seconds();
+        let outcome = running.step().await;
+        self.step_ms = 1e3 * (now_seconds() - start);
         self.record(outcome)
     }
 
@@ -183,6 +241,12 @@ impl Session {
     fn record(&mut self, outcome: Result<StepOutcome, RunError>) -> StepReport {
         if let Some(report) = self.device_lost() {
             return report;
+        }
+        if let Some(error) = self.compute.take_error() {
+            self.stopped = Some(RunStatus::Failed {
+                message: format!("the GPU reported an error: {error}"),
+            });
+            return StepReport::Stopped;
         }
         match outcome {
             Ok(StepOutcome::Continue) => {
@@ -214,7 +278,23 @@ impl Session {
         }
     }
 
-    pub fn snapshot(&self) -> Snapshot {
+    /// The run now; its timing says how long the last step and this view
+    /// took. A view holding a NaN or an infinity stops the run as diverged,
+    /// naming what went non-finite, and is sent without it.
+    pub fn snapshot(&mut self) -> Snapshot {
+        let start = now_seconds();
+        let mut view = self
+            .running
+            .as_ref()
+            .map(|running| running.view())
+            .unwrap_or_default();
+        let non_finite = view.take_non_finite();
+        if !non_finite.is_empty() && self.stopped.is_none() {
+            self.stopped = Some(RunStatus::Diverged {
+                step: self.step,
+                what: format!("{} became NaN or infinite", non_finite.join(", ")),
+            });
+        }
         Snapshot {
             step: self.step,
             status: match &self.stopped {
@@ -222,7 +302,12 @@ impl Session {
                 None if self.playing => RunStatus::Running,
                 None => RunStatus::Paused,
             },
-            view: self.running.view(),
+            view,
+            timing: Timing {
+                step_ms: self.step_ms,
+                view_ms: 1e3 * (now_seconds() - start),
+                ..Timing::default()
+            },
         }
     }
 }

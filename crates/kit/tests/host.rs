@@ -1,0 +1,207 @@
+//! The host and the session on a toy lab: declarations checked, limits
+//! refused at start and on a live change, and a view that goes NaN stopping
+//! the run with the name of what diverged.
+
+use std::collections::BTreeMap;
+
+use thermolab_core::assets::Assets;
+use thermolab_core::experiment::{Figure, RunError, RunStatus, StepOutcome, View};
+use thermolab_core::params::{ParamError, Value};
+use thermolab_core::protocol::{decode, encode};
+use thermolab_gpu::Compute;
+use thermolab_kit::params::{float, int, toggle};
+use thermolab_kit::{About, Hosted, Lab, LabContext, LabEntry, Registry, Session};
+
+thermolab_kit::params! {
+    pub struct GridParams {
+        /// Added to the counter every step.
+        pub rate: f64 = float("Rate", 0.0..=10.0, 1.0).live(),
+        pub rows: usize = int("Rows", 1..=1000, 10),
+        pub cols: usize = int("Cols", 1..=1000, 10).live(),
+        /// Shows the counter's logarithm of minus one: NaN.
+        pub poison: bool = toggle("Poison", false).live(),
+    }
+    limits: at_most_ten_thousand_cells
+}
+
+fn at_most_ten_thousand_cells(params: &GridParams) -> Result<(), ParamError> {
+    let cells = params.rows * params.cols;
+    if cells <= 10_000 {
+        return Ok(());
+    }
+    Err(ParamError {
+        key: "rows".to_string(),
+        message: format!("{cells} cells are more than 10000: fewer rows or columns"),
+    })
+}
+
+/// Counts up by `rate` a step and shows the count.
+struct Grid {
+    count: f64,
+}
+
+#[async_trait::async_trait(?Send)]
+impl Lab for Grid {
+    type Params = GridParams;
+
+    fn about() -> About {
+        About {
+            id: "grid",
+            title: "Grid",
+            summary: "A counter.",
+            explanation: &[],
+            assets: &[],
+            bench_page: false,
+            checkpoint: false,
+        }
+    }
+
+    fn start(_context: &LabContext, _params: &GridParams) -> Result<Self, String> {
+        Ok(Self { count: 0.0 })
+    }
+
+    async fn step(&mut self, params: &GridParams) -> Result<StepOutcome, RunError> {
+        self.count += params.rate;
+        Ok(StepOutcome::Continue)
+    }
+
+    fn view(&self, params: &GridParams) -> View {
+        View {
+            figures: vec![Figure {
+                key: "count".to_string(),
+                label: "Count".to_string(),
+                value: Some(if params.poison {
+                    (-1.0f64).ln()
+                } else {
+                    self.count
+                }),
+                unit: String::new(),
+                note: String::new(),
+            }],
+            ..View::default()
+        }
+    }
+}
+
+thermolab_kit::params! {
+    pub struct BadDefault {
+        pub rate: f64 = float("Rate", 0.0..=1.0, 2.0),
+    }
+}
+
+/// A lab whose declared default lies outside its own range.
+struct Broken;
+
+#[async_trait::async_trait(?Send)]
+impl Lab for Broken {
+    type Params = BadDefault;
+
+    fn about() -> About {
+        About {
+            id: "broken",
+            ..Grid::about()
+        }
+    }
+
+    fn start(_context: &LabContext, _params: &BadDefault) -> Result<Self, String> {
+        Ok(Self)
+    }
+
+    async fn step(&mut self, _params: &BadDefault) -> Result<StepOutcome, RunError> {
+        Ok(StepOutcome::Finished)
+    }
+
+    fn view(&self, _params: &BadDefault) -> View {
+        View::default()
+    }
+}
+
+const GRID: Registry = Registry(&[LabEntry::of::<Grid>]);
+
+fn values(pairs: &[(&str, Value)]) -> BTreeMap<String, Value> {
+    pairs
+        .iter()
+        .map(|(key, value)| (key.to_string(), value.clone()))
+        .collect()
+}
+
+#[test]
+fn inconsistent_declarations_are_refused() {
+    assert_eq!(GRID.check(), Ok(()));
+    let error = Registry(&[LabEntry::of::<Broken>]).check().unwrap_err();
+    assert!(
+        error.contains("broken") && error.contains("rate"),
+        "{error}"
+    );
+    let twice = Registry(&[LabEntry::of::<Grid>, LabEntry::of::<Grid>]).check();
+    assert!(twice.unwrap_err().contains("two labs are called 'grid'"));
+}
+
+#[test]
+fn limits_refuse_a_start_and_a_live_change_past_them() {
+    let compute = Compute::cpu("test");
+    let assets = Assets::default();
+    let huge = values(&[("rows", Value::Int(1000)), ("cols", Value::Int(1000))]);
+    // A tool or a test is told why.
+    let refused = Hosted::<Grid>::from_values(&compute, &huge, 1, &assets).err();
+    assert_eq!(
+        refused.as_deref(),
+        Some("1000000 cells are more than 10000: fewer rows or columns")
+    );
+    // A page starts on the defaults of what the limit named, and shows why.
+    let (mut session, refused) = Session::start(GRID, &compute, "grid", &huge, 1, &assets).unwrap();
+    assert_eq!(refused.len(), 1);
+    assert_eq!(refused[0].key, "rows");
+    assert_eq!(session.params().get("rows"), Some(&Value::Int(10)));
+    assert_eq!(session.params().get("cols"), Some(&Value::Int(1000)));
+    // A live change past the limit is refused and leaves the params as they were.
+    let error = session.set_param("cols", &Value::Int(1001)).unwrap_err();
+    assert!(error.message.contains("out of range") || error.message.contains("outside"));
+    let (mut session, _) = Session::start(
+        GRID,
+        &compute,
+        "grid",
+        &values(&[("rows", Value::Int(100))]),
+        1,
+        &assets,
+    )
+    .unwrap();
+    let error = session.set_param("cols", &Value::Int(101)).unwrap_err();
+    assert_eq!(error.key, "cols");
+    assert!(error.message.contains("10100 cells"), "{}", error.message);
+    assert_eq!(session.params().get("cols"), Some(&Value::Int(10)));
+    assert_eq!(
+        session.set_param("cols", &Value::Int(100)),
+        Ok(Value::Int(100))
+    );
+}
+
+#[test]
+fn a_view_that_goes_nan_stops_the_run_and_crosses_to_the_page_without_it() {
+    let compute = Compute::cpu("test");
+    let (mut session, _) = Session::start(
+        GRID,
+        &compute,
+        "grid",
+        &BTreeMap::new(),
+        1,
+        &Assets::default(),
+    )
+    .unwrap();
+    session.set_playing(true);
+    pollster::block_on(session.step());
+    assert_eq!(session.snapshot().view.figures[0].value, Some(1.0));
+    session.set_param("poison", &Value::Bool(true)).unwrap();
+    let snapshot = session.snapshot();
+    assert_eq!(
+        snapshot.status,
+        RunStatus::Diverged {
+            step: 1,
+            what: "Count became NaN or infinite".to_string()
+        }
+    );
+    assert_eq!(snapshot.view.figures[0].value, None);
+    assert!(!session.is_playing());
+    // JSON has no NaN: what is sent reads back as it was.
+    assert_eq!(decode(&encode(&snapshot)), Ok(snapshot));
+}
