@@ -48,6 +48,7 @@ const ABOUT: About = About {
     ],
     assets: &[],
     bench_page: false,
+    checkpoint: false,
 };
 
 /// One algorithm and what the page shows of it.

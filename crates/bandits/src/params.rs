@@ -2,11 +2,13 @@
 //! URL, the CLI, the typed values the algorithms read and the kernel's
 //! `params` uniform all come from [`BanditsParams`].
 
+use thermolab_core::params::ParamError;
 use thermolab_kit::params::{choice, float, float_list, int, optional_choice, toggle};
 use thermolab_kit::{choices, params};
 
 use crate::algorithms::AlgorithmId;
 use crate::env::{ContextDesign, Kind};
+use crate::policy::Setup;
 
 /// Algorithms run side by side on the same environment.
 pub const SLOTS: usize = 4;
@@ -113,6 +115,45 @@ params! {
         /// Draw regret against ln t: logarithmic regret becomes a straight line.
         pub log_time: bool = toggle("Log time axis", false).live(),
     }
+    limits: memory_limit
+}
+
+/// Most memory the runs' state may take (the CPU path's, which is the larger).
+pub const MAX_STATE_BYTES: usize = 256 << 20;
+
+/// The runs' state stays under [`MAX_STATE_BYTES`]: per run and algorithm a
+/// count, a sum and a probability per arm, and for a linear algorithm A^-1
+/// and b (d^2 + d numbers, d = K on one-hot features); per run the arms'
+/// totals against an adversary.
+fn memory_limit(params: &BanditsParams) -> Result<(), ParamError> {
+    let setup = Setup::of(params);
+    let per_run: usize = params
+        .algorithms()
+        .iter()
+        .map(|algorithm| {
+            let ridge = if algorithm.linear() {
+                setup.dim * setup.dim + setup.dim
+            } else {
+                0
+            };
+            8 * (3 * setup.arms + ridge + 2)
+        })
+        .sum::<usize>()
+        + 8 * setup.arms;
+    let bytes = per_run.saturating_mul(setup.runs);
+    if bytes <= MAX_STATE_BYTES {
+        return Ok(());
+    }
+    Err(ParamError {
+        key: "runs".to_string(),
+        message: format!(
+            "{} runs of these algorithms would keep about {} MB, more than the {} MB a run may take: \
+             fewer runs, fewer arms or fewer linear algorithms",
+            setup.runs,
+            bytes >> 20,
+            MAX_STATE_BYTES >> 20
+        ),
+    })
 }
 
 impl BanditsParams {

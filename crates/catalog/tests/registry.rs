@@ -238,3 +238,64 @@ fn the_cpu_bench_page_leaves_gpu_figures_empty_with_a_reason() {
     assert!(figure("rng_mismatches").note.contains("no WebGPU"));
     assert!(view.facts.iter().any(|(_, v)| v == "no GPU in this test"));
 }
+
+#[test]
+fn every_labs_worst_case_is_refused_naming_the_param_to_lower() {
+    // Each setting is within its own range; together they are the cases the
+    // fault report measured (868 MB of bandit state, a 1.1 TFLOP matmul step,
+    // a 53 TFLOP sampling), and one just inside each limit.
+    let text = |s: &str| Value::Text(s.to_string());
+    let cases: [(&str, Vec<(&str, Value)>, Option<&str>); 6] = [
+        (
+            "bandits",
+            vec![
+                ("arms", Value::Int(16)),
+                ("runs", Value::Int(100_000)),
+                ("algo_1", text("linucb")),
+                ("algo_2", text("lints")),
+                ("algo_3", text("threshold")),
+                ("algo_4", text("linucb")),
+            ],
+            Some("runs"),
+        ),
+        (
+            "bandits",
+            vec![("arms", Value::Int(16)), ("runs", Value::Int(100_000))],
+            None,
+        ),
+        (
+            "device",
+            vec![("matmul_n", Value::Int(2048)), ("repeats", Value::Int(64))],
+            Some("matmul_n"),
+        ),
+        ("device", vec![("matmul_n", Value::Int(2048))], None),
+        (
+            "diffusion",
+            vec![
+                ("width", Value::Int(512)),
+                ("depth", Value::Int(6)),
+                ("particles", Value::Int(20_000)),
+                ("sample_steps", Value::Int(1000)),
+            ],
+            Some("sample_steps"),
+        ),
+        (
+            "diffusion",
+            vec![("width", Value::Int(1024)), ("batch", Value::Int(4096))],
+            Some("batch"),
+        ),
+    ];
+    for (lab, pairs, lower) in cases {
+        let info = REGISTRY.lab(lab).unwrap();
+        let (params, refused) = info.schema.params_from_values(&values(&pairs));
+        assert!(refused.is_empty(), "{lab} {pairs:?}: {refused:?}");
+        match (REGISTRY.limits(&info, &params), lower) {
+            (Ok(()), None) => {}
+            (Err(error), Some(key)) => {
+                assert_eq!(error.key, key, "{lab} {pairs:?}: {}", error.message);
+                assert!(error.message.contains("more than"), "{}", error.message);
+            }
+            (result, _) => panic!("{lab} {pairs:?}: {result:?}"),
+        }
+    }
+}

@@ -13,6 +13,7 @@ pub mod rng_check;
 use thermolab_core::experiment::{
     Chart, ChartKind, Figure, Line, RunError, StepOutcome, View, ensure_finite,
 };
+use thermolab_core::params::ParamError;
 use thermolab_core::rng::CounterRng;
 use thermolab_core::series::Series;
 use thermolab_gpu::{Compute, NORMAL_TOLERANCE, TensorDevice};
@@ -46,6 +47,7 @@ const ABOUT: About = About {
     ],
     assets: &[],
     bench_page: true,
+    checkpoint: false,
 };
 
 params! {
@@ -59,6 +61,28 @@ params! {
         /// Timings per step (each at least 5 ms of launches); the band shows their spread.
         pub repeats: usize = int("Timings per step", 1..=64, 4).log().live(),
     }
+    limits: matmul_work
+}
+
+/// Most floating-point operations the CPU's matrix products may take in one
+/// step (the GPU does the same products first).
+pub const MAX_MATMUL_FLOPS: f64 = 2e11;
+
+fn matmul_work(params: &DeviceParams) -> Result<(), ParamError> {
+    let flops = matmul::flops(params.matmul_n) * params.repeats as f64;
+    if flops <= MAX_MATMUL_FLOPS {
+        return Ok(());
+    }
+    Err(ParamError {
+        key: "matmul_n".to_string(),
+        message: format!(
+            "{} products of side {} would take {:.0} GFLOP a step, more than {:.0}: a smaller side or fewer timings",
+            params.repeats,
+            params.matmul_n,
+            flops / 1e9,
+            MAX_MATMUL_FLOPS / 1e9
+        ),
+    })
 }
 
 /// Mean, min and max of one step's launches.
@@ -225,6 +249,13 @@ impl DeviceLab {
     }
 
     fn histogram(&self) -> ChartKind {
+        if self.last_launches.is_empty() {
+            // Before the first step: no bins rather than edges at infinity.
+            return ChartKind::Histogram {
+                edges: Vec::new(),
+                counts: Vec::new(),
+            };
+        }
         let (_, min, max) = summary(&self.last_launches);
         let width = ((max - min) / HISTOGRAM_BINS as f64)
             .max(max.abs() * 1e-6)

@@ -31,6 +31,23 @@ params! {
         /// Diffusion benchmark: steps of each sampling.
         pub diffusion_sample_steps: usize = int("Diffusion sampling steps", 1..=1000, 100).log().live(),
     }
+    limits: sampling_work
+}
+
+/// Most particle steps one timed sampling may take: twice the default's.
+pub const MAX_PARTICLE_STEPS: usize = 2_000_000;
+
+fn sampling_work(params: &ThroughputParams) -> Result<(), thermolab_core::params::ParamError> {
+    let work = params.diffusion_particles * params.diffusion_sample_steps;
+    if work <= MAX_PARTICLE_STEPS {
+        return Ok(());
+    }
+    Err(thermolab_core::params::ParamError {
+        key: "diffusion_particles".to_string(),
+        message: format!(
+            "{work} particle steps in one timed sampling, more than {MAX_PARTICLE_STEPS}: fewer particles or sampling steps"
+        ),
+    })
 }
 
 /// What one measurement found.

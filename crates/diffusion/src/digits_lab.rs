@@ -24,7 +24,7 @@ use crate::run::{
     STREAM_VIEW_EPS, STREAM_XI, VIEW_DRAW,
 };
 use crate::sampler::{self, Samples};
-use crate::settings::{Clip, PathParams, SamplingParams, TrainingParams};
+use crate::settings::{Clip, PathParams, SamplingParams, TrainingParams, work_limits};
 
 /// The shipped checkpoint under `public/`.
 pub const CHECKPOINT_FILE: &str = "models/digits.safetensors";
@@ -64,6 +64,7 @@ const ABOUT: About = About {
     ],
     assets: &[DIGITS_FILE, CHECKPOINT_FILE],
     bench_page: false,
+    checkpoint: true,
 };
 
 choices! {
@@ -135,6 +136,35 @@ params! {
         /// The t of the forward-noising view.
         pub view_t: f64 = float("View time t", 0.0..=1.0, 0.5).live(),
     }
+    limits: digits_work
+}
+
+/// Pixels of the shipped digits, what the limits count on.
+const SHIPPED_PIXELS: usize = 14 * 14;
+
+/// The network for digits of `dims` pixels.
+fn network_shape(params: &DigitsParams, dims: usize) -> Shape {
+    Shape {
+        dims,
+        classes: if params.conditional { CLASSES } else { 0 },
+        width: params.training.width,
+        depth: params.training.depth,
+    }
+}
+
+fn digits_work(params: &DigitsParams) -> Result<(), thermolab_core::params::ParamError> {
+    // Guidance calls the network twice per sampling step, with and without the class.
+    let calls = if params.conditional && params.guidance != 0.0 {
+        2
+    } else {
+        1
+    };
+    work_limits(
+        network_shape(params, SHIPPED_PIXELS),
+        &params.training,
+        &params.sampling,
+        (params.particles, calls),
+    )
 }
 
 /// What a checkpoint records of the settings it was trained with; it only
@@ -347,12 +377,7 @@ impl Domain for DigitImages {
     fn start(context: &LabContext, params: &DigitsParams) -> Result<(Self, Run), String> {
         let digits = context.assets.get(DIGITS_FILE).and_then(Digits::parse)?;
         let rng = CounterRng::new(context.seed);
-        let shape = Shape {
-            dims: digits.dims(),
-            classes: if params.conditional { CLASSES } else { 0 },
-            width: params.training.width,
-            depth: params.training.depth,
-        };
+        let shape = network_shape(params, digits.dims());
         let (trainer, trained, start_note) =
             starting_trainer(shape, params, context.assets, rng, context.compute);
         let judge = NearestMean::fit(&digits);

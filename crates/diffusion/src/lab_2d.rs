@@ -22,7 +22,7 @@ use crate::run::{
     STREAM_VIEW_EPS, STREAM_XI, VIEW_DRAW,
 };
 use crate::sampler::{Samples, Shape};
-use crate::settings::{PathParams, SamplingParams, TrainingParams};
+use crate::settings::{PathParams, SamplingParams, TrainingParams, work_limits};
 
 const DIMS: usize = 2;
 /// Particles whose reverse paths are drawn.
@@ -64,6 +64,7 @@ const ABOUT: About = About {
     ],
     assets: &[],
     bench_page: false,
+    checkpoint: false,
 };
 
 params! {
@@ -81,6 +82,25 @@ params! {
         /// The t of the forward-noising view and of the learned field.
         pub view_t: f64 = float("View time t", 0.0..=1.0, 0.3).live(),
     }
+    limits: plane_work
+}
+
+fn network_shape(params: &DiffusionParams) -> model::Shape {
+    model::Shape {
+        dims: DIMS,
+        classes: 0,
+        width: params.training.width,
+        depth: params.training.depth,
+    }
+}
+
+fn plane_work(params: &DiffusionParams) -> Result<(), thermolab_core::params::ParamError> {
+    work_limits(
+        network_shape(params),
+        &params.training,
+        &params.sampling,
+        (params.particles, 1),
+    )
 }
 
 /// The exact denoiser of the Gaussian mixture: E[x_0 | x_t] in closed form.
@@ -266,13 +286,11 @@ impl Domain for Plane {
 
     fn start(context: &LabContext, params: &DiffusionParams) -> Result<(Self, Run), String> {
         let rng = CounterRng::new(context.seed);
-        let shape = model::Shape {
-            dims: DIMS,
-            classes: 0,
-            width: params.training.width,
-            depth: params.training.depth,
-        };
-        let trainer = Trainer::new(shape, (rng, STREAM_INIT), &context.compute.tensor_device);
+        let trainer = Trainer::new(
+            network_shape(params),
+            (rng, STREAM_INIT),
+            &context.compute.tensor_device,
+        );
         let progress = Progress::new(0, params.training.train_steps, "sliced W2 to data");
         let mut run = Run::new(context, &params.path, trainer, progress);
         let view_data = params

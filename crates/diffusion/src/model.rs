@@ -50,6 +50,15 @@ impl Shape {
         self.dims + TIME_FEATURES + self.classes
     }
 
+    /// Floating-point operations of one forward pass of one example: a
+    /// multiply and an add per weight.
+    pub fn flops_per_example(&self) -> f64 {
+        self.layer_sizes()
+            .windows(2)
+            .map(|pair| 2.0 * (pair[0] * pair[1]) as f64)
+            .sum()
+    }
+
     /// Inputs, `depth` hidden widths, outputs: layer `i` maps size `i` to `i + 1`.
     fn layer_sizes(&self) -> Vec<usize> {
         let mut sizes = vec![self.input_columns()];
@@ -207,11 +216,18 @@ impl Trainer {
                     view.shape()
                 ));
             }
-            Ok(view
+            let values: Vec<f32> = view
                 .data()
                 .chunks_exact(4)
                 .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-                .collect())
+                .collect();
+            // A diverged model saved as is would only report its divergence at step 0.
+            if let Some(bad) = values.iter().find(|v| !v.is_finite()) {
+                return Err(format!(
+                    "the checkpoint's {name} holds {bad}: a diverged model is not loaded"
+                ));
+            }
+            Ok(values)
         };
         let layers = shape
             .layer_sizes()

@@ -22,6 +22,10 @@ pub(crate) const STREAM_XI: u32 = 110;
 pub(crate) const STREAM_TIME: u32 = 120;
 /// The noise of the forward-noising views.
 pub(crate) const STREAM_VIEW_EPS: u32 = 300;
+/// A loss this many times that of predicting zero (the mean squared target)
+/// means the network's outputs are ten times the targets' size: diverged,
+/// though still finite.
+const DIVERGED_LOSS_RATIO: f64 = 100.0;
 /// The stream of the networks' initial weights.
 pub(crate) const STREAM_INIT: u32 = 400;
 /// Fixed draws of the data that views use, far from any training step's.
@@ -285,7 +289,17 @@ impl<D: Domain> Diffusion<D> {
                 D::training(params).lr,
             )
             .await?;
-        ensure_finite("the training loss", loss)
+        let loss = ensure_finite("the training loss", loss)?;
+        let zero_loss =
+            batch.targets.iter().map(|t| t * t).sum::<f64>() / batch.targets.len().max(1) as f64;
+        if loss > DIVERGED_LOSS_RATIO * zero_loss {
+            return Err(RunError::Diverged(format!(
+                "the training loss grew to {loss:.4e}, {:.0} times that of predicting zero: \
+                 lower the learning rate",
+                loss / zero_loss
+            )));
+        }
+        Ok(loss)
     }
 }
 

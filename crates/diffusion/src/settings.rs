@@ -2,11 +2,13 @@
 //! noising path and its objective, the training loop, and the sampler with
 //! what it does to x_0 estimates. Each lab sets their defaults.
 
+use thermolab_core::params::ParamError;
 use thermolab_kit::params::{choice, float, int};
 use thermolab_kit::{choices, params};
 
 use crate::clipping::X0Clip;
 use crate::denoise::Objective;
+use crate::model::Shape;
 use crate::path::{NoisePath, Schedule};
 use crate::sampler::{Sampler, Settings};
 
@@ -107,4 +109,47 @@ pub fn clip_fact(clip: X0Clip) -> String {
             format!("dynamic, p = {percentile}, c = {bound}")
         }
     }
+}
+
+/// Most floating-point operations one training step may take (a forward and
+/// a backward pass, about three forward passes).
+pub const MAX_STEP_FLOPS: f64 = 1e10;
+/// Most one sampling may take: every sampling step calls the network on
+/// every particle.
+pub const MAX_SAMPLING_FLOPS: f64 = 1e11;
+
+/// A run's work bounded: one training step of `training.batch` examples of
+/// the network `shape`, and one sampling of `particles` for the sampler's
+/// steps, `calls` network calls each (2 with classifier-free guidance).
+pub fn work_limits(
+    shape: Shape,
+    training: &TrainingParams,
+    sampling: &SamplingParams,
+    (particles, calls): (usize, usize),
+) -> Result<(), ParamError> {
+    let gflop = |flops: f64| flops / 1e9;
+    let step = 3.0 * training.batch as f64 * shape.flops_per_example();
+    if step > MAX_STEP_FLOPS {
+        return Err(ParamError {
+            key: "batch".to_string(),
+            message: format!(
+                "a training step would take {:.0} GFLOP, more than {:.0}: a smaller batch, width or depth",
+                gflop(step),
+                gflop(MAX_STEP_FLOPS)
+            ),
+        });
+    }
+    let sampling_flops =
+        (particles * sampling.sample_steps * calls) as f64 * shape.flops_per_example();
+    if sampling_flops > MAX_SAMPLING_FLOPS {
+        return Err(ParamError {
+            key: "sample_steps".to_string(),
+            message: format!(
+                "one sampling would take {:.0} GFLOP, more than {:.0}: fewer particles or sampling steps, or a smaller network",
+                gflop(sampling_flops),
+                gflop(MAX_SAMPLING_FLOPS)
+            ),
+        });
+    }
+    Ok(())
 }

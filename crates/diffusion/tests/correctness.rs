@@ -505,3 +505,39 @@ fn the_benchmark_times_the_labs_own_training_step() {
     assert!(measured.train_steps_per_second.is_finite() && measured.train_steps_per_second > 0.0);
     assert!(measured.samples_per_second.is_finite() && measured.samples_per_second > 0.0);
 }
+
+#[test]
+fn an_exploding_loss_stops_the_run_though_it_stays_finite() {
+    // At the largest learning rate Adam blows the network up within a few
+    // hundred steps; the run stops there and says why, instead of training
+    // on at a loss thousands of times the targets' size.
+    let compute = Compute::cpu("test");
+    let mut wild = lab(
+        &compute,
+        &[
+            ("lr", Value::Float(0.1)),
+            ("sample_every", Value::Int(5000)),
+        ],
+    );
+    let error = loop {
+        match pollster::block_on(wild.step()) {
+            Ok(_) if wild.trained_steps() < 1000 => continue,
+            Ok(_) => panic!("no divergence in 1,000 steps at lr = 0.1"),
+            Err(error) => break error,
+        }
+    };
+    assert!(
+        matches!(&error, thermolab_core::experiment::RunError::Diverged(what) if what.contains("learning rate")),
+        "{error}"
+    );
+    // At the default learning rate the same model trains without tripping it.
+    let mut calm = lab(
+        &compute,
+        &[
+            ("train_steps", Value::Int(300)),
+            ("sample_every", Value::Int(5000)),
+        ],
+    );
+    train_to_the_end(&mut calm);
+    assert_eq!(calm.trained_steps(), 300);
+}

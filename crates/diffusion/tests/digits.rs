@@ -114,6 +114,47 @@ fn guidance_combines_the_conditional_and_unconditional_calls() {
 }
 
 #[test]
+fn a_checkpoint_with_a_nan_or_infinite_weight_is_refused() {
+    let compute = Compute::cpu("test");
+    let device = &compute.tensor_device;
+    let trainer = Trainer::new(shape(10), (CounterRng::new(5), 400), device);
+    let bytes = pollster::block_on(trainer.checkpoint(BTreeMap::new())).unwrap();
+    for bad in [f32::NAN, f32::INFINITY] {
+        let tensors = safetensors::SafeTensors::deserialize(&bytes).unwrap();
+        let mut owned: Vec<(String, Vec<usize>, Vec<u8>)> = tensors
+            .tensors()
+            .into_iter()
+            .map(|(name, view)| (name, view.shape().to_vec(), view.data().to_vec()))
+            .collect();
+        let bias = owned
+            .iter_mut()
+            .find(|(name, ..)| name == "layers.1.bias")
+            .unwrap();
+        bias.2[4..8].copy_from_slice(&bad.to_le_bytes());
+        let views: Vec<(String, safetensors::tensor::TensorView)> = owned
+            .iter()
+            .map(|(name, shape, data)| {
+                let view = safetensors::tensor::TensorView::new(
+                    safetensors::Dtype::F32,
+                    shape.clone(),
+                    data,
+                )
+                .unwrap();
+                (name.clone(), view)
+            })
+            .collect();
+        let corrupted = safetensors::serialize(views, None).unwrap();
+        let refused = Trainer::from_checkpoint(&corrupted, shape(10), device)
+            .err()
+            .unwrap();
+        assert!(
+            refused.contains("layers.1.bias") && refused.contains(&bad.to_string()),
+            "{refused}"
+        );
+    }
+}
+
+#[test]
 fn a_checkpoint_loads_back_to_the_same_network_and_refuses_another_shape() {
     let compute = Compute::cpu("test");
     let device = &compute.tensor_device;

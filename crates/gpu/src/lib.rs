@@ -20,6 +20,9 @@ pub struct Gpu {
     pub device: wgpu::Device,
     pub queue: wgpu::Queue,
     lost: Arc<Mutex<Option<String>>>,
+    /// The first error the device reported outside any error scope (out of
+    /// memory, say), until a run takes it.
+    error: Arc<Mutex<Option<String>>>,
 }
 
 /// The acquired compute device, cheap to clone.
@@ -54,6 +57,13 @@ impl Compute {
         }
         match TensorDevice::wgpu_options().init_with_setup_async().await {
             Ok((tensor_device, setup)) => {
+                // burn's runtime installs its own device callbacks (its error
+                // handler panics) when it first runs: run it once, so that
+                // ours, installed next, are the ones that stay.
+                let warm_up = burn::tensor::Tensor::<1>::zeros([1], &tensor_device);
+                if let Err(e) = warm_up.into_data_async().await {
+                    return Self::cpu(&format!("the GPU adapter could not run burn: {e:?}"));
+                }
                 let lost = Arc::new(Mutex::new(None));
                 let flag = lost.clone();
                 setup
@@ -63,6 +73,15 @@ impl Compute {
                             *slot = Some(format!("{reason:?}: {message}"));
                         }
                     });
+                let error = Arc::new(Mutex::new(None));
+                let first = error.clone();
+                setup
+                    .device
+                    .on_uncaptured_error(Arc::new(move |e: wgpu::Error| {
+                        if let Ok(mut slot) = first.lock() {
+                            slot.get_or_insert_with(|| e.to_string());
+                        }
+                    }));
                 let mut info = describe(&setup.adapter, &setup.device);
                 name_from_browser(&mut info).await;
                 Self {
@@ -71,6 +90,7 @@ impl Compute {
                         device: setup.device,
                         queue: setup.queue,
                         lost,
+                        error,
                     }),
                     tensor_device,
                     info,
@@ -98,6 +118,15 @@ impl Compute {
                 self.info.fallback_reason
             )
         })
+    }
+
+    /// The error the device reported outside any error scope since the last
+    /// call, if any: the run that caused it stops with it instead of the page
+    /// panicking.
+    pub fn take_error(&self) -> Option<String> {
+        self.gpu
+            .as_ref()
+            .and_then(|gpu| gpu.error.lock().ok().and_then(|mut slot| slot.take()))
     }
 
     /// Why the device was lost, once it has been.

@@ -2,7 +2,7 @@
 //! (lavapipe's Vulkan on a machine without a GPU).
 
 use thermolab_core::rng;
-use thermolab_gpu::{Compute, Gpu, GpuRng, RngDraws};
+use thermolab_gpu::{Compute, Gpu, GpuRng, RngDraws, wgpu};
 
 fn gpu() -> Gpu {
     Compute::shared_native().require_gpu().clone()
@@ -21,4 +21,22 @@ fn rng_kernel_matches_the_rust_reference_bit_for_bit() {
     assert_eq!(comparison.normal_mismatches, 0);
     // The reference itself is the counter layout the kernel documents.
     assert_eq!(reference.words[70], rng::random_u32x4(seed, 6, 1, 0));
+}
+
+#[test]
+fn a_gpu_error_outside_any_scope_is_kept_for_the_run_instead_of_panicking() {
+    let compute = Compute::shared_native();
+    let gpu = compute.require_gpu();
+    // More than the device allows in one buffer: a validation error no
+    // scope catches, which burn's handler (and wgpu's default) would turn
+    // into a panic.
+    let too_big = gpu.device.limits().max_buffer_size + 4;
+    let _ = gpu.buffer("too big", too_big, wgpu::BufferUsages::STORAGE);
+    let _ = gpu.device.poll(wgpu::PollType::Wait {
+        submission_index: None,
+        timeout: None,
+    });
+    let error = compute.take_error().expect("the error was kept");
+    assert!(!error.is_empty());
+    assert_eq!(compute.take_error(), None, "taken once");
 }
