@@ -11,6 +11,8 @@
 //! Bad values get a clear message and exit code 2.
 
 use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -44,8 +46,9 @@ enum Command {
         /// A parameter, `key=value`; repeat for several.
         #[arg(long = "set", value_name = "KEY=VALUE")]
         set: Vec<String>,
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
+        /// 0 to 2^53 - 1 (what a URL can carry).
+        #[arg(long, default_value = "1", allow_hyphen_values = true)]
+        seed: String,
         #[arg(long, default_value_t = 10)]
         steps: u64,
         #[arg(long, value_enum, default_value_t = Format::Csv)]
@@ -86,14 +89,49 @@ enum BackendChoice {
     Cpu,
 }
 
-/// Where a run reads its lab's files and writes its checkpoint.
+/// Where a run reads its lab's files and writes what it was asked to.
 struct Files {
     public: std::path::PathBuf,
     checkpoint: Option<std::path::PathBuf>,
+    points: Option<std::path::PathBuf>,
 }
 
-/// A refused input: printed, exit code 2.
+/// A refused input or a failed run: printed, exit code 2.
 struct Refused(String);
+
+/// A file the run will write: opened as a temporary file beside its path
+/// before the run (so an unwritable place is refused before any step), and
+/// renamed onto the path only when the run ended well.
+struct Output {
+    path: PathBuf,
+    file: tempfile::NamedTempFile,
+}
+
+impl Output {
+    fn prepare(path: &Path) -> Result<Self, Refused> {
+        let dir = match path.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir,
+            _ => Path::new("."),
+        };
+        let file = tempfile::NamedTempFile::new_in(dir)
+            .map_err(|e| Refused(format!("cannot write {}: {e}", path.display())))?;
+        Ok(Self {
+            path: path.to_path_buf(),
+            file,
+        })
+    }
+
+    fn commit(mut self, bytes: &[u8]) -> Result<(), Refused> {
+        let failed =
+            |e: std::io::Error| Refused(format!("cannot write {}: {e}", self.path.display()));
+        self.file.write_all(bytes).map_err(failed)?;
+        self.file.flush().map_err(failed)?;
+        self.file
+            .persist(&self.path)
+            .map(drop)
+            .map_err(|e| Refused(format!("cannot write {}: {}", self.path.display(), e.error)))
+    }
+}
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -112,18 +150,16 @@ fn main() -> ExitCode {
         } => run(
             &lab,
             &set,
-            seed,
+            &seed,
             steps,
             format,
             backend,
-            &Files { public, checkpoint },
-        )
-        .and_then(|snapshot| {
-            points.map_or(Ok(()), |file| {
-                std::fs::write(&file, point_csv(&snapshot))
-                    .map_err(|e| Refused(format!("cannot write {}: {e}", file.display())))
-            })
-        }),
+            &Files {
+                public,
+                checkpoint,
+                points,
+            },
+        ),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -245,19 +281,9 @@ fn log_mark(scale: Scale) -> &'static str {
     }
 }
 
-fn run(
-    lab: &str,
-    set: &[String],
-    seed: u64,
-    steps: u64,
-    format: Format,
-    backend: BackendChoice,
-    files: &Files,
-) -> Result<Snapshot, Refused> {
-    let info = thermolab_catalog::lab(lab).ok_or_else(|| unknown_lab(lab))?;
-    runner_schema()
-        .validate("seed", &Value::Int(i64::try_from(seed).unwrap_or(i64::MAX)))
-        .map_err(|e| Refused(e.message))?;
+/// The values `--set` gives, parsed against the lab's schema; a key given
+/// twice is refused rather than silently overridden.
+fn values_from(info: &LabInfo, set: &[String]) -> Result<BTreeMap<String, Value>, Refused> {
     let mut values = BTreeMap::new();
     for pair in set {
         let (key, raw) = pair
@@ -267,8 +293,40 @@ fn run(
             .schema
             .parse(key, raw)
             .map_err(|e| Refused(e.message))?;
-        values.insert(key.to_string(), value);
+        if values.insert(key.to_string(), value).is_some() {
+            return Err(Refused(format!("--set {key} is given twice")));
+        }
     }
+    Ok(values)
+}
+
+fn run(
+    lab: &str,
+    set: &[String],
+    seed: &str,
+    steps: u64,
+    format: Format,
+    backend: BackendChoice,
+    files: &Files,
+) -> Result<(), Refused> {
+    let info = thermolab_catalog::lab(lab).ok_or_else(|| unknown_lab(lab))?;
+    let seed = match runner_schema().parse("seed", seed) {
+        Ok(Value::Int(seed)) => seed as u64,
+        Ok(_) => unreachable!("the seed is a whole-number param"),
+        Err(e) => return Err(Refused(e.message)),
+    };
+    let values = values_from(&info, set)?;
+    if files.checkpoint.is_some() && !info.checkpoint {
+        return Err(Refused(format!(
+            "the {lab} lab has no trained model to write: --checkpoint is for labs with one"
+        )));
+    }
+    let checkpoint = files
+        .checkpoint
+        .as_deref()
+        .map(Output::prepare)
+        .transpose()?;
+    let points = files.points.as_deref().map(Output::prepare).transpose()?;
     let compute = match backend {
         BackendChoice::Cpu => Compute::cpu("--backend cpu was given"),
         BackendChoice::Auto => pollster::block_on(Compute::acquire()),
@@ -285,16 +343,9 @@ fn run(
             break;
         }
     }
-    if let Some(file) = &files.checkpoint {
-        let bytes = pollster::block_on(session.checkpoint())
-            .ok_or_else(|| Refused(format!("the {lab} lab has no checkpoint to write")))?
-            .map_err(|e| Refused(e.to_string()))?;
-        std::fs::write(file, bytes)
-            .map_err(|e| Refused(format!("cannot write {}: {e}", file.display())))?;
-    }
     let snapshot = session.snapshot();
     match format {
-        Format::Csv => print!("{}", csv(&snapshot)),
+        Format::Csv => print!("{}", series_csv(&snapshot)?),
         Format::Json => println!(
             "{}",
             serde_json::to_string_pretty(&snapshot).map_err(|e| Refused(e.to_string()))?
@@ -309,44 +360,85 @@ fn run(
     for (key, value) in &snapshot.view.facts {
         eprintln!("{key}: {value}");
     }
+    // A diverged or failed run writes nothing: its model and samples are not results.
     match &snapshot.status {
         RunStatus::Diverged { step, what } => {
-            Err(Refused(format!("the run diverged at step {step}: {what}")))
+            return Err(Refused(format!(
+                "the run diverged at step {step}: {what}; nothing was written"
+            )));
         }
-        RunStatus::Failed { message } => Err(Refused(format!("the run failed: {message}"))),
-        _ => Ok(snapshot),
+        RunStatus::Failed { message } => {
+            return Err(Refused(format!(
+                "the run failed: {message}; nothing was written"
+            )));
+        }
+        _ => {}
     }
+    if let Some(output) = checkpoint {
+        let bytes = pollster::block_on(session.checkpoint())
+            .ok_or_else(|| Refused(format!("the {lab} lab has no checkpoint to write")))?
+            .map_err(|e| Refused(e.to_string()))?;
+        output.commit(&bytes)?;
+    }
+    if let Some(output) = points {
+        output.commit(&point_csv(&snapshot)?)?;
+    }
+    Ok(())
+}
+
+fn csv_text(
+    rows: impl FnOnce(&mut csv::Writer<Vec<u8>>) -> csv::Result<()>,
+) -> Result<Vec<u8>, Refused> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    rows(&mut writer).map_err(|e| Refused(format!("cannot write CSV: {e}")))?;
+    writer
+        .into_inner()
+        .map_err(|e| Refused(format!("cannot write CSV: {e}")))
 }
 
 /// Every point of every scatter chart, one row each.
-fn point_csv(snapshot: &Snapshot) -> String {
-    let mut out = String::from("chart,group,x,y\n");
-    for chart in &snapshot.view.charts {
-        if let ChartKind::Scatter { groups } = &chart.kind {
-            for group in groups {
-                for [x, y] in &group.points {
-                    out.push_str(&format!("{},{},{x},{y}\n", chart.key, group.label));
+fn point_csv(snapshot: &Snapshot) -> Result<Vec<u8>, Refused> {
+    csv_text(|out| {
+        out.write_record(["chart", "group", "x", "y"])?;
+        for chart in &snapshot.view.charts {
+            if let ChartKind::Scatter { groups } = &chart.kind {
+                for group in groups {
+                    for [x, y] in &group.points {
+                        out.write_record([
+                            chart.key.clone(),
+                            group.label.clone(),
+                            x.to_string(),
+                            y.to_string(),
+                        ])?;
+                    }
                 }
             }
         }
-    }
-    out
+        Ok(())
+    })
 }
 
 /// Every line of every line chart, one row per bucket.
-fn csv(snapshot: &Snapshot) -> String {
-    let mut out = String::from("chart,line,x,mean,min,max\n");
-    for chart in &snapshot.view.charts {
-        if let ChartKind::Lines { lines, .. } = &chart.kind {
-            for line in lines {
-                for b in &line.points {
-                    out.push_str(&format!(
-                        "{},{},{},{},{},{}\n",
-                        chart.key, line.label, b.x, b.mean, b.min, b.max
-                    ));
+fn series_csv(snapshot: &Snapshot) -> Result<String, Refused> {
+    let bytes = csv_text(|out| {
+        out.write_record(["chart", "line", "x", "mean", "min", "max"])?;
+        for chart in &snapshot.view.charts {
+            if let ChartKind::Lines { lines, .. } = &chart.kind {
+                for line in lines {
+                    for b in &line.points {
+                        out.write_record([
+                            chart.key.clone(),
+                            line.label.clone(),
+                            b.x.to_string(),
+                            b.mean.to_string(),
+                            b.min.to_string(),
+                            b.max.to_string(),
+                        ])?;
+                    }
                 }
             }
         }
-    }
-    out
+        Ok(())
+    })?;
+    String::from_utf8(bytes).map_err(|e| Refused(format!("cannot write CSV: {e}")))
 }

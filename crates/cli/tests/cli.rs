@@ -124,3 +124,169 @@ fn every_lab_page_in_the_docs_has_the_schemas_parameter_table() {
         );
     }
 }
+
+fn temp_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("thermolab-cli-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+#[test]
+fn outputs_are_checked_before_the_run_and_repeated_or_unsafe_values_are_refused() {
+    let dir = temp_dir("outputs");
+    // A lab without a model to write, and a place that cannot be written,
+    // are refused before any compute starts (the CLI names its device first).
+    for args in [
+        &[
+            "run",
+            "bandits",
+            "--checkpoint",
+            dir.join("model").to_str().unwrap(),
+        ][..],
+        &[
+            "run",
+            "bandits",
+            "--points",
+            "/no/such/dir/points.csv",
+            "--steps",
+            "1000000",
+        ],
+    ] {
+        let out = thermolab(args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(!stderr.contains("compute:"), "{args:?} ran first: {stderr}");
+    }
+    assert!(!dir.join("model").exists());
+    let twice = thermolab(&[
+        "run",
+        "device",
+        "--set",
+        "matmul_n=16",
+        "--set",
+        "matmul_n=32",
+    ]);
+    assert_eq!(twice.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&twice.stderr).contains("matmul_n is given twice"));
+    for seed in ["18446744073709551616", "9007199254740992", "-1"] {
+        let out = thermolab(&["run", "device", "--seed", seed]);
+        assert_eq!(out.status.code(), Some(2), "{seed}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains(&format!("Seed = {seed} is outside [0, 9007199254740991]")),
+            "{seed}: {stderr}"
+        );
+    }
+}
+
+#[test]
+fn points_are_a_csv_whose_labels_keep_their_commas() {
+    let dir = temp_dir("points");
+    let file = dir.join("points.csv");
+    let out = thermolab(&[
+        "run",
+        "diffusion",
+        "--backend",
+        "cpu",
+        "--steps",
+        "1",
+        "--set",
+        "width=8",
+        "--set",
+        "particles=16",
+        "--set",
+        "sample_steps=2",
+        "--points",
+        file.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut reader = csv::Reader::from_path(&file).unwrap();
+    assert_eq!(reader.headers().unwrap(), vec!["chart", "group", "x", "y"]);
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert!(rows.len() > 2000, "{} rows", rows.len());
+    // The forward view's group is "x_t, t = 0.30": one field, not two.
+    assert!(rows.iter().any(|r| &r[1] == "x_t, t = 0.30"));
+    assert!(
+        rows.iter()
+            .all(|r| r.len() == 4 && r[2].parse::<f32>().is_ok())
+    );
+}
+
+#[test]
+fn a_diverged_run_leaves_the_checkpoint_path_as_it_was() {
+    let dir = temp_dir("diverged");
+    let file = dir.join("digits.safetensors");
+    std::fs::write(&file, b"the model that was there").unwrap();
+    let out = thermolab(&[
+        "run",
+        "digits",
+        "--backend",
+        "cpu",
+        "--steps",
+        "400",
+        "--set",
+        "start=scratch",
+        "--set",
+        "width=64",
+        "--set",
+        "depth=2",
+        "--set",
+        "batch=32",
+        "--set",
+        "lr=0.1",
+        "--set",
+        "sample_every=5000",
+        "--set",
+        "particles=10",
+        "--set",
+        "sample_steps=2",
+        "--checkpoint",
+        file.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("diverged") && stderr.contains("nothing was written"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read(&file).unwrap(), b"the model that was there");
+    // Nothing half-written is left beside it either.
+    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1);
+    // A run that ends well replaces the file whole.
+    let out = thermolab(&[
+        "run",
+        "digits",
+        "--backend",
+        "cpu",
+        "--steps",
+        "2",
+        "--set",
+        "start=scratch",
+        "--set",
+        "width=16",
+        "--set",
+        "depth=1",
+        "--set",
+        "batch=8",
+        "--set",
+        "particles=10",
+        "--set",
+        "sample_steps=2",
+        "--checkpoint",
+        file.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        &std::fs::read(&file).unwrap()[8..9],
+        b"{",
+        "a safetensors header"
+    );
+}
