@@ -30,7 +30,7 @@ const TYPES = {
   '.md': 'text/markdown',
 };
 
-async function startServer() {
+export async function startServer() {
   const server = createServer(async (req, res) => {
     const path = decodeURIComponent(new URL(req.url, 'http://x').pathname);
     if (!path.startsWith(PREFIX)) {
@@ -64,7 +64,7 @@ const BASE_FLAGS = [
   '--disable-sync',
 ];
 
-function launch({ webgpu }) {
+export function launch({ webgpu }) {
   const args = webgpu ? [...BASE_FLAGS, '--enable-unsafe-webgpu'] : BASE_FLAGS;
   return chromium.launch({ executablePath: CHROMIUM, args, headless: true });
 }
@@ -77,6 +77,8 @@ export function cli(args) {
 }
 
 // One browser page on the site, and what a user does and reads there.
+// `problems` collects what the page logged as errors; a test that injects a
+// fault lets the ones it caused go with `forgive`.
 export class LabPage {
   constructor(page, base) {
     this.page = page;
@@ -211,6 +213,18 @@ export class LabPage {
     }, [`chart-${key}`, minColours], { timeout: SLOW });
   }
 
+  // Lets go of the logged problems that match `pattern`: the fault a test injected.
+  forgive(pattern) {
+    this.problems = this.problems.filter((p) => !pattern.test(p));
+  }
+
+  // The compute worker, to run code in it (inject a fault, watch its messages).
+  computeWorker() {
+    const worker = this.page.workers().find((w) => w.url().endsWith('worker-loader.js'));
+    assert.ok(worker, 'no compute worker');
+    return worker;
+  }
+
   async href() {
     return this.page.evaluate(() => location.href);
   }
@@ -238,8 +252,11 @@ export function site(title, { webgpu = true } = {}, tests) {
     afterEach(() => {
       for (const lab of opened.splice(0)) assert.deepEqual(lab.problems, [], 'a page logged problems');
     });
-    const open = async (hash = '') => {
+    // `before(context)` runs before the page loads: routes that drop,
+    // delay or corrupt files go there.
+    const open = async (hash = '', { before } = {}) => {
       const context = await browser.newContext();
+      await before?.(context);
       const lab = new LabPage(await context.newPage(), server.url);
       opened.push(lab);
       await lab.goto(hash);

@@ -11,7 +11,6 @@ use plotters::style::colors::colormaps::ViridisRGB;
 use plotters_canvas::CanvasBackend;
 use thermolab_core::experiment::{Chart, ChartKind, Line, PointGroup};
 use thermolab_core::params::{ParamKind, Value};
-use thermolab_core::protocol::Request;
 
 use crate::controls::send_value;
 use crate::state::Ui;
@@ -157,12 +156,11 @@ pub fn ChartView(key: String) -> impl IntoView {
         let Some(param) = drawn_param.get_untracked() else {
             return;
         };
-        let mut list =
-            ui.params
-                .with_untracked(|p| match p.as_ref().and_then(|p| p.get(&param.key)) {
-                    Some(Value::List(xs)) => xs.clone(),
-                    _ => Vec::new(),
-                });
+        // On top of the strokes still on their way to the worker.
+        let mut list = match ui.latest_value(&param.key) {
+            Some(Value::List(xs)) => xs,
+            _ => Vec::new(),
+        };
         list.extend(points.iter().flatten());
         if list.len() > 2 * param.max_points {
             list.truncate(2 * param.max_points);
@@ -173,10 +171,7 @@ pub fn ChartView(key: String) -> impl IntoView {
                     param.max_points
                 )),
             );
-            ui.send(&Request::SetParam {
-                key: param.key.clone(),
-                value: Value::List(list),
-            });
+            ui.set_param(&param.key, Value::List(list));
         } else {
             send_value(ui, &param.key, Value::List(list));
         }
@@ -376,7 +371,7 @@ fn draw_lines(root: &Area, chart: &Chart, lines: &[Line], [log_x, log_y]: [bool;
 
 fn draw_histogram(root: &Area, chart: &Chart, edges: &[f64], counts: &[u64]) -> DrawResult {
     let (Some(&lo), Some(&hi)) = (edges.first(), edges.last()) else {
-        return Ok(());
+        return no_data(root, chart);
     };
     // `partial_cmp` also catches NaN edges.
     if counts.iter().all(|c| *c == 0) || hi.partial_cmp(&lo) != Some(std::cmp::Ordering::Greater) {

@@ -5,7 +5,6 @@
 
 use leptos::prelude::*;
 use thermolab_core::params::{Apply, ParamKind, ParamSpec, Scale, Value};
-use thermolab_core::protocol::Request;
 use wasm_bindgen::JsCast;
 
 use crate::state::Ui;
@@ -53,10 +52,7 @@ fn select_value(event: &leptos::ev::Event) -> String {
 /// Sends a value the control produced itself, clearing any earlier error.
 pub fn send_value(ui: Ui, key: &str, value: Value) {
     ui.set_error(key, None);
-    ui.send(&Request::SetParam {
-        key: key.to_string(),
-        value,
-    });
+    ui.set_param(key, value);
 }
 
 /// Validates `raw` against the spec and sends it, or shows why not.
@@ -186,7 +182,7 @@ pub fn ParamControl(spec: ParamSpec) -> impl IntoView {
                             .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
                             .map(|i| i.checked())
                             .unwrap_or(false);
-                        ui.send(&Request::SetParam { key: spec.key.clone(), value: Value::Bool(checked) });
+                        send_value(ui, &spec.key, Value::Bool(checked));
                     }
                 />
             }
@@ -231,9 +227,20 @@ fn numeric(
         let current = current.clone();
         move || to_position(as_f64(current()), min, max, scale).to_string()
     };
+    // While the user types (until Enter or leaving the box), a redraw (a
+    // worker restart, another control's change) leaves the text alone.
+    let typing = RwSignal::new(false);
+    let box_node = NodeRef::<leptos::html::Input>::new();
     let shown = {
         let current = current.clone();
-        move || format_number(as_f64(current()))
+        move || {
+            let value = format_number(as_f64(current()));
+            if typing.get_untracked() {
+                box_node.get_untracked().map_or(value, |node| node.value())
+            } else {
+                value
+            }
+        }
     };
     let live = spec.apply == Apply::Live;
     let slide = {
@@ -273,8 +280,13 @@ fn numeric(
                 class="number"
                 id=format!("param-{}", spec.key)
                 data-testid=format!("control-{}", spec.key)
+                node_ref=box_node
                 prop:value=shown
-                on:change=move |ev| submit_text(ui, &box_spec, &input_value(&ev))
+                on:input=move |_| typing.set(true)
+                on:change=move |ev| {
+                    typing.set(false);
+                    submit_text(ui, &box_spec, &input_value(&ev));
+                }
             />
         </div>
     }

@@ -70,11 +70,20 @@ fn Header() -> impl IntoView {
 #[component]
 fn Notices() -> impl IntoView {
     let ui = expect_context::<Ui>();
+    let all = move || {
+        let mut all = ui.notices.get();
+        all.extend(ui.link_notices.get());
+        all
+    };
+    let dismiss = move |_| {
+        ui.notices.set(Vec::new());
+        ui.link_notices.set(Vec::new());
+    };
     view! {
-        <Show when=move || ui.notices.with(|n| !n.is_empty())>
+        <Show when=move || !all().is_empty()>
             <div class="notices" role="status" data-testid="notices">
-                <ul>{move || ui.notices.get().into_iter().map(|n| view! { <li>{n}</li> }).collect_view()}</ul>
-                <button on:click=move |_| ui.notices.set(Vec::new())>"Dismiss"</button>
+                <ul>{move || all().into_iter().map(|n| view! { <li>{n}</li> }).collect_view()}</ul>
+                <button on:click=dismiss>"Dismiss"</button>
             </div>
         </Show>
     }
@@ -86,7 +95,7 @@ fn Gallery() -> impl IntoView {
     view! {
         <main class="gallery" data-testid="gallery">
             {move || match ui.labs.get() {
-                None => view! { <p class="loading">"Loading the compute worker…"</p> }.into_any(),
+                None => view! { <Loading /> }.into_any(),
                 Some(labs) => labs
                     .into_iter()
                     .map(|lab| {
@@ -104,13 +113,25 @@ fn Gallery() -> impl IntoView {
     }
 }
 
+/// While the worker has not listed its labs: loading, or why it never will.
+#[component]
+fn Loading() -> impl IntoView {
+    let ui = expect_context::<Ui>();
+    move || match ui.worker_failure.get() {
+        Some(why) => {
+            view! { <p class="loading bad" data-testid="worker-failure">{why}</p> }.into_any()
+        }
+        None => view! { <p class="loading">"Loading the compute worker…"</p> }.into_any(),
+    }
+}
+
 #[component]
 fn LabPage() -> impl IntoView {
     let ui = expect_context::<Ui>();
     let hidden = move |key: &str| ui.page.with(|p| p.hide.iter().any(|h| h == key));
     move || {
         let Some(lab) = ui.lab_info() else {
-            return view! { <p class="loading">"Loading the compute worker…"</p> }.into_any();
+            return view! { <Loading /> }.into_any();
         };
         let controls = lab
             .schema
@@ -281,13 +302,24 @@ fn event_value(ev: &leptos::ev::Event) -> String {
 fn Status() -> impl IntoView {
     let ui = expect_context::<Ui>();
     move || {
-        let Some((step, status)) = ui
+        if let Some(why) = ui.start_failure.get() {
+            return view! { <p class="status bad" data-testid="status" data-failed="true">{why}</p> }
+                .into_any();
+        }
+        let Some((step, status, timing)) = ui
             .snapshot
-            .with(|s| s.as_ref().map(|s| (s.step, s.status.clone())))
+            .with(|s| s.as_ref().map(|s| (s.step, s.status.clone(), s.timing)))
         else {
             return view! { <p class="status" data-testid="status">"Starting…"</p> }.into_any();
         };
         let (class, text) = match status {
+            RunStatus::Running if timing.steps_per_second > 0.0 => (
+                "status running",
+                format!(
+                    "Step {step} · running, {} steps/s",
+                    format_number(timing.steps_per_second)
+                ),
+            ),
             RunStatus::Running => ("status running", format!("Step {step} · running")),
             RunStatus::Paused => ("status", format!("Step {step} · paused")),
             RunStatus::Finished => (
@@ -302,8 +334,21 @@ fn Status() -> impl IntoView {
                 ("status bad", format!("Stopped at step {step}: {message}"))
             }
         };
-        view! { <p class=class data-testid="status" data-step=step.to_string()>{text}</p> }
-            .into_any()
+        // What the worker's step and snapshot cost, for the benchmarks.
+        view! {
+            <p
+                class=class
+                data-testid="status"
+                data-step=step.to_string()
+                data-step-ms=timing.step_ms.to_string()
+                data-view-ms=timing.view_ms.to_string()
+                data-post-ms=timing.post_ms.to_string()
+                data-steps-per-second=timing.steps_per_second.to_string()
+            >
+                {text}
+            </p>
+        }
+        .into_any()
     }
 }
 

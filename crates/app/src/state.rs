@@ -4,33 +4,45 @@ use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 
 use leptos::prelude::*;
-use serde::Serialize;
 use thermolab_core::experiment::{LabInfo, Snapshot};
 use thermolab_core::params::{Params, Value};
-use thermolab_core::protocol::{DeviceInfo, Event, Request};
+use thermolab_core::protocol::{DeviceInfo, Event, Request, decode, encode};
 use thermolab_core::url_state::{self, PageState};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{ErrorEvent, MessageEvent, Worker};
 
-/// The worker script trunk emits next to index.html; relative, so the site
-/// works from any sub-path.
-const WORKER_URL: &str = "./thermolab-worker_loader.js";
-/// A worker that keeps dying is not restarted forever.
-const MAX_RESTARTS: u32 = 3;
+/// The worker's loader (`web/worker-loader.js`): relative, so the site works
+/// from any sub-path. It reports a wasm that cannot load as an error event.
+const WORKER_URL: &str = "./worker-loader.js";
+/// A worker that keeps dying is not restarted forever: at most this many
+/// restarts within [`RESTART_WINDOW_MS`].
+const MAX_RESTARTS: usize = 3;
+const RESTART_WINDOW_MS: f64 = 60_000.0;
+/// A worker that does not answer Pause or Reset within this long is stuck in
+/// a step: it is replaced and the run restarts from its params.
+const ANSWER_DEADLINE_MS: i32 = 2_000;
 
 thread_local! {
     static WORKER: RefCell<Option<Worker>> = const { RefCell::new(None) };
-    static RESTARTS: RefCell<u32> = const { RefCell::new(0) };
-    /// The last run asked of the worker, and the last one it reported started:
-    /// events of a run are shown only while the two agree, so a run replaced
-    /// by a newer link or seed cannot write its stale state back.
+    /// When the worker was restarted, for the window above.
+    static RESTARTS: RefCell<Vec<f64>> = const { RefCell::new(Vec::new()) };
+    /// The last run asked of the worker: events of other runs are dropped,
+    /// so a run replaced by a newer link or seed cannot write its stale
+    /// state back.
     static REQUESTED_RUN: Cell<u64> = const { Cell::new(0) };
-    static STARTED_RUN: Cell<u64> = const { Cell::new(0) };
+    /// Live changes sent and not yet answered, and the latest value waiting
+    /// behind each: at most one in flight per key, so a slider dragged fast
+    /// sends its last position, not every position it passed.
+    static IN_FLIGHT: RefCell<BTreeMap<String, Value>> = const { RefCell::new(BTreeMap::new()) };
+    static WAITING: RefCell<BTreeMap<String, Value>> = const { RefCell::new(BTreeMap::new()) };
+    /// A Pause or Reset the worker has not answered yet.
+    static UNANSWERED: Cell<Option<u64>> = const { Cell::new(None) };
+    static REQUESTS_SENT: Cell<u64> = const { Cell::new(0) };
 }
 
-fn is_current_run() -> bool {
-    REQUESTED_RUN.get() == STARTED_RUN.get()
+fn now_ms() -> f64 {
+    js_sys::Date::now()
 }
 
 /// All reactive state, `Copy`, shared through context.
@@ -42,9 +54,15 @@ pub struct Ui {
     /// The params the worker runs with, after validation.
     pub params: RwSignal<Option<Params>>,
     pub snapshot: RwSignal<Option<Snapshot>>,
+    /// Why the run the page asked for could not start; nothing runs then.
+    pub start_failure: RwSignal<Option<String>>,
+    /// Why the compute worker cannot run at all (it failed to load, or kept dying).
+    pub worker_failure: RwSignal<Option<String>>,
     /// Per-control messages: key to what was wrong with the last input.
     pub errors: RwSignal<BTreeMap<String, String>>,
-    /// Things the user should know: ignored URL fields, worker restarts.
+    /// What was ignored of the link; replaced whenever the link is read again.
+    pub link_notices: RwSignal<Vec<String>>,
+    /// Things that happened (worker restarts, failures): they stay until dismissed.
     pub notices: RwSignal<Vec<String>>,
 }
 
@@ -56,7 +74,10 @@ impl Ui {
             page: RwSignal::new(url_state::parse("", &[])),
             params: RwSignal::new(None),
             snapshot: RwSignal::new(None),
+            start_failure: RwSignal::new(None),
+            worker_failure: RwSignal::new(None),
             errors: RwSignal::new(BTreeMap::new()),
+            link_notices: RwSignal::new(Vec::new()),
             notices: RwSignal::new(Vec::new()),
         }
     }
@@ -70,10 +91,7 @@ impl Ui {
     }
 
     pub fn send(&self, request: &Request) {
-        let serializer = serde_wasm_bindgen::Serializer::json_compatible();
-        let Ok(message) = request.serialize(&serializer) else {
-            return;
-        };
+        let message = JsValue::from_str(&encode(request));
         WORKER.with(|worker| {
             if let Some(worker) = worker.borrow().as_ref()
                 && worker.post_message(&message).is_err()
@@ -81,6 +99,51 @@ impl Ui {
                 self.notice("Could not reach the compute worker.".to_string());
             }
         });
+        // Only a running lab owes an answer (a snapshot).
+        if matches!(request, Request::Pause | Request::Reset)
+            && self.snapshot.with_untracked(Option::is_some)
+        {
+            self.expect_answer();
+        }
+    }
+
+    /// Sends a live change, or, while one for the same key is unanswered,
+    /// keeps it as the value to send next (replacing any older one).
+    pub fn set_param(&self, key: &str, value: Value) {
+        let busy = IN_FLIGHT.with(|in_flight| in_flight.borrow().contains_key(key));
+        if busy {
+            WAITING.with(|waiting| waiting.borrow_mut().insert(key.to_string(), value));
+            return;
+        }
+        IN_FLIGHT.with(|in_flight| {
+            in_flight
+                .borrow_mut()
+                .insert(key.to_string(), value.clone())
+        });
+        self.send(&Request::SetParam {
+            key: key.to_string(),
+            value,
+        });
+    }
+
+    /// The value `key` will have once every change sent is answered: what a
+    /// control that adds to a value (drawn points) must build on.
+    pub fn latest_value(&self, key: &str) -> Option<Value> {
+        WAITING
+            .with(|waiting| waiting.borrow().get(key).cloned())
+            .or_else(|| IN_FLIGHT.with(|in_flight| in_flight.borrow().get(key).cloned()))
+            .or_else(|| {
+                self.params
+                    .with_untracked(|p| p.as_ref().and_then(|p| p.get(key).cloned()))
+            })
+    }
+
+    /// The worker answered the change of `key`: send what waited behind it.
+    fn answered(&self, key: &str) {
+        IN_FLIGHT.with(|in_flight| in_flight.borrow_mut().remove(key));
+        if let Some(value) = WAITING.with(|waiting| waiting.borrow_mut().remove(key)) {
+            self.set_param(key, value);
+        }
     }
 
     pub fn notice(&self, message: String) {
@@ -104,12 +167,13 @@ impl Ui {
         let worker = match Worker::new_with_options(WORKER_URL, &options) {
             Ok(worker) => worker,
             Err(e) => {
-                self.notice(format!("The compute worker could not start: {e:?}"));
+                self.worker_failed(format!("The compute worker could not start: {e:?}"));
                 return;
             }
         };
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-            match serde_wasm_bindgen::from_value::<Event>(event.data()) {
+            let text = event.data().as_string().unwrap_or_default();
+            match decode::<Event>(&text) {
                 Ok(event) => self.on_event(event),
                 Err(e) => self.notice(format!("Unreadable message from the worker: {e}")),
             }
@@ -127,45 +191,82 @@ impl Ui {
                 old.terminate();
             }
         });
+        IN_FLIGHT.with(|in_flight| in_flight.borrow_mut().clear());
+        WAITING.with(|waiting| waiting.borrow_mut().clear());
+        UNANSWERED.set(None);
     }
 
-    /// Replaces a crashed worker or one whose GPU device was lost; the current
-    /// lab restarts from its params once the new worker is ready.
-    fn restart_worker(self, why: &str) {
-        let restarts = RESTARTS.with(|r| {
-            *r.borrow_mut() += 1;
-            *r.borrow()
+    /// The worker cannot run: nothing computes until a reload, and the page says why.
+    fn worker_failed(self, message: String) {
+        WORKER.with(|slot| {
+            if let Some(old) = slot.borrow_mut().take() {
+                old.terminate();
+            }
         });
-        if restarts > MAX_RESTARTS {
-            self.notice(format!(
-                "{why}. It failed {MAX_RESTARTS} times; reload the page to try again."
+        self.notice(message.clone());
+        self.worker_failure.set(Some(message));
+    }
+
+    /// Replaces a crashed worker, a stuck one or one whose GPU device was
+    /// lost; the current lab restarts from its params once the new worker is
+    /// ready. Restarts that come too often give up with a notice.
+    fn restart_worker(self, why: &str) {
+        let now = now_ms();
+        let recent = RESTARTS.with(|restarts| {
+            let mut restarts = restarts.borrow_mut();
+            restarts.retain(|at| now - at < RESTART_WINDOW_MS);
+            restarts.push(now);
+            restarts.len()
+        });
+        if recent > MAX_RESTARTS {
+            self.worker_failed(format!(
+                "{why}. It failed {MAX_RESTARTS} times within a minute; reload the page to try again."
             ));
-            WORKER.with(|slot| {
-                if let Some(old) = slot.borrow_mut().take() {
-                    old.terminate();
-                }
-            });
             return;
         }
         self.notice(format!("{why}; restarting it and the run."));
         self.spawn_worker();
     }
 
+    /// After a Pause or Reset: a worker that has not answered within
+    /// [`ANSWER_DEADLINE_MS`] is stuck in a step, and is replaced.
+    fn expect_answer(self) {
+        let id = REQUESTS_SENT.get() + 1;
+        REQUESTS_SENT.set(id);
+        UNANSWERED.set(Some(id));
+        let check = Closure::once_into_js(move || {
+            if UNANSWERED.get() == Some(id) {
+                UNANSWERED.set(None);
+                self.restart_worker(&format!(
+                    "the compute worker did not answer within {} s (a step was still computing)",
+                    ANSWER_DEADLINE_MS / 1000
+                ));
+            }
+        });
+        let _ = window().set_timeout_with_callback_and_timeout_and_arguments_0(
+            check.unchecked_ref(),
+            ANSWER_DEADLINE_MS,
+        );
+    }
+
     fn on_event(self, event: Event) {
+        let current = REQUESTED_RUN.get();
         match event {
             Event::Catalog { labs } => {
                 self.labs.set(Some(labs));
                 self.apply_hash();
             }
             Event::Device { info } => self.device.set(Some(info)),
-            Event::Started { run, .. } if run != REQUESTED_RUN.get() => {}
+            Event::Started { run, .. }
+            | Event::StartFailed { run, .. }
+            | Event::ParamAccepted { run, .. }
+            | Event::ParamRefused { run, .. }
+            | Event::Snapshot { run, .. }
+                if run != current => {}
             Event::Started {
-                run,
-                params,
-                refused,
-                ..
+                params, refused, ..
             } => {
-                STARTED_RUN.set(run);
+                self.start_failure.set(None);
                 self.params.set(Some(params));
                 self.errors.set(BTreeMap::new());
                 for e in refused {
@@ -173,9 +274,13 @@ impl Ui {
                 }
                 self.write_hash();
             }
-            Event::ParamAccepted { .. } | Event::ParamRefused { .. } | Event::Snapshot { .. }
-                if !is_current_run() => {}
-            Event::ParamAccepted { key, value } => {
+            Event::StartFailed { lab, message, .. } => {
+                UNANSWERED.set(None);
+                self.snapshot.set(None);
+                self.start_failure
+                    .set(Some(format!("The {lab} lab could not start: {message}")));
+            }
+            Event::ParamAccepted { key, value, .. } => {
                 self.set_error(&key, None);
                 self.params.update(|params| {
                     if let (Some(params), Some(lab)) = (params.as_mut(), self.lab_info()) {
@@ -183,13 +288,21 @@ impl Ui {
                     }
                 });
                 self.write_hash();
+                self.answered(&key);
             }
-            Event::ParamRefused { error } => self.set_error(&error.key, Some(error.message)),
-            Event::Snapshot { snapshot } => self.snapshot.set(Some(snapshot)),
+            Event::ParamRefused { error, .. } => {
+                self.set_error(&error.key, Some(error.message));
+                self.answered(&error.key);
+            }
+            Event::Snapshot { snapshot, .. } => {
+                UNANSWERED.set(None);
+                self.snapshot.set(Some(snapshot));
+            }
             Event::DeviceLost { message } => {
                 self.restart_worker(&format!("the GPU device was lost ({message})"))
             }
             Event::Error { message } => self.notice(message),
+            Event::WorkerFailed { message } => self.worker_failed(message),
         }
     }
 
@@ -199,10 +312,11 @@ impl Ui {
         let state = self
             .labs
             .with_untracked(|labs| url_state::parse(&hash, labs.as_deref().unwrap_or(&[])));
-        self.notices.set(state.notices.clone());
+        self.link_notices.set(state.notices.clone());
         self.errors.set(BTreeMap::new());
         self.snapshot.set(None);
         self.params.set(None);
+        self.start_failure.set(None);
         self.page.set(state.clone());
         if let (Some(lab), Some(params)) = (state.lab, state.params) {
             self.start(&lab, params.values().clone(), state.seed);
@@ -215,6 +329,9 @@ impl Ui {
     pub fn start(&self, lab: &str, values: BTreeMap<String, Value>, seed: u64) {
         let run = REQUESTED_RUN.get() + 1;
         REQUESTED_RUN.set(run);
+        // Changes waiting for the old run would land on the new one.
+        IN_FLIGHT.with(|in_flight| in_flight.borrow_mut().clear());
+        WAITING.with(|waiting| waiting.borrow_mut().clear());
         self.send(&Request::Start {
             run,
             lab: lab.to_string(),

@@ -1,15 +1,15 @@
 use futures_channel::mpsc::{UnboundedReceiver, unbounded};
 use futures_util::StreamExt;
-use serde::Serialize;
+use futures_util::future::{Either, select};
 use thermolab_catalog::{REGISTRY, labs};
 use thermolab_core::assets::Assets;
-use thermolab_core::protocol::{Event, Request};
+use thermolab_core::protocol::{Event, Request, decode, encode};
 use thermolab_gpu::{Compute, now_seconds};
 use thermolab_kit::{Session, StepReport};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{DedicatedWorkerGlobalScope, MessageEvent, Response};
+use web_sys::{AbortController, DedicatedWorkerGlobalScope, MessageEvent, RequestInit, Response};
 
 /// Snapshots go out at most this often while playing, so a fast lab does not
 /// flood the UI thread.
@@ -17,12 +17,17 @@ const SNAPSHOT_INTERVAL_S: f64 = 0.033;
 /// Longest a frame computes before the worker reads its messages again, so
 /// pause and live controls answer at once even when one step is heavy.
 const FRAME_BUDGET_S: f64 = 0.05;
+/// A lab file that has not arrived by then is given up on, with the reason.
+const FETCH_TIMEOUT_MS: u32 = 60_000;
+/// Largest lab file read: a data set or a checkpoint, not a denial of service.
+const MAX_ASSET_BYTES: usize = 64 << 20;
 
 pub fn start() {
     console_error_panic_hook::set_once();
     let (sender, receiver) = unbounded::<Request>();
     let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
-        match serde_wasm_bindgen::from_value::<Request>(event.data()) {
+        let text = event.data().as_string().unwrap_or_default();
+        match decode::<Request>(&text) {
             Ok(request) => {
                 let _ = sender.unbounded_send(request);
             }
@@ -41,49 +46,103 @@ fn scope() -> DedicatedWorkerGlobalScope {
 }
 
 fn post(event: &Event) {
-    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
-    match event.serialize(&serializer) {
-        Ok(value) => {
-            let _ = scope().post_message(&value);
+    let _ = scope().post_message(&JsValue::from_str(&encode(event)));
+}
+
+/// The bytes at `url` (relative to the site's root, where the worker's
+/// script is), or why not: an HTTP error, a file over [`MAX_ASSET_BYTES`],
+/// or no answer within [`FETCH_TIMEOUT_MS`].
+async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {
+    let failed = |e: JsValue| format!("cannot load {url}: {e:?}");
+    let abort = AbortController::new().map_err(failed)?;
+    let init = RequestInit::new();
+    init.set_signal(Some(&abort.signal()));
+    let download = async {
+        let response: Response = JsFuture::from(scope().fetch_with_str_and_init(url, &init))
+            .await
+            .map_err(failed)?
+            .dyn_into()
+            .map_err(failed)?;
+        if !response.ok() {
+            return Err(format!("cannot load {url}: HTTP {}", response.status()));
         }
-        Err(e) => web_sys::console::error_1(&format!("cannot send event: {e}").into()),
+        let announced = response
+            .headers()
+            .get("content-length")
+            .ok()
+            .flatten()
+            .and_then(|length| length.parse::<usize>().ok());
+        if announced.is_some_and(|length| length > MAX_ASSET_BYTES) {
+            return Err(format!(
+                "cannot load {url}: it is larger than {} MiB",
+                MAX_ASSET_BYTES >> 20
+            ));
+        }
+        let buffer = JsFuture::from(response.array_buffer().map_err(failed)?)
+            .await
+            .map_err(failed)?;
+        let bytes = js_sys::Uint8Array::new(&buffer);
+        if bytes.length() as usize > MAX_ASSET_BYTES {
+            return Err(format!(
+                "cannot load {url}: it is larger than {} MiB",
+                MAX_ASSET_BYTES >> 20
+            ));
+        }
+        Ok(bytes.to_vec())
+    };
+    let timeout = gloo_timers::future::TimeoutFuture::new(FETCH_TIMEOUT_MS);
+    match select(Box::pin(download), timeout).await {
+        Either::Left((loaded, _)) => loaded,
+        Either::Right(((), _)) => {
+            abort.abort();
+            Err(format!(
+                "cannot load {url}: no answer in {} s",
+                FETCH_TIMEOUT_MS / 1000
+            ))
+        }
     }
 }
 
-/// The bytes at `url` (relative to the site's root, where the worker's script is).
-async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {
-    let failed = |e: JsValue| format!("cannot load {url}: {e:?}");
-    let response: Response = JsFuture::from(scope().fetch_with_str(url))
-        .await
-        .map_err(failed)?
-        .dyn_into()
-        .map_err(failed)?;
-    if !response.ok() {
-        return Err(format!("cannot load {url}: HTTP {}", response.status()));
-    }
-    let buffer = JsFuture::from(response.array_buffer().map_err(failed)?)
-        .await
-        .map_err(failed)?;
-    Ok(js_sys::Uint8Array::new(&buffer).to_vec())
+/// The session of the run the page asked for last.
+struct Current {
+    run: u64,
+    session: Session,
 }
 
 struct Worker {
     compute: Compute,
     /// Files labs asked for, fetched once per page.
     assets: Assets,
-    session: Option<Session>,
+    current: Option<Current>,
     steps_per_frame: u32,
     last_post: f64,
+    /// Milliseconds the last snapshot took to serialize and post.
+    last_post_ms: f64,
+    /// Steps played since the last snapshot, for its steps per second.
+    played: u32,
+    /// Live changes applied since the last recomputation: one refresh serves them all.
+    refresh_pending: bool,
 }
 
 impl Worker {
     fn post_snapshot(&mut self) {
-        if let Some(session) = &self.session {
-            post(&Event::Snapshot {
-                snapshot: session.snapshot(),
-            });
-            self.last_post = now_seconds();
+        let Some(current) = &mut self.current else {
+            return;
+        };
+        let mut snapshot = current.session.snapshot();
+        let start = now_seconds();
+        snapshot.timing.post_ms = self.last_post_ms;
+        if current.session.is_playing() && start > self.last_post {
+            snapshot.timing.steps_per_second = f64::from(self.played) / (start - self.last_post);
         }
+        post(&Event::Snapshot {
+            run: current.run,
+            snapshot,
+        });
+        let end = now_seconds();
+        self.last_post_ms = 1e3 * (end - start);
+        self.last_post = end;
+        self.played = 0;
     }
 
     /// Fetches the files `lab` needs that this page has not loaded yet (a
@@ -101,7 +160,22 @@ impl Worker {
         }
     }
 
+    /// Recomputes once for every live change applied since the last time.
+    async fn flush(&mut self) {
+        if !std::mem::take(&mut self.refresh_pending) {
+            return;
+        }
+        if let Some(current) = &mut self.current {
+            let report = current.session.refresh().await;
+            self.after_step(report);
+        }
+        self.post_snapshot();
+    }
+
     async fn handle(&mut self, request: Request) {
+        if !matches!(request, Request::SetParam { .. }) {
+            self.flush().await;
+        }
         match request {
             Request::Start {
                 run,
@@ -109,6 +183,9 @@ impl Worker {
                 values,
                 seed,
             } => {
+                // The old run stops now, whether or not the new one starts.
+                self.current = None;
+                self.refresh_pending = false;
                 self.load_assets(&lab).await;
                 match Session::start(REGISTRY, &self.compute, &lab, &values, seed, &self.assets) {
                     Ok((session, refused)) => {
@@ -119,59 +196,58 @@ impl Worker {
                             seed,
                             refused,
                         });
-                        self.session = Some(session);
+                        self.current = Some(Current { run, session });
                         self.post_snapshot();
                     }
-                    Err(message) => post(&Event::Error { message }),
+                    Err(message) => post(&Event::StartFailed { run, lab, message }),
                 }
             }
             Request::SetParam { key, value } => {
-                let Some(session) = &mut self.session else {
+                let Some(current) = &mut self.current else {
                     return;
                 };
-                let report = match session.set_param(&key, &value) {
+                let run = current.run;
+                match current.session.set_param(&key, &value) {
                     Ok(value) => {
-                        post(&Event::ParamAccepted { key, value });
-                        Some(session.refresh().await)
+                        post(&Event::ParamAccepted { run, key, value });
+                        self.refresh_pending = true;
                     }
-                    Err(error) => {
-                        post(&Event::ParamRefused { error });
-                        None
-                    }
-                };
-                if let Some(report) = report {
-                    self.after_step(report);
+                    Err(error) => post(&Event::ParamRefused { run, error }),
                 }
-                self.post_snapshot();
             }
             Request::SetSpeed { steps_per_frame } => {
                 self.steps_per_frame = steps_per_frame.clamp(1, 1000)
             }
             Request::Play => {
-                if let Some(session) = &mut self.session {
-                    session.set_playing(true);
+                if let Some(current) = &mut self.current {
+                    current.session.set_playing(true);
                 }
                 self.post_snapshot();
             }
             Request::Pause => {
-                if let Some(session) = &mut self.session {
-                    session.set_playing(false);
+                if let Some(current) = &mut self.current {
+                    current.session.set_playing(false);
                 }
                 self.post_snapshot();
             }
             Request::Step => {
-                if let Some(session) = &mut self.session {
-                    session.set_playing(false);
-                    let report = session.step().await;
+                if let Some(current) = &mut self.current {
+                    current.session.set_playing(false);
+                    let report = current.session.step().await;
                     self.after_step(report);
                 }
                 self.post_snapshot();
             }
             Request::Reset => {
-                if let Some(session) = &mut self.session
-                    && let Err(message) = session.reset()
+                if let Some(current) = &mut self.current
+                    && let Err(message) = current.session.reset()
                 {
-                    post(&Event::Error { message });
+                    post(&Event::StartFailed {
+                        run: current.run,
+                        lab: current.session.lab().id.clone(),
+                        message,
+                    });
+                    self.current = None;
                 }
                 self.post_snapshot();
             }
@@ -184,6 +260,12 @@ impl Worker {
         }
     }
 
+    fn is_playing(&self) -> bool {
+        self.current
+            .as_ref()
+            .is_some_and(|current| current.session.is_playing())
+    }
+
     /// Runs up to `steps_per_frame` steps of a playing session, stopping
     /// early once the frame has used [`FRAME_BUDGET_S`].
     async fn play_frame(&mut self) {
@@ -192,13 +274,14 @@ impl Worker {
             if now_seconds() - start > FRAME_BUDGET_S {
                 break;
             }
-            let Some(session) = &mut self.session else {
+            let Some(current) = &mut self.current else {
                 return;
             };
-            if !session.is_playing() {
+            if !current.session.is_playing() {
                 break;
             }
-            let report = session.step().await;
+            let report = current.session.step().await;
+            self.played += 1;
             let stopped = report != StepReport::Stepped;
             self.after_step(report);
             if stopped {
@@ -221,15 +304,20 @@ async fn run(mut requests: UnboundedReceiver<Request>) {
     let mut worker = Worker {
         compute,
         assets: Assets::default(),
-        session: None,
+        current: None,
         steps_per_frame: 1,
         last_post: 0.0,
+        last_post_ms: 0.0,
+        played: 0,
+        refresh_pending: false,
     };
     loop {
+        // Everything the page sent meanwhile, then one refresh for all the live changes.
         while let Ok(request) = requests.try_recv() {
             worker.handle(request).await;
         }
-        if worker.session.as_ref().is_some_and(Session::is_playing) {
+        worker.flush().await;
+        if worker.is_playing() {
             worker.play_frame().await;
             // Let the message handler run between frames.
             gloo_timers::future::TimeoutFuture::new(0).await;
