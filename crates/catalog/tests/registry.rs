@@ -239,13 +239,20 @@ fn the_cpu_bench_page_leaves_gpu_figures_empty_with_a_reason() {
     assert!(view.facts.iter().any(|(_, v)| v == "no GPU in this test"));
 }
 
+/// A lab, its settings, and the param its limit names (none: within it).
+type LimitCase = (
+    &'static str,
+    Vec<(&'static str, Value)>,
+    Option<&'static str>,
+);
+
 #[test]
 fn every_labs_worst_case_is_refused_naming_the_param_to_lower() {
     // Each setting is within its own range; together they are the cases the
     // fault report measured (868 MB of bandit state, a 1.1 TFLOP matmul step,
     // a 53 TFLOP sampling), and one just inside each limit.
     let text = |s: &str| Value::Text(s.to_string());
-    let cases: [(&str, Vec<(&str, Value)>, Option<&str>); 6] = [
+    let cases: [LimitCase; 6] = [
         (
             "bandits",
             vec![
