@@ -5,7 +5,9 @@
 use std::collections::BTreeMap;
 
 use thermolab_core::assets::Assets;
-use thermolab_core::experiment::{Figure, RunError, RunStatus, StepOutcome, View};
+use thermolab_core::experiment::{
+    Chart, ChartKind, Figure, PointGroup, RunError, RunStatus, StepOutcome, View,
+};
 use thermolab_core::params::{ParamError, Value};
 use thermolab_core::protocol::{decode, encode};
 use thermolab_gpu::Compute;
@@ -77,6 +79,19 @@ impl Lab for Grid {
                 }),
                 unit: String::new(),
                 note: String::new(),
+            }],
+            charts: vec![Chart {
+                key: "cells".to_string(),
+                title: "Cells".to_string(),
+                x_label: String::new(),
+                y_label: String::new(),
+                kind: ChartKind::Scatter {
+                    groups: vec![PointGroup {
+                        label: "cells".to_string(),
+                        points: vec![[if params.poison { f32::INFINITY } else { 1.0 }, 0.0]],
+                        marked: false,
+                    }],
+                },
             }],
             ..View::default()
         }
@@ -197,10 +212,11 @@ fn a_view_that_goes_nan_stops_the_run_and_crosses_to_the_page_without_it() {
         snapshot.status,
         RunStatus::Diverged {
             step: 1,
-            what: "Count became NaN or infinite".to_string()
+            what: "Count, Cells became NaN or infinite".to_string()
         }
     );
     assert_eq!(snapshot.view.figures[0].value, None);
+    assert!(snapshot.view.charts.is_empty());
     assert!(!session.is_playing());
     // JSON has no NaN: what is sent reads back as it was.
     assert_eq!(decode(&encode(&snapshot)), Ok(snapshot));
