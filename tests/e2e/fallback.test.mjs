@@ -57,10 +57,13 @@ site('site without WebGPU', { webgpu: false }, ({ open, url }) => {
       await page.waitForSelector('[data-testid=notices] li', { timeout: SLOW });
       const notices = await lab.testId('notices').innerText();
       assert.ok(notices.length > 0 && notices.length < 4000, `notice for ${hash.slice(0, 60)}: ${notices.length} chars`);
-      // The notice can come before the worker has listed its labs: wait for the page itself.
-      await page.waitForSelector('[data-testid=lab-device], [data-testid=gallery]', { timeout: SLOW });
-      const shown = (await lab.testId('lab-device').count()) + (await lab.testId('gallery').count());
-      assert.equal(shown, 1, `page still renders for ${hash.slice(0, 60)}`);
+      // The notice can come before the worker has listed its labs, and the
+      // gallery gives way to the lab in between: one look at the page, repeated
+      // until it shows exactly one of the two.
+      const rendered = await page
+        .waitForFunction(() => document.querySelectorAll('[data-testid=lab-device], [data-testid=gallery]').length === 1, null, { timeout: SLOW })
+        .then(() => true, () => false);
+      assert.ok(rendered, `page still renders for ${hash.slice(0, 60)}`);
     }
     // Still fully working afterwards.
     await lab.goto(TINY);
