@@ -19,6 +19,7 @@ site('digits lab', { webgpu: true }, ({ open, share }) => {
     const trained = (await lab.facts()).match(/Training steps done\s*(\d+)/)[1];
     assert.ok(Number(trained) > 1000, `the checkpoint's steps: ${trained}`);
     assert.ok(Number.isFinite(await lab.figure('agreement')), 'a class agreement');
+    assert.match(await lab.testId('figure-background').innerText(), /real digits: 7\d%/);
 
     const guided = await lab.figure('quality');
     await lab.set('guidance', '0');

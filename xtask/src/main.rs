@@ -137,6 +137,11 @@ fn locked_wasm_bindgen() -> Result<String> {
 fn cargo_install(krate: &str, version: &str, locked: bool) -> Result {
     let mut cmd = Command::new("cargo");
     cmd.args(["install", krate, "--version", version]);
+    // trunk's own release profile asks for fat LTO in one codegen unit: minutes
+    // of a cold CI run on two cores for a tool whose speed does not matter here.
+    cmd.env("CARGO_PROFILE_RELEASE_LTO", "false")
+        .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16")
+        .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "1");
     if locked {
         cmd.arg("--locked");
     }

@@ -37,32 +37,16 @@ impl Dataset {
         let n = |stream: u32| f64::from(rng.normal(index, draw, stream));
         match self {
             Self::SwissRoll => {
-                let theta = 1.5 * PI * (1.0 + 2.0 * u(0));
-                let scale = 1.0 / 6.0;
-                [
-                    scale * (theta * theta.cos() + 0.3 * n(1)),
-                    scale * (theta * theta.sin() + 0.3 * n(2)),
-                ]
+                let [x, y] = swiss_roll_spiral(u(0));
+                [x + SWISS_ROLL_NOISE * n(1), y + SWISS_ROLL_NOISE * n(2)]
             }
             Self::TwoMoons => {
-                let angle = PI * u(0);
-                let (x, y) = if u(3) < 0.5 {
-                    (angle.cos(), angle.sin())
-                } else {
-                    (1.0 - angle.cos(), 0.5 - angle.sin())
-                };
-                [
-                    1.2 * (x - 0.5 + 0.05 * n(1)),
-                    1.2 * (y - 0.25 + 0.05 * n(2)),
-                ]
+                let [x, y] = two_moons_arc(u(0), u(3) < 0.5);
+                [x + TWO_MOONS_NOISE * n(1), y + TWO_MOONS_NOISE * n(2)]
             }
             Self::EightGaussians => {
-                let k = (u(0) * 8.0).floor().min(7.0);
-                let angle = k * PI / 4.0;
-                [
-                    1.5 * angle.cos() + 0.1 * n(1),
-                    1.5 * angle.sin() + 0.1 * n(2),
-                ]
+                let [x, y] = eight_gaussians_centre((u(0) * 8.0).floor().min(7.0));
+                [x + 0.1 * n(1), y + 0.1 * n(2)]
             }
             Self::Checkerboard => {
                 // FFJORD's checkerboard, halved: 8 unit squares of [-2, 2]^2.
@@ -77,6 +61,35 @@ impl Dataset {
                 let [x, y] = drawing[k];
                 [x + DRAWING_BANDWIDTH * n(1), y + DRAWING_BANDWIDTH * n(2)]
             }
+        }
+    }
+
+    /// The curve or points the data is scattered around, as segments, where
+    /// it is one: the swiss roll's spiral, the two moons' arcs, the eight
+    /// centres, the drawn points. `None` for the areas (the checkerboard, the
+    /// mixture's wide components).
+    pub fn generating_set(self, drawing: &[[f64; 2]]) -> Option<Vec<[[f64; 2]; 2]>> {
+        fn polyline(curve: impl Fn(f64) -> [f64; 2], pieces: usize) -> Vec<[[f64; 2]; 2]> {
+            let at = |k: usize| curve(k as f64 / pieces as f64);
+            (0..pieces).map(|k| [at(k), at(k + 1)]).collect()
+        }
+        let dots = |points: Vec<[f64; 2]>| points.into_iter().map(|p| [p, p]).collect();
+        match self {
+            // Pieces about 0.04 long: the chords stray from the curve by under 0.001.
+            Self::SwissRoll => Some(polyline(swiss_roll_spiral, 400)),
+            Self::TwoMoons => Some(
+                [true, false]
+                    .into_iter()
+                    .flat_map(|upper| polyline(|u| two_moons_arc(u, upper), 100))
+                    .collect(),
+            ),
+            Self::EightGaussians => Some(dots(
+                (0..8)
+                    .map(|k| eight_gaussians_centre(f64::from(k)))
+                    .collect(),
+            )),
+            Self::Drawing if !drawing.is_empty() => Some(dots(drawing.to_vec())),
+            Self::Drawing | Self::Checkerboard | Self::Mixture => None,
         }
     }
 
@@ -95,6 +108,34 @@ impl Dataset {
             .map(|i| self.point(drawing, rng, i, draw))
             .collect()
     }
+}
+
+/// Standard deviation of the swiss roll's points around its spiral, per coordinate.
+const SWISS_ROLL_NOISE: f64 = 0.05;
+const TWO_MOONS_NOISE: f64 = 0.06;
+
+/// The swiss roll's spiral at `u` in [0, 1]: theta (cos theta, sin theta) / 6
+/// for theta from 1.5 pi to 4.5 pi.
+fn swiss_roll_spiral(u: f64) -> [f64; 2] {
+    let theta = 1.5 * PI * (1.0 + 2.0 * u);
+    [theta * theta.cos() / 6.0, theta * theta.sin() / 6.0]
+}
+
+/// One of the two moons' half circles at `u` in [0, 1], scaled by 1.2 and centred.
+fn two_moons_arc(u: f64, upper: bool) -> [f64; 2] {
+    let angle = PI * u;
+    let (x, y) = if upper {
+        (angle.cos(), angle.sin())
+    } else {
+        (1.0 - angle.cos(), 0.5 - angle.sin())
+    };
+    [1.2 * (x - 0.5), 1.2 * (y - 0.25)]
+}
+
+/// Centre `k` of the eight Gaussians, on a circle of radius 1.5.
+fn eight_gaussians_centre(k: f64) -> [f64; 2] {
+    let angle = k * PI / 4.0;
+    [1.5 * angle.cos(), 1.5 * angle.sin()]
 }
 
 /// An isotropic Gaussian mixture in 2-D.
@@ -202,6 +243,32 @@ mod tests {
                 .count();
             assert!(inside > 1980, "{data:?}: {inside}");
         }
+    }
+
+    #[test]
+    fn the_data_lies_near_its_generating_curve_and_a_shifted_copy_does_not() {
+        // Normal noise of 0.05 across the spiral: 95% within 0.1 (two standard
+        // deviations); 0.06 across the moons: 90% (1.67 of them), a little
+        // more where the arcs' ends catch points from both sides.
+        let rng = CounterRng::new(4);
+        for (data, expected) in [(Dataset::SwissRoll, 0.954), (Dataset::TwoMoons, 0.904)] {
+            let points = data.points(&[], rng, 4000, 0);
+            let curve = data.generating_set(&[]).unwrap();
+            let share = crate::metrics::share_near(&points, &curve, 0.1);
+            assert!((share - expected).abs() < 0.025, "{data:?}: {share}");
+            let shifted: Vec<[f64; 2]> = points.iter().map(|[x, y]| [x + 0.25, *y]).collect();
+            let off = crate::metrics::share_near(&shifted, &curve, 0.1);
+            assert!(off < 0.5, "{data:?} shifted: {off}");
+        }
+        assert!(Dataset::Checkerboard.generating_set(&[]).is_none());
+        assert!(Dataset::Drawing.generating_set(&[]).is_none());
+        assert_eq!(
+            Dataset::Drawing
+                .generating_set(&[[0.5, 0.5]])
+                .unwrap()
+                .len(),
+            1
+        );
     }
 
     #[test]

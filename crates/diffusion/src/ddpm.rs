@@ -13,6 +13,9 @@
 //! alpha_{t|s} = alpha_t / alpha_s, sigma_{t|s}^2 = sigma_t^2 - alpha_{t|s}^2 sigma_s^2,
 //! mean = alpha_s sigma_{t|s}^2 / sigma_t^2 x_0 + alpha_{t|s} sigma_s^2 / sigma_t^2 x_t,
 //! variance = sigma_{t|s}^2 sigma_s^2 / sigma_t^2 (beta tilde of eq. 7).
+//! A step over skipped training steps thus takes the variance of the whole
+//! interval, not of one training step; the last step (s = 0, sigma_s = 0)
+//! lands on the x_0 estimate with no noise, as Algorithm 2 does at t = 1.
 
 use crate::path::NoisePath;
 
@@ -61,4 +64,48 @@ pub fn ancestral_step(
 ) -> f64 {
     let q = posterior(path, t, s);
     q.x0_weight * x0 + q.xt_weight * x + temperature * q.variance.sqrt() * z
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::path::Schedule;
+
+    #[test]
+    fn a_step_over_skipped_training_steps_has_the_variance_of_the_whole_interval() {
+        // From step k down to step j < k, with only the betas: the forward
+        // process over the interval has variance beta_{k|j} = 1 - prod (1 - beta_i),
+        // i = j+1..k, and the posterior's is (1 - abar_j) / (1 - abar_k) beta_{k|j}
+        // (eq. 7 of Ho et al. for one step, the same algebra for many).
+        let t_max = 100;
+        for schedule in [Schedule::Linear, Schedule::Cosine] {
+            let path = NoisePath::ddpm(schedule, t_max);
+            let betas = path.betas();
+            let abar = |k: usize| betas[..k].iter().map(|b| 1.0 - b).product::<f64>();
+            for (k, j) in [(1, 0), (2, 1), (40, 38), (50, 10), (100, 60), (7, 0)] {
+                let interval = 1.0 - betas[j..k].iter().map(|b| 1.0 - b).product::<f64>();
+                let expected = (1.0 - abar(j)) / (1.0 - abar(k)) * interval;
+                let q = posterior(&path, k as f64 / t_max as f64, j as f64 / t_max as f64);
+                assert!(
+                    (q.variance - expected).abs() < 1e-12,
+                    "{schedule:?} {k} -> {j}: {} vs {expected}",
+                    q.variance
+                );
+                if k == j + 1 {
+                    assert!(
+                        (q.variance - (1.0 - abar(j)) / (1.0 - abar(k)) * betas[j]).abs() < 1e-12
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_last_step_returns_the_x0_estimate_without_noise() {
+        let path = NoisePath::ddpm(Schedule::Linear, 100);
+        for (t, z) in [(0.01, 3.0), (0.2, -2.0), (1.0, 5.0)] {
+            assert_eq!(posterior(&path, t, 0.0).variance, 0.0);
+            assert_eq!(ancestral_step(&path, 1.7, 0.25, t, 0.0, z, 2.0), 0.25);
+        }
+    }
 }

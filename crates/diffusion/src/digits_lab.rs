@@ -15,7 +15,7 @@ use thermolab_kit::{About, LabContext, choices, params};
 
 use crate::digits::{CLASSES, DIGITS_FILE, Digits, NearestMean};
 use crate::guidance::drop_labels;
-use crate::metrics::sliced_wasserstein_in;
+use crate::metrics::{share_within, sliced_wasserstein_in};
 use crate::model::{Shape, Trainer, checkpoint_metadata};
 use crate::path::Schedule;
 use crate::progress::Progress;
@@ -24,7 +24,7 @@ use crate::run::{
     STREAM_VIEW_EPS, STREAM_XI, VIEW_DRAW,
 };
 use crate::sampler::{self, Samples};
-use crate::settings::{Clip, PathParams, SamplingParams, TrainingParams, work_limits};
+use crate::settings::{Clip, LrSchedule, PathParams, SamplingParams, TrainingParams, work_limits};
 
 /// The shipped checkpoint under `public/`.
 pub const CHECKPOINT_FILE: &str = "models/digits.safetensors";
@@ -33,6 +33,8 @@ const TRACED: usize = 10;
 const TRACE_FRAMES: usize = 8;
 /// Data digits the quality figures compare against.
 const VIEW_DIGITS: usize = 1000;
+/// A pixel this close to -1 is background: MNIST's background is exactly -1.
+pub const BACKGROUND_TOLERANCE: f64 = 0.02;
 /// Every how many data digits the judge's accuracy on data is measured.
 const JUDGE_STRIDE: usize = 7;
 /// RNG streams of the digits (the 2-D lab's coordinate streams would overlap
@@ -120,6 +122,9 @@ params! {
             lr: 1e-3,
             train_steps: 20_000,
             sample_every: 500,
+            // What the shipped checkpoint was trained with.
+            lr_schedule: LrSchedule::Constant,
+            ema: 0.0,
             ..TrainingParams::default()
         }),
         pub sampling: SamplingParams = group(SamplingParams {
@@ -193,7 +198,8 @@ fn starting_trainer(
     compute: &Compute,
 ) -> (Trainer, u64, String) {
     let fresh = |why: String| {
-        let trainer = Trainer::new(shape, (rng, STREAM_INIT), &compute.tensor_device);
+        let trainer = Trainer::new(shape, (rng, STREAM_INIT), &compute.tensor_device)
+            .with_ema(params.training.ema);
         (trainer, 0, why)
     };
     if params.start == Start::Scratch {
@@ -221,7 +227,8 @@ fn starting_trainer(
             .and_then(|s| s.parse().ok())
             .unwrap_or(0);
         Ok((
-            Trainer::from_checkpoint(bytes, shape, &compute.tensor_device)?,
+            Trainer::from_checkpoint(bytes, shape, &compute.tensor_device)?
+                .with_ema(params.training.ema),
             steps,
         ))
     });
@@ -252,6 +259,9 @@ pub struct DigitImages {
     /// The class each sample was asked for (empty: unconditional).
     sample_labels: Vec<Option<usize>>,
     agreement: Option<f64>,
+    /// Shares of background pixels: the view's real digits, the last samples.
+    real_background: f64,
+    sample_background: Option<f64>,
 }
 
 impl DigitImages {
@@ -263,6 +273,12 @@ impl DigitImages {
     /// they were asked for (conditional models only).
     pub fn agreement(&self) -> Option<f64> {
         self.agreement
+    }
+
+    /// The share of the last samples' pixels that are background (within
+    /// [`BACKGROUND_TOLERANCE`] of -1), and the real digits' share.
+    pub fn background(&self) -> Option<(f64, f64)> {
+        self.sample_background.map(|s| (s, self.real_background))
     }
 
     pub fn judge_accuracy(&self) -> f64 {
@@ -383,6 +399,8 @@ impl Domain for DigitImages {
         let judge = NearestMean::fit(&digits);
         let judge_accuracy = judge.accuracy_on_data(&digits, JUDGE_STRIDE);
         let view_indices = digits.draw(rng, VIEW_DIGITS, VIEW_DRAW, STREAM_DATA);
+        let real_background =
+            share_within(&digits.batch(&view_indices), -1.0, BACKGROUND_TOLERANCE);
         let images = Self {
             judge,
             judge_accuracy,
@@ -392,6 +410,8 @@ impl Domain for DigitImages {
             view_indices,
             sample_labels: Vec::new(),
             agreement: None,
+            real_background,
+            sample_background: None,
             digits,
         };
         let progress = Progress::new(
@@ -469,6 +489,7 @@ impl Domain for DigitImages {
             let asked: Vec<usize> = labels.iter().flatten().copied().collect();
             self.judge.agreement(&samples.x, &asked)
         });
+        self.sample_background = Some(share_within(&samples.x, -1.0, BACKGROUND_TOLERANCE));
         run.samples = Some(samples);
         self.sample_labels = labels;
         run.progress.stale = false;
@@ -517,6 +538,16 @@ impl Domain for DigitImages {
                 format!("floor {:.4} (real vs real)", run.floor),
             ),
         ];
+        figures.push(Figure {
+            key: "background".to_string(),
+            label: "Background pixels".to_string(),
+            value: self.sample_background.map(|share| 100.0 * share),
+            unit: "%".to_string(),
+            note: format!(
+                "within {BACKGROUND_TOLERANCE} of -1 (real digits: {:.0}%); grain shows as fewer",
+                100.0 * self.real_background
+            ),
+        });
         if self.shape.classes > 0 {
             figures.push(Figure {
                 key: "agreement".to_string(),

@@ -3,6 +3,10 @@
 //! equally sized point sets: the 1-D W2 of their projections, which is exact
 //! by sorting, averaged over directions: evenly spread in the plane, fixed
 //! random ones (the same for every call) in more dimensions.
+//!
+//! Sliced W2 averages over directions and barely sees samples that fill the
+//! gaps between a spiral's arms; the share of samples near the curve the
+//! data is drawn around sees exactly those.
 
 use thermolab_core::rng::CounterRng;
 
@@ -63,6 +67,41 @@ pub fn sliced_wasserstein_in(a: &[f64], b: &[f64], dims: usize) -> f64 {
     (total / DIRECTIONS as f64).sqrt()
 }
 
+/// Distance from `p` to the segment from `a` to `b` (a point where `a == b`).
+fn distance_to_segment(p: [f64; 2], [a, b]: [[f64; 2]; 2]) -> f64 {
+    let (dx, dy) = (b[0] - a[0], b[1] - a[1]);
+    let length2 = dx * dx + dy * dy;
+    let along = if length2 > 0.0 {
+        (((p[0] - a[0]) * dx + (p[1] - a[1]) * dy) / length2).clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    (p[0] - a[0] - along * dx).hypot(p[1] - a[1] - along * dy)
+}
+
+/// The share of `points` within `radius` of any of `segments`; NaN for no points.
+pub fn share_near(points: &[[f64; 2]], segments: &[[[f64; 2]; 2]], radius: f64) -> f64 {
+    let near = points
+        .iter()
+        .filter(|p| {
+            segments
+                .iter()
+                .any(|s| distance_to_segment(**p, *s) <= radius)
+        })
+        .count();
+    near as f64 / points.len() as f64
+}
+
+/// The share of `values` within `tolerance` of `target`: for digits, how
+/// many pixels are background (MNIST's are exactly -1 in three of four).
+pub fn share_within(values: &[f64], target: f64, tolerance: f64) -> f64 {
+    let near = values
+        .iter()
+        .filter(|v| (**v - target).abs() <= tolerance)
+        .count();
+    near as f64 / values.len() as f64
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -97,6 +136,40 @@ mod tests {
             "{distance} vs {expected}"
         );
         assert_eq!(sliced_wasserstein_in(&a, &a, dims), 0.0);
+    }
+
+    #[test]
+    fn the_share_near_a_line_is_the_normal_mass_within_the_radius() {
+        // Points at normal offsets from the x axis: within one standard
+        // deviation of the line lie 68.3% of them (erf(1 / sqrt 2)).
+        let rng = CounterRng::new(9);
+        let points: Vec<[f64; 2]> = (0..20_000)
+            .map(|i| {
+                [
+                    f64::from(rng.uniform(i, 0, 0)),
+                    0.1 * f64::from(rng.normal(i, 0, 1)),
+                ]
+            })
+            .collect();
+        let line = [[[-1.0, 0.0], [0.5, 0.0]], [[0.5, 0.0], [2.0, 0.0]]];
+        let share = share_near(&points, &line, 0.1);
+        assert!((share - 0.6827).abs() < 0.01, "{share}");
+        // Past a segment's end the distance is to the end point.
+        assert_eq!(
+            distance_to_segment([3.0, 4.0], [[0.0, 0.0], [0.0, -1.0]]),
+            5.0
+        );
+        assert_eq!(
+            distance_to_segment([3.0, 4.0], [[0.0, 0.0], [0.0, 0.0]]),
+            5.0
+        );
+        assert!(share_near(&[], &line, 0.1).is_nan());
+    }
+
+    #[test]
+    fn the_share_within_a_tolerance_counts_both_sides() {
+        let values = [-1.0, -0.99, -0.97, -1.01, -1.03, 0.5, f64::NAN, -1.0];
+        assert_eq!(share_within(&values, -1.0, 0.02), 4.0 / 8.0);
     }
 
     #[test]

@@ -115,6 +115,32 @@ impl Mlp {
         Self { layers }
     }
 
+    /// decay * self + (1 - decay) * current, weight by weight: one update of
+    /// an exponential moving average.
+    fn averaged_with(&self, current: &Mlp, decay: f64) -> Mlp {
+        fn blend<const D: usize>(
+            average: &Param<Tensor<D>>,
+            now: &Param<Tensor<D>>,
+            decay: f64,
+        ) -> Param<Tensor<D>> {
+            Param::from_tensor(average.val() * decay + now.val() * (1.0 - decay))
+        }
+        let layers = self
+            .layers
+            .iter()
+            .zip(&current.layers)
+            .map(|(average, now)| Linear {
+                weight: blend(&average.weight, &now.weight, decay),
+                bias: average
+                    .bias
+                    .as_ref()
+                    .zip(now.bias.as_ref())
+                    .map(|(a, b)| blend(a, b, decay)),
+            })
+            .collect();
+        Mlp { layers }
+    }
+
     pub fn forward(&self, input: Tensor<2>) -> Tensor<2> {
         let last = self.layers.len() - 1;
         self.layers.iter().enumerate().fold(input, |x, (i, layer)| {
@@ -176,12 +202,32 @@ pub fn checkpoint_metadata(bytes: &[u8]) -> Result<BTreeMap<String, String>, Str
         .collect())
 }
 
-/// A network and its Adam state on one device.
+/// A network and its Adam state on one device, with an exponential moving
+/// average of its weights where asked for ("Improved Techniques for Training
+/// Score-Based Generative Models", Song & Ermon 2020, section 3.5; DDPM's
+/// code samples its EMA too).
 pub struct Trainer {
     model: Mlp,
     optimizer: ModuleOptimizer,
     device: TensorDevice,
     shape: Shape,
+    ema: Option<Ema>,
+}
+
+/// The averaged weights (inference only) and how many updates they have seen.
+struct Ema {
+    decay: f64,
+    updates: u64,
+    average: Mlp,
+}
+
+impl Ema {
+    /// The decay of update `n`: min(decay, (1 + n) / (10 + n)), so that the
+    /// first steps' random weights are soon forgotten (as TensorFlow's
+    /// ExponentialMovingAverage with num_updates).
+    fn decay_at(&self, n: u64) -> f64 {
+        self.decay.min((1.0 + n as f64) / (10.0 + n as f64))
+    }
 }
 
 impl Trainer {
@@ -192,7 +238,19 @@ impl Trainer {
             optimizer: AdamConfig::new().init(),
             device,
             shape,
+            ema: None,
         }
+    }
+
+    /// Samples read an exponential moving average of the weights with
+    /// `decay` (0: the weights themselves), starting from the weights now.
+    pub fn with_ema(mut self, decay: f64) -> Self {
+        self.ema = (decay > 0.0).then(|| Ema {
+            decay,
+            updates: 0,
+            average: self.model.valid(),
+        });
+        self
     }
 
     /// A network of `shape` with the weights of a checkpoint written by
@@ -244,16 +302,18 @@ impl Trainer {
             optimizer: AdamConfig::new().init(),
             device,
             shape,
+            ema: None,
         })
     }
 
-    /// The weights as safetensors (f32, little-endian), with `metadata`.
+    /// The weights samples are drawn with (the average, where there is one)
+    /// as safetensors (f32, little-endian), with `metadata`.
     pub async fn checkpoint(
         &self,
         metadata: BTreeMap<String, String>,
     ) -> Result<Vec<u8>, RunError> {
         let mut bytes = Vec::new();
-        for (i, layer) in self.model.layers.iter().enumerate() {
+        for (i, layer) in self.network().model.layers.iter().enumerate() {
             bytes.push(named_bytes(format!("layers.{i}.weight"), layer.weight.val()).await?);
             if let Some(bias) = &layer.bias {
                 bytes.push(named_bytes(format!("layers.{i}.bias"), bias.val()).await?);
@@ -304,13 +364,23 @@ impl Trainer {
         self.model = self
             .optimizer
             .step(learning_rate, self.model.clone(), grads);
+        if let Some(ema) = &mut self.ema {
+            let decay = ema.decay_at(ema.updates);
+            let current = self.model.valid();
+            ema.average = ema.average.averaged_with(&current, decay);
+            ema.updates += 1;
+        }
         let value = read_f32(loss).await?;
         Ok(value.first().map_or(f64::NAN, |v| f64::from(*v)))
     }
 
-    /// The trained network without its autodiff graph, for sampling.
+    /// The trained network without its autodiff graph, for sampling: the
+    /// moving average of its weights where there is one.
     pub fn network(&self) -> Network {
-        let model = self.model.valid();
+        let model = match &self.ema {
+            Some(ema) => ema.average.clone(),
+            None => self.model.valid(),
+        };
         Network {
             model,
             device: self.device.clone().inner(),

@@ -278,6 +278,11 @@ impl<D: Domain> Diffusion<D> {
     pub async fn train(&mut self, params: &D::Params) -> Result<f64, RunError> {
         let draw = self.run.progress.trained as u32;
         let batch = self.domain.batch(&self.run, params, draw)?;
+        let training = D::training(params);
+        let learning_rate =
+            training
+                .lr_schedule
+                .at(training.lr, self.run.progress.trained, training.train_steps);
         let loss = self
             .run
             .trainer
@@ -286,7 +291,7 @@ impl<D: Domain> Diffusion<D> {
                 &batch.times,
                 &batch.labels,
                 &batch.targets,
-                D::training(params).lr,
+                learning_rate,
             )
             .await?;
         let loss = ensure_finite("the training loss", loss)?;

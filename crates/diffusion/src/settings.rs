@@ -35,6 +35,28 @@ params! {
     }
 }
 
+choices! {
+    /// How the learning rate moves over the training budget.
+    pub enum LrSchedule {
+        Constant = ("constant", "Constant"),
+        /// Loshchilov & Hutter, "SGDR" (2017): lr (1 + cos(pi step / budget)) / 2.
+        Cosine = ("cosine", "Cosine decay to 0"),
+    }
+}
+
+impl LrSchedule {
+    /// The learning rate at step `trained` of `budget`, from the peak `lr`.
+    pub fn at(self, lr: f64, trained: u64, budget: u64) -> f64 {
+        match self {
+            Self::Constant => lr,
+            Self::Cosine => {
+                let progress = (trained as f64 / budget.max(1) as f64).min(1.0);
+                0.5 * lr * (1.0 + (std::f64::consts::PI * progress).cos())
+            }
+        }
+    }
+}
+
 params! {
     /// The network and its training.
     pub struct TrainingParams {
@@ -44,8 +66,12 @@ params! {
         pub depth: usize = int("Hidden layers", 1..=6, 3),
         /// Examples per Adam step.
         pub batch: usize = int("Batch", 8..=4096, 512).log(),
-        /// Adam's step size.
-        pub lr: f64 = float("Learning rate", 1e-5..=0.1, 2e-3).log().live(),
+        /// Adam's step size (the peak of the schedule).
+        pub lr: f64 = float("Learning rate", 1e-5..=0.1, 2e-2).log().live(),
+        /// Cosine: large steps first, small ones last, the samples settle onto the data.
+        pub lr_schedule: LrSchedule = choice("Learning-rate schedule", LrSchedule::Cosine).live(),
+        /// Samples come from an exponential moving average of the weights with this decay (0: the weights themselves).
+        pub ema: f64 = float("Weight EMA decay", 0.0..=0.9999, 0.99),
         /// Adam steps in all (a checkpoint's count included); sampling controls still act afterwards.
         pub train_steps: u64 = int("Training budget", 1..=200_000, 4000).log().unit("steps"),
         /// Training steps between two samplings of the model.

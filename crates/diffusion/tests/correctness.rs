@@ -201,6 +201,47 @@ fn samplers_with_the_exact_denoiser_reach_the_mixture() {
     assert!(sliced_wasserstein(&points(&samples), &reference) > 3.0 * floor);
 }
 
+/// An x_0 estimate fixed in advance, whatever x_t is.
+struct Constant<'a> {
+    path: &'a NoisePath,
+    x0: f64,
+}
+
+#[async_trait::async_trait(?Send)]
+impl Denoiser for Constant<'_> {
+    async fn denoise(
+        &self,
+        x: &[f64],
+        t: f64,
+    ) -> Result<Denoised, thermolab_core::experiment::RunError> {
+        let (alpha, sigma) = self.path.alpha_sigma(t);
+        Ok(Denoised::from_x0(x, vec![self.x0; x.len()], alpha, sigma))
+    }
+}
+
+#[test]
+fn every_sampler_ends_on_the_last_x0_estimate_without_injected_noise() {
+    // Whatever the step count and temperature, the last step from t to 0
+    // lands on the estimate itself: no noise is added at t = 0.
+    let path = NoisePath::ddpm(Schedule::Linear, 100);
+    for sampler in [Sampler::Ancestral, Sampler::Ddim] {
+        for steps in [1, 7, 50] {
+            let mut settings = settings(sampler, steps, 1.0, X0Clip::None);
+            settings.temperature = 2.0;
+            let constant = Constant {
+                path: &path,
+                x0: 0.375,
+            };
+            let samples = run(&constant, &path, &settings, 5, 64);
+            assert!(
+                samples.x.iter().all(|v| *v == 0.375),
+                "{sampler:?} at {steps} steps: {:?}",
+                &samples.x[..4]
+            );
+        }
+    }
+}
+
 #[test]
 fn ddim_at_eta_zero_is_deterministic_given_the_initial_noise() {
     let path = NoisePath::ddpm(Schedule::Cosine, 100);
@@ -415,31 +456,23 @@ fn a_drawing_is_learned_as_its_blurred_density() {
 }
 
 #[test]
-fn swiss_roll_samples_come_within_three_times_the_floor() {
+fn at_the_labs_defaults_the_swiss_rolls_samples_end_on_its_spiral() {
+    // The data: 95% within 0.1 of the spiral. 2,000 steps at a constant
+    // learning rate without weight averaging (the lab before it decayed and
+    // averaged) leave 20% to 40% there, between the arms; sliced W2 passed
+    // "within 3x its floor" all the same.
     let compute = Compute::cpu("test");
-    let mut lab = lab(
-        &compute,
-        &[
-            ("data", text("swiss_roll")),
-            ("width", Value::Int(64)),
-            ("batch", Value::Int(256)),
-            ("train_steps", Value::Int(2000)),
-            ("sample_every", Value::Int(5000)),
-            ("particles", Value::Int(1000)),
-            ("sample_steps", Value::Int(100)),
-        ],
-    );
+    let mut lab = lab(&compute, &[("data", text("swiss_roll"))]);
     train_to_the_end(&mut lab);
-    let (quality, floor) = (lab.quality().unwrap(), lab.floor());
+    let (samples, data) = lab.domain().near_curve().unwrap();
     println!(
-        "swiss roll: sliced W2 {quality}, floor {floor}, loss {:?}",
+        "swiss roll: {samples} of the samples near the spiral (data {data}), sliced W2 {:?}, floor {}, loss {:?}",
+        lab.quality(),
+        lab.floor(),
         lab.last_loss()
     );
-    assert!(
-        quality < 3.0 * floor,
-        "sliced W2 {quality} vs floor {floor}"
-    );
-    assert!(lab.last_loss().unwrap() < 0.6);
+    assert!(data > 0.93, "{data}");
+    assert!(samples >= 0.9, "{samples} near the spiral");
 }
 
 fn gpu() -> &'static Compute {

@@ -179,6 +179,55 @@ fn a_checkpoint_loads_back_to_the_same_network_and_refuses_another_shape() {
     assert!(Trainer::from_checkpoint(&bytes[..100], shape(10), device).is_err());
 }
 
+/// Every weight of a checkpoint, tensor after tensor in name order.
+fn weights(bytes: &[u8]) -> Vec<f32> {
+    let tensors = safetensors::SafeTensors::deserialize(bytes).unwrap();
+    let mut named = tensors.tensors();
+    named.sort_by(|a, b| a.0.cmp(&b.0));
+    named
+        .iter()
+        .flat_map(|(_, view)| view.data().chunks_exact(4))
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect()
+}
+
+#[test]
+fn the_weight_average_follows_its_recursion_with_the_warm_up_decay() {
+    // avg_0 = w_0, avg_n+1 = d_n avg_n + (1 - d_n) w_n+1 with
+    // d_n = min(0.999, (1 + n) / (10 + n)): 0.1, then 2/11, ... The raw
+    // weights w_n come from a twin trainer without an average, on the same batches.
+    let compute = Compute::cpu("test");
+    let device = &compute.tensor_device;
+    let init = (CounterRng::new(5), 400);
+    let mut raw = Trainer::new(shape(0), init, device);
+    let mut averaged = Trainer::new(shape(0), init, device).with_ema(0.999);
+    let checkpoint =
+        |t: &Trainer| weights(&pollster::block_on(t.checkpoint(BTreeMap::new())).unwrap());
+    let mut expected = checkpoint(&raw);
+    assert_eq!(checkpoint(&averaged), expected);
+    let x: Vec<f64> = (0..4 * 196).map(|i| (i as f64 * 0.11).cos()).collect();
+    let targets: Vec<f64> = (0..4 * 196).map(|i| (i as f64 * 0.07).sin()).collect();
+    let times = [0.1, 0.4, 0.7, 0.9];
+    for n in 0..3 {
+        for trainer in [&mut raw, &mut averaged] {
+            pollster::block_on(trainer.step(&x, &times, &[], &targets, 1e-2)).unwrap();
+        }
+        let decay = (1.0 + n as f32) / (10.0 + n as f32);
+        let now = checkpoint(&raw);
+        for (e, w) in expected.iter_mut().zip(&now) {
+            *e = decay * *e + (1.0 - decay) * w;
+        }
+        let got = checkpoint(&averaged);
+        let worst = got
+            .iter()
+            .zip(&expected)
+            .map(|(g, e)| (g - e).abs())
+            .fold(0.0, f32::max);
+        assert!(worst < 1e-6, "update {n}: {worst}");
+        assert_ne!(got, now, "the average is not the weights");
+    }
+}
+
 fn lab(settings: &[(&str, Value)]) -> Run {
     let values: BTreeMap<String, Value> = settings
         .iter()
@@ -213,6 +262,10 @@ fn the_shipped_checkpoint_draws_the_digits_it_is_asked_for() {
     // The judge reads ~80% of real digits right; a model that ignored its
     // label would score ~10%.
     assert!(guided > 0.6, "{guided}");
+    // Three quarters of MNIST's pixels are background, exactly -1.
+    let (background, real_background) = lab.domain().background().unwrap();
+    println!("checkpoint: background pixels {background} (real digits {real_background})");
+    assert!((0.7..0.8).contains(&real_background), "{real_background}");
     assert!(
         quality < 3.0 * floor,
         "sliced W2 {quality} vs floor {floor}"
