@@ -66,7 +66,7 @@ const ABOUT: About = About {
          your points) the page also shows the share of samples within 0.1 of it, beside the \
          data's own share. On the Gaussian mixture the exact noised score is known, and the page \
          shows the network's relative error against it at the view's t.",
-        "Training takes large steps first and small ones last: the learning rate (0.02) decays \
+        "Training takes large steps first and small ones last: the learning rate (0.02 by default) decays \
          along a cosine to 0 at the budget. Held constant, a step this large stays noisy and one \
          ten times smaller trains too little; both leave samples between the spiral's arms. \
          Samples are drawn with a moving average of the weights.",

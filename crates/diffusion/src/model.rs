@@ -222,11 +222,14 @@ struct Ema {
 }
 
 impl Ema {
-    /// The decay of update `n`: min(decay, (1 + n) / (10 + n)), so that the
-    /// first steps' random weights are soon forgotten (as TensorFlow's
-    /// ExponentialMovingAverage with num_updates).
-    fn decay_at(&self, n: u64) -> f64 {
-        self.decay.min((1.0 + n as f64) / (10.0 + n as f64))
+    /// Blends `current` in with the decay of update n: min(decay, (1 + n) / (10 + n)),
+    /// so that the first steps' random weights are soon forgotten (as
+    /// TensorFlow's ExponentialMovingAverage with num_updates).
+    fn update(&mut self, current: &Mlp) {
+        let n = self.updates as f64;
+        let decay = self.decay.min((1.0 + n) / (10.0 + n));
+        self.average = self.average.averaged_with(current, decay);
+        self.updates += 1;
     }
 }
 
@@ -365,10 +368,7 @@ impl Trainer {
             .optimizer
             .step(learning_rate, self.model.clone(), grads);
         if let Some(ema) = &mut self.ema {
-            let decay = ema.decay_at(ema.updates);
-            let current = self.model.valid();
-            ema.average = ema.average.averaged_with(&current, decay);
-            ema.updates += 1;
+            ema.update(&self.model.valid());
         }
         let value = read_f32(loss).await?;
         Ok(value.first().map_or(f64::NAN, |v| f64::from(*v)))
