@@ -50,9 +50,13 @@ site('site without WebGPU', { webgpu: false }, ({ open, url }) => {
     const page = lab.page;
     await lab.testId('gallery').waitFor({ timeout: SLOW });
     for (const hash of hashes) {
-      // Clear the last notice so the next one is really new.
-      await page.evaluate(() => document.querySelector('[data-testid=notices] button')?.click());
-      await page.waitForSelector('[data-testid=notices]', { state: 'detached', timeout: SLOW });
+      // Clear the last notices so the next one is really new; the worker's
+      // answer to the last hash may still add one after a first Dismiss.
+      await page.waitForFunction(() => {
+        const dismiss = document.querySelector('[data-testid=notices] button');
+        dismiss?.click();
+        return !dismiss;
+      }, null, { timeout: SLOW, polling: 200 });
       await page.goto(`${url()}${hash}`);
       await page.waitForSelector('[data-testid=notices] li', { timeout: SLOW });
       const notices = await lab.testId('notices').innerText();
