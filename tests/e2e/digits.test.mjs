@@ -20,6 +20,9 @@ site('digits lab', { webgpu: true }, ({ open, share }) => {
     assert.ok(Number(trained) > 1000, `the checkpoint's steps: ${trained}`);
     assert.ok(Number.isFinite(await lab.figure('agreement')), 'a class agreement');
     assert.match(await lab.testId('figure-background').innerText(), /real digits: 7\d%/);
+    const realOrGenerated = await lab.figure('two_sample');
+    assert.ok(realOrGenerated >= 0 && realOrGenerated <= 100, `real or generated: ${realOrGenerated}`);
+    assert.match(await lab.testId('figure-two_sample').innerText(), /on 20 held out/);
 
     const guided = await lab.figure('quality');
     await lab.set('guidance', '0');

@@ -1,6 +1,7 @@
 //! What the samplers ask of a model: at (x_t, t), its estimates of x_0 and of
-//! the noise eps. A network predicts one of them (DDPM: eps; flow matching:
-//! the velocity eps - x_0) and x_t = alpha x_0 + sigma eps gives the other.
+//! the noise eps. A network predicts one of them (DDPM: eps, or x_0 itself;
+//! flow matching: the velocity eps - x_0) and x_t = alpha x_0 + sigma eps
+//! gives the other.
 
 use thermolab_core::experiment::RunError;
 use thermolab_kit::choices;
@@ -14,6 +15,9 @@ choices! {
     pub enum Objective {
         /// eps-prediction ("Denoising Diffusion Probabilistic Models").
         Ddpm = ("ddpm", "DDPM (predict the noise)"),
+        /// The same path and sampler, the network regressed onto x_0 (Ho et
+        /// al. 2020, section 3.2; see [`ddpm`]).
+        DdpmX0 = ("x0", "DDPM (predict the clean data)"),
         /// Velocity regression on straight paths (rectified flow).
         FlowMatching = ("flow", "Flow matching (predict the velocity)"),
     }
@@ -22,7 +26,7 @@ choices! {
 impl Objective {
     pub fn path(self, schedule: crate::path::Schedule, steps: usize) -> NoisePath {
         match self {
-            Objective::Ddpm => NoisePath::ddpm(schedule, steps),
+            Objective::Ddpm | Objective::DdpmX0 => NoisePath::ddpm(schedule, steps),
             Objective::FlowMatching => NoisePath::FlowMatching,
         }
     }
@@ -40,6 +44,7 @@ impl Objective {
     ) -> (f64, f64) {
         match self {
             Objective::Ddpm => ddpm::training_example(path, x0, eps, xi, gamma, t),
+            Objective::DdpmX0 => ddpm::training_example_x0(path, x0, eps, xi, gamma, t),
             Objective::FlowMatching => flow_matching::training_example(x0, eps, xi, gamma, t),
         }
     }
@@ -53,6 +58,7 @@ impl Objective {
                 .zip(output)
                 .map(|(x, eps)| ((x - sigma * eps) / alpha, *eps))
                 .unzip(),
+            Objective::DdpmX0 => return Denoised::from_x0(x, output.to_vec(), alpha, sigma),
             // v = eps - x_0 and x_t = (1 - t) x_0 + t eps.
             Objective::FlowMatching => x
                 .iter()

@@ -274,21 +274,21 @@ impl Plane {
             .collect();
         let output = network.predict(&grid, t, &[]).await?;
         let (_, sigma) = run.path.alpha_sigma(t);
-        let scale = match run.objective {
-            Objective::Ddpm => -1.0 / sigma,
-            Objective::FlowMatching => 1.0,
+        // The score is -eps / sigma, whichever of eps and x_0 the network predicts.
+        let arrows = match run.objective {
+            Objective::Ddpm | Objective::DdpmX0 => run
+                .objective
+                .denoised(&run.path, &grid, &output, t)
+                .eps
+                .iter()
+                .map(|eps| -eps / sigma)
+                .collect(),
+            Objective::FlowMatching => output,
         };
         Ok(grid
             .chunks(DIMS)
-            .zip(output.chunks(DIMS))
-            .map(|(p, v)| {
-                [
-                    p[0] as f32,
-                    p[1] as f32,
-                    (scale * v[0]) as f32,
-                    (scale * v[1]) as f32,
-                ]
-            })
+            .zip(arrows.chunks(DIMS))
+            .map(|(p, v)| [p[0] as f32, p[1] as f32, v[0] as f32, v[1] as f32])
             .collect())
     }
 }
@@ -497,7 +497,7 @@ impl Domain for Plane {
             });
         }
         let field_title = match run.objective {
-            Objective::Ddpm => format!("Learned score at t = {t:.2}"),
+            Objective::Ddpm | Objective::DdpmX0 => format!("Learned score at t = {t:.2}"),
             Objective::FlowMatching => format!("Learned velocity at t = {t:.2}"),
         };
         View {

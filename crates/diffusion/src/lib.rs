@@ -6,7 +6,7 @@
 //! training and sampling loop, generic over a [`Domain`]: the plane or the digits), [`model`] (the MLP and Adam), [`path`] (the
 //! noising paths), [`denoise`], [`sampler`] with [`ddpm`], [`ddim`] and
 //! [`flow_matching`] (one file per method), [`clipping`], [`guidance`],
-//! [`metrics`] and [`progress`]. The data: [`data`] (2-D) and [`digits`].
+//! [`metrics`], [`two_sample`] and [`progress`]. The data: [`data`] (2-D) and [`digits`].
 //! [`bench`] offers the bench page the denoiser's speed.
 
 pub mod bench;
@@ -27,6 +27,7 @@ pub mod progress;
 pub mod run;
 pub mod sampler;
 pub mod settings;
+pub mod two_sample;
 
 pub use digits_lab::{DigitImages, DigitsLab, DigitsParams};
 pub use lab_2d::{DiffusionLab, DiffusionParams, MixtureDenoiser, Plane};

@@ -30,7 +30,7 @@ params! {
         pub schedule: Schedule = choice("Noise schedule", Schedule::Linear),
         /// DDPM: number of noise levels T of the forward process.
         pub diffusion_steps: usize = int("Training steps T", 10..=1000, 100).log(),
-        /// gamma: train on x_t made with eps + gamma xi, target eps (Ning et al. 2023).
+        /// gamma: train on x_t made with eps + gamma xi, the target unchanged (Ning et al. 2023).
         pub gamma: f64 = float("Input perturbation", 0.0..=0.5, 0.0).live(),
     }
 }
@@ -178,4 +178,20 @@ pub fn work_limits(
         });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cosine_learning_rate_falls_from_its_peak_to_zero_over_the_budget() {
+        let at = |trained| LrSchedule::Cosine.at(0.02, trained, 1000);
+        assert_eq!(at(0), 0.02);
+        assert!((at(500) - 0.01).abs() < 1e-15);
+        // cos(pi / 4): (1 + 0.7071) / 2 of the peak a quarter of the way in.
+        assert!((at(250) - 0.02 * (1.0 + 0.5f64.sqrt()) / 2.0).abs() < 1e-15);
+        assert!(at(1000).abs() < 1e-15 && at(5000).abs() < 1e-15);
+        assert_eq!(LrSchedule::Constant.at(0.02, 900, 1000), 0.02);
+    }
 }

@@ -69,10 +69,11 @@ fn the_forward_chain_matches_its_closed_form() {
 #[test]
 fn training_inputs_follow_the_forward_process_plus_the_perturbation() {
     // At fixed x_0 and t the input is alpha x_0 + sigma (eps + gamma xi):
-    // variance sigma^2 (1 + gamma^2); flow matching's target is eps - x_0.
+    // variance sigma^2 (1 + gamma^2); DDPM's target is eps or x_0, flow
+    // matching's eps - x_0.
     let rng = CounterRng::new(8);
     let (x0, t, gamma) = (-0.7, 0.4, 0.3);
-    for objective in [Objective::Ddpm, Objective::FlowMatching] {
+    for objective in [Objective::Ddpm, Objective::DdpmX0, Objective::FlowMatching] {
         let path = objective.path(Schedule::Cosine, 100);
         let (alpha, sigma) = path.alpha_sigma(t);
         let pairs: Vec<(f64, f64)> = (0..20_000u32)
@@ -84,6 +85,7 @@ fn training_inputs_follow_the_forward_process_plus_the_perturbation() {
                 let (input, target) = objective.training_example(&path, x0, eps, xi, gamma, t);
                 let expected = match objective {
                     Objective::Ddpm => eps,
+                    Objective::DdpmX0 => x0,
                     Objective::FlowMatching => eps - x0,
                 };
                 assert_eq!(target, expected);
@@ -98,6 +100,30 @@ fn training_inputs_follow_the_forward_process_plus_the_perturbation() {
             (variance / expected - 1.0).abs() < 0.05,
             "{objective:?}: {variance} vs {expected}"
         );
+    }
+}
+
+#[test]
+fn each_objectives_exact_target_gives_back_x0_and_eps() {
+    // The network that outputs its training target exactly lets the sampler
+    // recover both x_0 and eps from x_t, whichever it predicts.
+    let (x0, eps, t) = ([-1.0, 0.3], [0.8, -1.6], 0.3);
+    for objective in [Objective::Ddpm, Objective::DdpmX0, Objective::FlowMatching] {
+        let path = objective.path(Schedule::Cosine, 100);
+        let (x, target): (Vec<f64>, Vec<f64>) = (0..2)
+            .map(|d| objective.training_example(&path, x0[d], eps[d], 0.0, 0.0, t))
+            .unzip();
+        let denoised = objective.denoised(&path, &x, &target, t);
+        for d in 0..2 {
+            assert!(
+                (denoised.x0[d] - x0[d]).abs() < 1e-12,
+                "{objective:?}: {denoised:?}"
+            );
+            assert!(
+                (denoised.eps[d] - eps[d]).abs() < 1e-12,
+                "{objective:?}: {denoised:?}"
+            );
+        }
     }
 }
 
