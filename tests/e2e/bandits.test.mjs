@@ -72,6 +72,22 @@ site('bandits lab', { webgpu: true }, ({ open, share }) => {
     }
   });
 
+  test('only the controls that apply are shown: LinUCB\'s width appears when a slot runs LinUCB', async () => {
+    const lab = await open('lab=bandits&env=bernoulli&algo_1=ucb1&algo_2=none&algo_3=none&runs=5&horizon=100');
+    await lab.control('ucb_width').waitFor({ timeout: SLOW });
+    await lab.testId('section-environment').waitFor({ timeout: SLOW });
+    for (const key of ['linear_width', 'ridge_lambda', 'dim', 'noise', 'zeta', 'contexts', 'temperature', 'switch_step']) {
+      assert.equal(await lab.control(key).count(), 0, `${key} does not apply to UCB1 on Bernoulli arms`);
+    }
+    await lab.set('algo_2', 'linucb');
+    await lab.control('linear_width').waitFor({ timeout: SLOW });
+    await lab.control('ridge_lambda').waitFor({ timeout: SLOW });
+    assert.equal(await lab.control('dim').count(), 0, 'the linear environment\'s knobs stay hidden');
+    await lab.set('env', 'linear');
+    await lab.control('dim').waitFor({ timeout: SLOW });
+    assert.equal(await lab.control('instance').count(), 0, 'linear arms have no hand-set means');
+  });
+
   test('dragging a bar sets that arm\'s mean; the URL keeps it', async () => {
     const lab = await open('lab=bandits&instance=custom&arms=3&means=0.2,0.5,0.4&algo_1=ucb1&algo_2=none&algo_3=none&runs=10&horizon=1000');
     const bar = lab.testId('bar-2');

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 use thermolab_core::experiment::{RunStatus, runner_schema};
-use thermolab_core::params::Value;
+use thermolab_core::params::{ParamSpec, Value};
 use thermolab_core::protocol::{Backend, Request};
 use wasm_bindgen::JsCast;
 
@@ -133,14 +133,55 @@ fn LabPage() -> impl IntoView {
         let Some(lab) = ui.lab_info() else {
             return view! { <Loading /> }.into_any();
         };
-        let controls = lab
+        let shown: Vec<ParamSpec> = lab
             .schema
             .params
-            .clone()
-            .into_iter()
+            .iter()
             .filter(|spec| !hidden(&spec.key))
-            .map(|spec| view! { <ParamControl spec=spec /> })
+            .cloned()
+            .collect();
+        let loose = shown
+            .iter()
+            .filter(|spec| spec.section.is_none())
+            .cloned()
+            .map(|spec| view! { <AppliedControl spec=spec /> })
             .collect_view();
+        let sections = lab
+            .schema
+            .sections()
+            .into_iter()
+            .map(|section| {
+                let members: Vec<ParamSpec> = shown
+                    .iter()
+                    .filter(|spec| spec.section.as_ref().map(|s| &s.title) == Some(&section.title))
+                    .cloned()
+                    .collect();
+                let any_applies = {
+                    let members = members.clone();
+                    move || {
+                        ui.params.with(|p| {
+                            members
+                                .iter()
+                                .any(|spec| p.as_ref().is_none_or(|p| spec.applies(p.values())))
+                        })
+                    }
+                };
+                let testid = format!("section-{}", section.title.to_lowercase().replace(' ', "-"));
+                view! {
+                    <Show when=any_applies.clone()>
+                        <details class="section" open=section.open data-testid=testid.clone()>
+                            <summary>{section.title.clone()}</summary>
+                            {members
+                                .clone()
+                                .into_iter()
+                                .map(|spec| view! { <AppliedControl spec=spec /> })
+                                .collect_view()}
+                        </details>
+                    </Show>
+                }
+            })
+            .collect_view();
+        let controls = view! { {loose} {sections} };
         let explanation = lab.explanation.clone();
         let chart_keys = move || {
             ui.snapshot
@@ -187,6 +228,23 @@ fn LabPage() -> impl IntoView {
             </main>
         }
         .into_any()
+    }
+}
+
+/// A param's control, shown only while its condition holds for the params
+/// the run has (the value stays in the URL either way).
+#[component]
+fn AppliedControl(spec: ParamSpec) -> impl IntoView {
+    let ui = expect_context::<Ui>();
+    let condition = spec.clone();
+    let applies = move || {
+        ui.params
+            .with(|p| p.as_ref().is_none_or(|p| condition.applies(p.values())))
+    };
+    view! {
+        <Show when=applies>
+            <ParamControl spec=spec.clone() />
+        </Show>
     }
 }
 

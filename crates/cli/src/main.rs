@@ -19,7 +19,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use thermolab_catalog::{REGISTRY, labs};
 use thermolab_core::assets::Assets;
 use thermolab_core::experiment::{ChartKind, LabInfo, RunStatus, Snapshot, runner_schema};
-use thermolab_core::params::{Apply, ParamKind, ParamSpec, Scale, Value};
+use thermolab_core::params::{Apply, ParamKind, ParamSpec, Scale, Schema, Value};
 use thermolab_gpu::Compute;
 use thermolab_kit::{Session, StepReport};
 
@@ -237,6 +237,15 @@ fn apply_mark(apply: Apply) -> &'static str {
     }
 }
 
+/// The help, and when the param matters if not always ("Only when
+/// Environment is Linear contextual."); the CLI accepts it either way.
+fn help_with_condition(spec: &ParamSpec, schema: &Schema) -> String {
+    match &spec.when {
+        Some(condition) => format!("{} Only when {}.", spec.help, condition.describe(schema)),
+        None => spec.help.clone(),
+    }
+}
+
 fn text_list(lab: &LabInfo) -> String {
     let mut out = format!("{}  {}\n    {}\n", lab.id, lab.title, lab.summary);
     for spec in &lab.schema.params {
@@ -247,7 +256,7 @@ fn text_list(lab: &LabInfo) -> String {
             spec.default_value(),
             spec.unit,
             apply_mark(spec.apply),
-            spec.help
+            help_with_condition(spec, &lab.schema)
         ));
     }
     out
@@ -268,7 +277,7 @@ fn markdown_table(lab: &LabInfo) -> String {
             cell(spec.default_value().to_string()),
             cell(spec.unit.clone()),
             apply_mark(spec.apply),
-            cell(spec.help.clone())
+            cell(help_with_condition(spec, &lab.schema))
         ));
     }
     out

@@ -99,6 +99,125 @@ pub enum ParamKind {
     },
 }
 
+/// When a parameter matters to the run. The page hides a control whose
+/// condition does not hold; the URL and the CLI still accept its value.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Condition {
+    /// One of the choices `keys` holds one of `values` (one key for a plain
+    /// choice; several for slots such as "Algorithm 1" to "Algorithm 4").
+    Is {
+        keys: Vec<String>,
+        values: Vec<String>,
+    },
+    /// The toggle `key` is on.
+    On { key: String },
+    /// Every condition holds.
+    All(Vec<Condition>),
+    /// At least one condition holds.
+    Any(Vec<Condition>),
+}
+
+impl Condition {
+    /// Whether the condition holds for `values`; a key with no value (or a
+    /// value of another kind) does not satisfy it.
+    pub fn holds(&self, values: &BTreeMap<String, Value>) -> bool {
+        match self {
+            Condition::Is {
+                keys,
+                values: wanted,
+            } => keys
+                .iter()
+                .any(|key| matches!(values.get(key), Some(Value::Text(v)) if wanted.contains(v))),
+            Condition::On { key } => matches!(values.get(key), Some(Value::Bool(true))),
+            Condition::All(all) => all.iter().all(|c| c.holds(values)),
+            Condition::Any(any) => any.iter().any(|c| c.holds(values)),
+        }
+    }
+
+    /// Every key the condition reads.
+    pub fn keys(&self) -> Vec<&str> {
+        match self {
+            Condition::Is { keys, .. } => keys.iter().map(String::as_str).collect(),
+            Condition::On { key } => vec![key.as_str()],
+            Condition::All(all) | Condition::Any(all) => all.iter().flat_map(Self::keys).collect(),
+        }
+    }
+
+    /// In words, with the labels of `schema`: "Environment is Linear contextual".
+    pub fn describe(&self, schema: &Schema) -> String {
+        let label = |key: &str| {
+            schema
+                .spec(key)
+                .map_or(key, |s| s.label.as_str())
+                .to_string()
+        };
+        match self {
+            Condition::Is { keys, values } => {
+                let option = |value: &String| {
+                    keys.iter()
+                        .find_map(|key| match schema.spec(key).map(|s| &s.kind) {
+                            Some(ParamKind::Choice { options, .. }) => options
+                                .iter()
+                                .find(|o| &o.value == value)
+                                .map(|o| o.label.clone()),
+                            _ => None,
+                        })
+                        .unwrap_or_else(|| value.clone())
+                };
+                let labels: Vec<String> = keys.iter().map(|k| label(k)).collect();
+                let options: Vec<String> = values.iter().map(option).collect();
+                format!("{} is {}", or_list(&labels), or_list(&options))
+            }
+            Condition::On { key } => format!("{} is on", label(key)),
+            Condition::All(all) => all
+                .iter()
+                .map(|c| c.describe(schema))
+                .collect::<Vec<_>>()
+                .join(" and "),
+            Condition::Any(any) => any
+                .iter()
+                .map(|c| c.describe(schema))
+                .collect::<Vec<_>>()
+                .join(", or "),
+        }
+    }
+}
+
+/// "a", "a or b", "a, b or c".
+fn or_list(items: &[String]) -> String {
+    match items.split_last() {
+        None => String::new(),
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+    }
+}
+
+/// A heading the page groups controls under; a closed one starts folded
+/// (the expert settings).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Section {
+    pub title: String,
+    pub open: bool,
+}
+
+impl Section {
+    pub fn new(title: &str) -> Self {
+        Self {
+            title: title.to_string(),
+            open: true,
+        }
+    }
+
+    /// Folded until the user opens it.
+    pub fn closed(self) -> Self {
+        Self {
+            open: false,
+            ..self
+        }
+    }
+}
+
 /// One parameter: everything the UI, URL, CLI and docs need to know about it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ParamSpec {
@@ -108,6 +227,12 @@ pub struct ParamSpec {
     pub help: String,
     pub apply: Apply,
     pub kind: ParamKind,
+    /// When it matters; `None`: always.
+    #[serde(default)]
+    pub when: Option<Condition>,
+    /// The heading it sits under; `None`: above every heading.
+    #[serde(default)]
+    pub section: Option<Section>,
 }
 
 /// A parameter value. Untagged so JSON and JS values map naturally.
@@ -247,7 +372,20 @@ impl ParamSpec {
             help: String::new(),
             apply: Apply::Restart,
             kind,
+            when: None,
+            section: None,
         }
+    }
+
+    /// Matters only while `condition` holds.
+    pub fn when(mut self, condition: Condition) -> Self {
+        self.when = Some(condition);
+        self
+    }
+
+    /// Whether it matters for `values` (complete params of its schema).
+    pub fn applies(&self, values: &BTreeMap<String, Value>) -> bool {
+        self.when.as_ref().is_none_or(|c| c.holds(values))
     }
 
     pub fn log(mut self) -> Self {
@@ -505,6 +643,31 @@ impl Schema {
         self.params.iter().find(|p| p.key == key)
     }
 
+    /// The headings, in the order their first param comes.
+    pub fn sections(&self) -> Vec<Section> {
+        let mut sections: Vec<Section> = Vec::new();
+        for section in self.params.iter().filter_map(|p| p.section.as_ref()) {
+            if !sections.iter().any(|s| s.title == section.title) {
+                sections.push(section.clone());
+            }
+        }
+        sections
+    }
+
+    /// Problems with the declared conditions: a key that is not a param, a
+    /// value that is not one of its choice's options, a toggle condition on
+    /// a param that is not a toggle, a param whose condition reads itself.
+    pub fn condition_errors(&self) -> Vec<String> {
+        let mut errors = Vec::new();
+        for spec in &self.params {
+            let Some(condition) = &spec.when else {
+                continue;
+            };
+            check_condition(self, &spec.key, condition, &mut errors);
+        }
+        errors
+    }
+
     pub fn defaults(&self) -> Params {
         Params(
             self.params
@@ -545,6 +708,42 @@ impl Schema {
             }
         }
         (params, errors)
+    }
+}
+
+fn check_condition(schema: &Schema, owner: &str, condition: &Condition, errors: &mut Vec<String>) {
+    match condition {
+        Condition::Is { keys, values } => {
+            for key in keys {
+                match schema.spec(key).map(|s| &s.kind) {
+                    Some(ParamKind::Choice { options, .. }) => {
+                        for value in values {
+                            if !options.iter().any(|o| &o.value == value) {
+                                errors.push(format!("'{owner}': '{key}' has no option '{value}'"));
+                            }
+                        }
+                    }
+                    Some(_) => errors.push(format!("'{owner}': '{key}' is not a choice")),
+                    None => errors.push(format!("'{owner}': no param '{key}'")),
+                }
+            }
+        }
+        Condition::On { key } => {
+            if !matches!(
+                schema.spec(key).map(|s| &s.kind),
+                Some(ParamKind::Toggle { .. })
+            ) {
+                errors.push(format!("'{owner}': '{key}' is not a toggle"));
+            }
+        }
+        Condition::All(all) | Condition::Any(all) => {
+            for c in all {
+                check_condition(schema, owner, c, errors);
+            }
+        }
+    }
+    if condition.keys().contains(&owner) {
+        errors.push(format!("'{owner}': its condition reads itself"));
     }
 }
 
@@ -820,6 +1019,92 @@ mod tests {
         assert_eq!(Scale::Log.fraction(1.0, 1e-3, 1e3), 0.5);
         assert_eq!(Scale::Linear.value_at(2.0, 0.0, 10.0), 10.0);
         assert_eq!(Scale::Linear.fraction(f64::NAN, 0.0, 10.0), 0.0);
+    }
+
+    #[test]
+    fn conditions_hold_on_choices_in_any_slot_and_on_toggles() {
+        let s = schema();
+        let mut values = s.defaults().values().clone();
+        let gaussian = Condition::Is {
+            keys: vec!["env".into()],
+            values: vec!["gauss".into()],
+        };
+        assert!(!gaussian.holds(&values));
+        values.insert("env".into(), Value::Text("gauss".into()));
+        assert!(gaussian.holds(&values));
+        let annealed = Condition::On {
+            key: "anneal".into(),
+        };
+        let both = Condition::All(vec![gaussian.clone(), annealed.clone()]);
+        let either = Condition::Any(vec![gaussian.clone(), annealed.clone()]);
+        assert!(!both.holds(&values) && either.holds(&values));
+        values.insert("anneal".into(), Value::Bool(true));
+        assert!(both.holds(&values));
+        let spec = ParamSpec::float("noise", "Noise", 0.0, 1.0, 0.1).when(gaussian.clone());
+        assert!(spec.applies(&values));
+        values.insert("env".into(), Value::Text("bern".into()));
+        assert!(!spec.applies(&values) && either.holds(&values));
+        assert_eq!(gaussian.describe(&s), "Environment is Gaussian");
+        let slots = Condition::Is {
+            keys: vec!["env".into(), "env".into()],
+            values: vec!["bern".into(), "gauss".into()],
+        };
+        assert_eq!(
+            slots.describe(&s),
+            "Environment or Environment is Bernoulli or Gaussian"
+        );
+        assert_eq!(
+            both.describe(&s),
+            "Environment is Gaussian and Anneal is on"
+        );
+    }
+
+    #[test]
+    fn condition_errors_name_unknown_keys_options_and_kinds() {
+        let mut s = schema();
+        assert!(s.condition_errors().is_empty());
+        let bad = [
+            Condition::Is {
+                keys: vec!["ghost".into()],
+                values: vec![],
+            },
+            Condition::Is {
+                keys: vec!["env".into()],
+                values: vec!["poisson".into()],
+            },
+            Condition::Is {
+                keys: vec!["arms".into()],
+                values: vec![],
+            },
+            Condition::On { key: "env".into() },
+        ];
+        for condition in bad {
+            s.params[0].when = Some(condition.clone());
+            assert_eq!(s.condition_errors().len(), 1, "{condition:?}");
+        }
+        s.params[3].when = Some(Condition::On {
+            key: "anneal".into(),
+        });
+        s.params[0].when = None;
+        assert!(s.condition_errors()[0].contains("reads itself"));
+    }
+
+    #[test]
+    fn sections_come_in_order_of_their_first_param() {
+        let mut s = schema();
+        s.params[1].section = Some(Section::new("Environment"));
+        s.params[2].section = Some(Section::new("Environment"));
+        s.params[0].section = Some(Section::new("Expert").closed());
+        let sections = s.sections();
+        assert_eq!(sections.len(), 2);
+        assert_eq!(
+            (sections[0].title.as_str(), sections[0].open),
+            ("Expert", false)
+        );
+        assert_eq!(
+            (sections[1].title.as_str(), sections[1].open),
+            ("Environment", true)
+        );
     }
 
     #[test]

@@ -10,7 +10,7 @@ use thermolab_core::assets::Assets;
 use thermolab_core::experiment::{Chart, ChartKind, Figure, RunError, View};
 use thermolab_core::rng::CounterRng;
 use thermolab_gpu::Compute;
-use thermolab_kit::params::{ParamValue, choice, float, group, int, toggle};
+use thermolab_kit::params::{ParamValue, choice, float, group, int, on, toggle};
 use thermolab_kit::{About, LabContext, choices, params};
 
 use crate::denoise::Objective;
@@ -114,6 +114,7 @@ impl DigitsDrawn {
 params! {
     /// Everything a digits run is set up with.
     pub struct DigitsParams {
+        #[section("Start")]
         /// The checkpoint needs the default model settings; other settings train from scratch.
         pub start: Start = choice("Start from", Start::Checkpoint),
         pub path: PathParams = group(PathParams {
@@ -123,10 +124,11 @@ params! {
             diffusion_steps: 1000,
             ..PathParams::default()
         }),
+        #[section("Conditioning")]
         /// Tell the network which digit it is (needed for guidance).
         pub conditional: bool = toggle("Class-conditional", true),
         /// Training hides the class this often, teaching the unconditional model too.
-        pub label_dropout: f64 = float("Label dropout p", 0.0..=1.0, 0.1).live(),
+        pub label_dropout: f64 = float("Label dropout p", 0.0..=1.0, 0.1).live().when(on("conditional")),
         pub training: TrainingParams = group(TrainingParams {
             width: 512,
             batch: 256,
@@ -141,10 +143,12 @@ params! {
             clip_bound: 1.0,
             ..SamplingParams::default()
         }),
+        #[section("Conditioning")]
         /// Classifier-free guidance: (1 + w) f(x, class) - w f(x, none).
-        pub guidance: f64 = float("Guidance scale w", 0.0..=10.0, 1.0).live(),
+        pub guidance: f64 = float("Guidance scale w", 0.0..=10.0, 1.0).live().when(on("conditional")),
         /// Which class the conditional model is asked for.
-        pub digit: DigitsDrawn = choice("Digits drawn", DigitsDrawn::All).live(),
+        pub digit: DigitsDrawn = choice("Digits drawn", DigitsDrawn::All).live().when(on("conditional")),
+        #[section("View")]
         /// Samples drawn at each sampling, shown ten to a row.
         pub particles: usize = int("Digits sampled", 10..=400, 100).log().live(),
         /// The t of the forward-noising view.

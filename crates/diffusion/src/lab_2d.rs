@@ -7,7 +7,7 @@
 
 use thermolab_core::experiment::{Chart, ChartKind, Figure, PointGroup, RunError, View};
 use thermolab_core::rng::CounterRng;
-use thermolab_kit::params::{choice, float, group, int, points};
+use thermolab_kit::params::{choice, float, group, int, is, points};
 use thermolab_kit::{About, BenchmarkEntry, LabContext, params};
 
 use crate::bench::DiffusionThroughput;
@@ -79,13 +79,15 @@ const ABOUT: About = About {
 params! {
     /// Everything a 2-D diffusion run is set up with.
     pub struct DiffusionParams {
+        #[section("Data")]
         /// The 2-D distribution the model learns.
         pub data: Dataset = choice("Data", Dataset::TwoMoons),
         /// With Data: your drawing, click or drag on the samples chart to add points; the model learns them as it trains.
-        pub drawing: Vec<[f64; 2]> = points("Your drawing", FIELD_EXTENT, MAX_DRAWN_POINTS, "samples").live(),
+        pub drawing: Vec<[f64; 2]> = points("Your drawing", FIELD_EXTENT, MAX_DRAWN_POINTS, "samples").live().when(is("data", &[Dataset::Drawing])),
         pub path: PathParams = group(PathParams::default()),
         pub training: TrainingParams = group(TrainingParams::default()),
         pub sampling: SamplingParams = group(SamplingParams::default()),
+        #[section("View")]
         /// Samples drawn at each sampling.
         pub particles: usize = int("Particles", 16..=20_000, 1000).log().live(),
         /// The t of the forward-noising view and of the learned field.

@@ -3,7 +3,7 @@
 //! what it does to x_0 estimates. Each lab sets their defaults.
 
 use thermolab_core::params::ParamError;
-use thermolab_kit::params::{choice, float, int};
+use thermolab_kit::params::{choice, float, int, is, is_not};
 use thermolab_kit::{choices, params};
 
 use crate::clipping::X0Clip;
@@ -24,12 +24,13 @@ choices! {
 params! {
     /// The noising path and what the network regresses onto along it.
     pub struct PathParams {
+        #[section("Model and noising path")]
         /// What the network regresses onto along the noising path.
         pub objective: Objective = choice("Objective", Objective::Ddpm),
         /// DDPM: how beta_t grows (linear, Ho et al.; cosine, Nichol & Dhariwal).
-        pub schedule: Schedule = choice("Noise schedule", Schedule::Linear),
+        pub schedule: Schedule = choice("Noise schedule", Schedule::Linear).when(ddpm()),
         /// DDPM: number of noise levels T of the forward process.
-        pub diffusion_steps: usize = int("Training steps T", 10..=1000, 100).log(),
+        pub diffusion_steps: usize = int("Training steps T", 10..=1000, 100).log().when(ddpm()),
         /// gamma: train on x_t made with eps + gamma xi, the target unchanged (Ning et al. 2023).
         pub gamma: f64 = float("Input perturbation", 0.0..=0.5, 0.0).live(),
     }
@@ -60,6 +61,7 @@ impl LrSchedule {
 params! {
     /// The network and its training.
     pub struct TrainingParams {
+        #[section("Training")]
         /// Units per hidden layer of the MLP.
         pub width: usize = int("Hidden width", 8..=1024, 128).log(),
         /// Hidden layers of the MLP (SiLU).
@@ -82,21 +84,27 @@ params! {
 params! {
     /// The sampler and what it does to x_0 estimates.
     pub struct SamplingParams {
+        #[section("Sampling")]
         /// How to walk from noise to data.
         pub sampler: Sampler = choice("Sampler", Sampler::Ancestral).live(),
         /// Steps of the sampler, independent of T.
         pub sample_steps: usize = int("Sampling steps", 1..=1000, 50).log().live(),
         /// DDIM: 0 is deterministic, 1 is DDPM's ancestral noise.
-        pub eta: f64 = float("DDIM eta", 0.0..=1.0, 0.0).live(),
+        pub eta: f64 = float("DDIM eta", 0.0..=1.0, 0.0).live().when(is("sampler", &[Sampler::Ddim])),
         /// Scales the initial noise and the noise injected at each step.
         pub temperature: f64 = float("Temperature", 0.0..=2.0, 1.0).live(),
         /// What to do with the network's estimate of x_0 at each sampling step.
         pub clip: Clip = choice("x0 clipping", Clip::None).live(),
         /// x_0 estimates are kept inside [-c, c].
-        pub clip_bound: f64 = float("Clip bound c", 0.1..=5.0, 2.0).live(),
+        pub clip_bound: f64 = float("Clip bound c", 0.1..=5.0, 2.0).live().when(is_not("clip", &[Clip::None])),
         /// Dynamic thresholding: the percentile p of |x_0| taken as the threshold s.
-        pub percentile: f64 = float("Threshold percentile", 0.5..=1.0, 0.995).live(),
+        pub percentile: f64 = float("Threshold percentile", 0.5..=1.0, 0.995).live().when(is("clip", &[Clip::Dynamic])),
     }
+}
+
+/// The DDPM objectives, whose path is a discrete beta schedule.
+fn ddpm() -> thermolab_core::params::Condition {
+    is_not("objective", &[Objective::FlowMatching])
 }
 
 impl PathParams {

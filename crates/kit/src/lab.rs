@@ -371,10 +371,27 @@ fn limits_of<P: ParamSet>(params: &Params) -> Result<(), ParamError> {
     P::read(params)?.limits()
 }
 
-/// Whether a declaration is consistent: every default valid, and the
-/// schema's defaults read back as the typed defaults.
+/// Whether a declaration is consistent: every default valid, the schema's
+/// defaults read back as the typed defaults, every condition names real
+/// params and options, and one heading is open or closed, not both.
 fn check_params<P: ParamSet>() -> Result<(), String> {
     let schema = P::schema();
+    if let Some(error) = schema.condition_errors().into_iter().next() {
+        return Err(format!("a condition: {error}"));
+    }
+    for section in schema.sections() {
+        let disagrees = schema
+            .params
+            .iter()
+            .filter_map(|p| p.section.as_ref())
+            .any(|other| other.title == section.title && other.open != section.open);
+        if disagrees {
+            return Err(format!(
+                "the heading '{}' is both open and closed",
+                section.title
+            ));
+        }
+    }
     for spec in &schema.params {
         spec.validate(&spec.default_value())
             .map_err(|e| format!("{}: default refused: {}", spec.key, e.message))?;

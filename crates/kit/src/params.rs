@@ -14,7 +14,7 @@
 
 use std::ops::RangeInclusive;
 
-use thermolab_core::params::{ParamError, ParamSpec, Params, Schema, Value};
+use thermolab_core::params::{Condition, ParamError, ParamSpec, Params, Schema, Section, Value};
 
 /// A set of typed parameters declared with [`params!`](crate::params!).
 pub trait ParamSet: Clone + PartialEq + std::fmt::Debug + Sized + 'static {
@@ -391,6 +391,52 @@ impl<T> Spec<T> {
             ..self
         }
     }
+
+    /// Matters only while `condition` holds: the page hides it otherwise.
+    pub fn when(self, condition: Condition) -> Self {
+        Self {
+            spec: self.spec.when(condition),
+            ..self
+        }
+    }
+}
+
+/// The choice `key` is one of `options`.
+pub fn is<C: Choice>(key: &str, options: &[C]) -> Condition {
+    any_is(&[key], options)
+}
+
+/// The choice `key` is any option but `options`.
+pub fn is_not<C: Choice>(key: &str, options: &[C]) -> Condition {
+    let others: Vec<C> = C::all()
+        .into_iter()
+        .filter(|c| !options.contains(c))
+        .collect();
+    is(key, &others)
+}
+
+/// One of the choices `keys` (slots that offer the same options) is one of `options`.
+pub fn any_is<C: Choice>(keys: &[&str], options: &[C]) -> Condition {
+    Condition::Is {
+        keys: keys.iter().map(|k| k.to_string()).collect(),
+        values: options.iter().map(|c| c.key().to_string()).collect(),
+    }
+}
+
+/// The toggle `key` is on.
+pub fn on(key: &str) -> Condition {
+    Condition::On {
+        key: key.to_string(),
+    }
+}
+
+/// Gives `specs` that have no heading of their own (a group's may) `section`.
+pub fn place_in_section(specs: &mut [ParamSpec], section: &Option<Section>) {
+    for spec in specs {
+        if spec.section.is_none() {
+            spec.section.clone_from(section);
+        }
+    }
 }
 
 /// A number in `range`.
@@ -495,7 +541,9 @@ pub fn help(lines: &[&str]) -> String {
 
 /// Declares a struct of typed parameters and implements [`ParamSet`] for it.
 /// Each field is `name: Type = control`, its doc comment the control's help;
-/// an optional `limits: path` after the struct names a function
+/// `#[section("Title")]` (or `#[section("Title", closed)]`, folded at first)
+/// before a field puts it and the fields after it under that heading; an
+/// optional `limits: path` after the struct names a function
 /// `fn(&Self) -> Result<(), ParamError>` for [`ParamSet::limits`]:
 ///
 /// ```
@@ -503,6 +551,7 @@ pub fn help(lines: &[&str]) -> String {
 /// thermolab_kit::params! {
 ///     /// A lab's settings.
 ///     pub struct Settings {
+///         #[section("Policy")]
 ///         /// Softmax temperature of the policy.
 ///         pub temperature: f64 = float("Temperature", 1e-3..=1e3, 0.1).log().live().unit("T"),
 ///         /// Number of arms.
@@ -514,6 +563,7 @@ pub fn help(lines: &[&str]) -> String {
 /// assert_eq!(schema.params[0].key, "temperature");
 /// assert_eq!(schema.params[0].help, "Softmax temperature of the policy.");
 /// assert_eq!(Settings::defaults().arms, 5);
+/// assert_eq!(schema.sections()[0].title, "Policy");
 /// ```
 #[macro_export]
 macro_rules! params {
@@ -521,6 +571,7 @@ macro_rules! params {
         $(#[doc = $struct_doc:literal])*
         $vis:vis struct $name:ident {
             $(
+                $(#[section($section:literal $(, $closed:ident)?)])?
                 $(#[doc = $doc:literal])*
                 $field_vis:vis $field:ident : $ty:ty = $spec:expr
             ),* $(,)?
@@ -543,8 +594,12 @@ macro_rules! params {
                 }
             }
 
+            #[allow(unused_mut, unused_assignments)]
             fn specs_into(defaults: &Self, out: &mut Vec<$crate::core::params::ParamSpec>) {
+                let mut section: Option<$crate::core::params::Section> = None;
                 $(
+                    $( section = Some($crate::core::params::Section::new($section)$(.$closed())?); )?
+                    let start = out.len();
                     $crate::params::FieldSpec::<$ty>::specs(
                         &$spec,
                         stringify!($field),
@@ -552,6 +607,7 @@ macro_rules! params {
                         &$crate::params::help(&[$($doc),*]),
                         out,
                     );
+                    $crate::params::place_in_section(&mut out[start..], &section);
                 )*
             }
 
@@ -748,6 +804,61 @@ mod tests {
             pub list: Vec<f64> = float_list("List", 0.0..=1.0, &[0.2, 0.4], 0.5, ("count", 10)),
             pub drawn: Vec<[f64; 2]> = points("Drawn", 2.0, 5, "chart"),
         }
+    }
+
+    crate::params! {
+        /// A group that brings its own heading.
+        pub struct Brush {
+            #[section("Brush", closed)]
+            pub width: f64 = float("Width", 0.1..=4.0, 1.0).when(is("shape", &[Shape::Square])),
+        }
+    }
+
+    crate::params! {
+        pub struct Headed {
+            pub title_size: f64 = float("Title size", 1.0..=4.0, 2.0),
+            #[section("Form")]
+            pub shape: Shape = choice("Shape", Shape::Round),
+            pub second: Option<Shape> = optional_choice("Second", None),
+            pub brush: Brush = group(Brush::default()),
+            pub filled: bool = toggle("Filled", false).when(any_is(&["shape", "second"], &[Shape::Round])),
+            #[section("Colour")]
+            pub hue: f64 = float("Hue", 0.0..=1.0, 0.5).when(on("filled")),
+        }
+    }
+
+    #[test]
+    fn headings_cover_the_fields_after_them_and_conditions_follow_the_values() {
+        let schema = Headed::schema();
+        let heading = |key: &str| {
+            schema
+                .spec(key)
+                .and_then(|s| s.section.as_ref())
+                .map(|s| (s.title.as_str(), s.open))
+        };
+        assert_eq!(heading("title_size"), None);
+        assert_eq!(heading("shape"), Some(("Form", true)));
+        assert_eq!(heading("second"), Some(("Form", true)));
+        assert_eq!(heading("width"), Some(("Brush", false)));
+        assert_eq!(heading("filled"), Some(("Form", true)));
+        assert_eq!(heading("hue"), Some(("Colour", true)));
+        let titles: Vec<String> = schema.sections().into_iter().map(|s| s.title).collect();
+        assert_eq!(titles, ["Form", "Brush", "Colour"]);
+        assert!(schema.condition_errors().is_empty());
+
+        let mut values = schema.defaults().values().clone();
+        let applies = |values: &BTreeMap<String, Value>, key: &str| {
+            schema.spec(key).is_some_and(|s| s.applies(values))
+        };
+        assert!(applies(&values, "title_size"));
+        assert!(!applies(&values, "width"), "the shape is round");
+        assert!(applies(&values, "filled") && !applies(&values, "hue"));
+        values.insert("shape".into(), Value::Text("square".into()));
+        assert!(applies(&values, "width"));
+        assert!(!applies(&values, "filled"), "neither select is round");
+        values.insert("second".into(), Value::Text("round".into()));
+        values.insert("filled".into(), Value::Bool(true));
+        assert!(applies(&values, "filled") && applies(&values, "hue"));
     }
 
     #[test]
