@@ -158,13 +158,7 @@ fn LabPage() -> impl IntoView {
                     .collect();
                 let any_applies = {
                     let members = members.clone();
-                    move || {
-                        ui.params.with(|p| {
-                            members
-                                .iter()
-                                .any(|spec| p.as_ref().is_none_or(|p| spec.applies(p.values())))
-                        })
-                    }
+                    move || members.iter().any(|spec| applies(ui, spec))
                 };
                 let testid = format!("section-{}", section.title.to_lowercase().replace(' ', "-"));
                 view! {
@@ -231,18 +225,21 @@ fn LabPage() -> impl IntoView {
     }
 }
 
+/// Whether `spec` matters for the params the run has (all do before the
+/// worker has answered).
+fn applies(ui: Ui, spec: &ParamSpec) -> bool {
+    ui.params
+        .with(|p| p.as_ref().is_none_or(|p| spec.applies(p.values())))
+}
+
 /// A param's control, shown only while its condition holds for the params
 /// the run has (the value stays in the URL either way).
 #[component]
 fn AppliedControl(spec: ParamSpec) -> impl IntoView {
     let ui = expect_context::<Ui>();
     let condition = spec.clone();
-    let applies = move || {
-        ui.params
-            .with(|p| p.as_ref().is_none_or(|p| condition.applies(p.values())))
-    };
     view! {
-        <Show when=applies>
+        <Show when=move || applies(ui, &condition)>
             <ParamControl spec=spec.clone() />
         </Show>
     }

@@ -1040,6 +1040,12 @@ mod tests {
         assert!(!both.holds(&values) && either.holds(&values));
         values.insert("anneal".into(), Value::Bool(true));
         assert!(both.holds(&values));
+        // Slots: one of the keys holding the option is enough.
+        let either_slot = Condition::Is {
+            keys: vec!["unset_slot".into(), "env".into()],
+            values: vec!["gauss".into()],
+        };
+        assert!(either_slot.holds(&values));
         let spec = ParamSpec::float("noise", "Noise", 0.0, 1.0, 0.1).when(gaussian.clone());
         assert!(spec.applies(&values));
         values.insert("env".into(), Value::Text("bern".into()));
