@@ -3,7 +3,7 @@
 //! image grids go straight into the canvas's pixels. The worker sends series
 //! already downsampled, so drawing costs the same however long the run.
 
-use leptos::html::Canvas;
+use leptos::html::{Canvas, Div};
 use leptos::prelude::*;
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
@@ -33,14 +33,71 @@ struct DrawnParam {
 /// so a slow drag does not pile points up.
 const MIN_STROKE_GAP: f64 = 0.08;
 
-/// One chart of the current snapshot, found by key, redrawn when it changes.
+/// Height of a chart over its width, unless it fills its box.
+const ASPECT: f64 = 0.55;
+/// A chart's text grows with its width from this many CSS pixels, up to
+/// [`MAX_TEXT_SCALE`] times: what keeps labels readable from the back of a room.
+const TEXT_WIDTH: f64 = 520.0;
+const MAX_TEXT_SCALE: f64 = 2.0;
+
+/// Sizes of a drawing in canvas pixels: the canvas's own, and its text,
+/// strokes and margins, scaled by the screen's pixel ratio and the chart's width.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Sizes {
+    pub width: u32,
+    pub height: u32,
+    /// Canvas pixels per CSS pixel.
+    pub pixel_ratio: f64,
+    /// Canvas pixels per unit of text, stroke and margin.
+    pub unit: f64,
+    /// The height is the box's (an image grid stays within it), not the chart's own.
+    pub fills: bool,
+}
+
+impl Sizes {
+    /// A chart `css_width` CSS pixels wide and `css_height` tall (or
+    /// [`ASPECT`] of its width when `None`).
+    pub fn new(css_width: f64, css_height: Option<f64>, pixel_ratio: f64) -> Self {
+        let css_width = css_width.max(120.0);
+        let shown_height = css_height.unwrap_or(css_width * ASPECT).max(120.0);
+        let pixel_ratio = if pixel_ratio.is_finite() && pixel_ratio > 0.0 {
+            pixel_ratio
+        } else {
+            1.0
+        };
+        Self {
+            width: (css_width * pixel_ratio).round() as u32,
+            height: (shown_height * pixel_ratio).round() as u32,
+            pixel_ratio,
+            unit: pixel_ratio * (css_width / TEXT_WIDTH).clamp(1.0, MAX_TEXT_SCALE),
+            fills: css_height.is_some(),
+        }
+    }
+
+    /// `x` units in canvas pixels.
+    fn px(&self, x: f64) -> u32 {
+        (x * self.unit).round().max(1.0) as u32
+    }
+
+    fn font(&self, x: f64) -> (&'static str, u32) {
+        ("sans-serif", self.px(x))
+    }
+}
+
+/// One chart of the current snapshot, found by key, redrawn when it changes
+/// or its box is resized. Its canvas has as many pixels as the screen shows
+/// (crisp on a high-DPI screen); `fill` makes it as tall as its box (the
+/// main chart in presenter mode), otherwise its height follows its width.
 /// Particle paths animate: they grow from noise to data, a sampling step per
 /// frame, then stay drawn whole. A chart named by a points parameter of the
 /// lab takes clicks and drags: each stroke adds its points to the parameter.
 #[component]
-pub fn ChartView(key: String) -> impl IntoView {
+pub fn ChartView(key: String, #[prop(optional, into)] fill: Signal<bool>) -> impl IntoView {
     let ui = expect_context::<Ui>();
     let canvas = NodeRef::<Canvas>::new();
+    let frame = NodeRef::<Div>::new();
+    let box_size = RwSignal::new((0.0f64, 0.0f64));
+    observe_size(frame, box_size);
     let testid = format!("chart-{key}");
     let shown = StoredValue::new(None::<Chart>);
     let animation = StoredValue::new(None::<IntervalHandle>);
@@ -67,19 +124,44 @@ pub fn ChartView(key: String) -> impl IntoView {
                 })
         })
     };
+    let is_images = {
+        let key = key.clone();
+        move || {
+            ui.snapshot.with(|s| {
+                s.as_ref().is_some_and(|s| {
+                    s.view
+                        .charts
+                        .iter()
+                        .any(|c| c.key == key && matches!(c.kind, ChartKind::Images { .. }))
+                })
+            })
+        }
+    };
+    let drawn_at = StoredValue::new(None::<Sizes>);
     Effect::new(move |_| {
         let chart = ui.snapshot.with(|s| {
             s.as_ref()
                 .and_then(|s| s.view.charts.iter().find(|c| c.key == key).cloned())
         });
+        let (css_width, css_height) = box_size.get();
         let (Some(chart), Some(element)) = (chart, canvas.get()) else {
             return;
         };
+        if css_width <= 0.0 {
+            return;
+        }
+        let sizes = Sizes::new(
+            css_width,
+            fill.get().then_some(css_height),
+            window().device_pixel_ratio(),
+        );
         // Snapshots stream while a lab plays; most leave this chart as it was.
-        if shown.with_value(|c| c.as_ref() == Some(&chart)) {
+        if shown.with_value(|c| c.as_ref() == Some(&chart)) && drawn_at.get_value() == Some(sizes) {
             return;
         }
         shown.set_value(Some(chart.clone()));
+        drawn_at.set_value(Some(sizes));
+        size_canvas(&element, sizes);
         if let Some(handle) = animation.get_value() {
             handle.clear();
             animation.set_value(None);
@@ -90,7 +172,7 @@ pub fn ChartView(key: String) -> impl IntoView {
             _ => 0,
         };
         if frames < 2 {
-            match draw(element, &chart, fixed) {
+            match draw(element, &chart, fixed, sizes) {
                 Ok(area) => plot_area.set_value(area),
                 Err(e) => warn_on_error::<()>(&chart, Err(e)),
             }
@@ -113,7 +195,7 @@ pub fn ChartView(key: String) -> impl IntoView {
                 if let ChartKind::Paths { paths } = &mut partial.kind {
                     paths.iter_mut().for_each(|path| path.truncate(length));
                 }
-                warn_on_error(&chart, draw(element.clone(), &partial, None));
+                warn_on_error(&chart, draw(element.clone(), &partial, None, sizes));
             },
             std::time::Duration::from_millis(ANIMATION_FRAME_MS),
         );
@@ -142,8 +224,9 @@ pub fn ChartView(key: String) -> impl IntoView {
                 if far {
                     points.push(point);
                     if let Ok(context) = context_2d(&element) {
+                        let half = 2.5 * scale;
                         context.set_fill_style_str("rgba(0, 0, 0, 0.8)");
-                        context.fill_rect(px - 2.5, py - 2.5, 5.0, 5.0);
+                        context.fill_rect(px - half, py - half, 2.0 * half, 2.0 * half);
                     }
                 }
             }
@@ -178,10 +261,9 @@ pub fn ChartView(key: String) -> impl IntoView {
     };
     let drawable = move || drawn_param.get().is_some();
     view! {
+        <div class="chart-box" class:images=is_images class:fill=move || fill.get() node_ref=frame>
         <canvas
             node_ref=canvas
-            width="520"
-            height="260"
             class="chart"
             class:drawable=drawable
             data-testid=testid
@@ -198,7 +280,62 @@ pub fn ChartView(key: String) -> impl IntoView {
             on:pointerup=move |_| end_stroke()
             on:pointercancel=move |_| end_stroke()
         ></canvas>
+        </div>
     }
+}
+
+/// Keeps `size` at the CSS width and height of the element `frame` holds.
+fn observe_size(frame: NodeRef<Div>, size: RwSignal<(f64, f64)>) {
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen::prelude::Closure;
+    type Observing = (web_sys::ResizeObserver, Closure<dyn FnMut()>);
+    let observing = StoredValue::new_local(None::<Observing>);
+    Effect::new(move |_| {
+        let Some(element) = frame.get() else {
+            return;
+        };
+        let target = element.clone();
+        let measure = move || {
+            let measured = (
+                f64::from(element.client_width()),
+                f64::from(element.client_height()),
+            );
+            if size.get_untracked() != measured {
+                size.set(measured);
+            }
+        };
+        measure.clone()();
+        let on_resize = Closure::<dyn FnMut()>::new(measure);
+        if let Ok(observer) = web_sys::ResizeObserver::new(on_resize.as_ref().unchecked_ref()) {
+            observer.observe(&target);
+            observing.set_value(Some((observer, on_resize)));
+        }
+    });
+    on_cleanup(move || {
+        observing.try_with_value(|observing| {
+            if let Some((observer, _)) = observing {
+                observer.disconnect();
+            }
+        });
+    });
+}
+
+/// Gives `canvas` the pixels `sizes` asks for, shown at their CSS size.
+fn size_canvas(canvas: &web_sys::HtmlCanvasElement, sizes: Sizes) {
+    if canvas.width() != sizes.width {
+        canvas.set_width(sizes.width);
+    }
+    if canvas.height() != sizes.height {
+        canvas.set_height(sizes.height);
+    }
+    show_height(canvas, sizes.pixel_ratio);
+}
+
+/// Shows `canvas` as tall, in CSS pixels, as its pixels at `pixel_ratio`.
+fn show_height(canvas: &web_sys::HtmlCanvasElement, pixel_ratio: f64) {
+    let css_height = f64::from(canvas.height()) / pixel_ratio;
+    let _ =
+        web_sys::HtmlElement::style(canvas).set_property("height", &format!("{css_height:.1}px"));
 }
 
 fn warn_on_error<T>(chart: &Chart, result: Result<T, Box<dyn std::error::Error>>) {
@@ -241,12 +378,13 @@ impl PlotArea {
     }
 }
 
-/// Draws `chart`; `fixed` frames a scatter at [-fixed, fixed]^2. Returns the
-/// scatter's plot area.
+/// Draws `chart` at `sizes`; `fixed` frames a scatter at [-fixed, fixed]^2.
+/// Returns the scatter's plot area.
 fn draw(
     canvas: web_sys::HtmlCanvasElement,
     chart: &Chart,
     fixed: Option<f64>,
+    sizes: Sizes,
 ) -> Result<Option<PlotArea>, Box<dyn std::error::Error>> {
     if let ChartKind::Images {
         side,
@@ -255,7 +393,7 @@ fn draw(
         images,
     } = &chart.kind
     {
-        draw_images(&canvas, chart, [*side, *columns], *range, images)?;
+        draw_images(&canvas, chart, [*side, *columns], *range, images, sizes)?;
         return Ok(None);
     }
     let context = context_2d(&canvas)?;
@@ -268,20 +406,29 @@ fn draw(
             lines,
             log_x,
             log_y,
-        } => draw_lines(&root, chart, lines, [*log_x, *log_y])?,
-        ChartKind::Histogram { edges, counts } => draw_histogram(&root, chart, edges, counts)?,
+        } => draw_lines(&root, chart, lines, [*log_x, *log_y], sizes)?,
+        ChartKind::Histogram { edges, counts } => {
+            draw_histogram(&root, chart, edges, counts, sizes)?
+        }
         ChartKind::Heatmap {
             x_range,
             y_range,
             cols,
             rows,
             values,
-        } => draw_heatmap(&root, chart, *x_range, *y_range, [*cols, *rows], values)?,
+        } => draw_heatmap(
+            &root,
+            chart,
+            (*x_range, *y_range),
+            [*cols, *rows],
+            values,
+            sizes,
+        )?,
         ChartKind::Scatter { groups } => {
-            area = draw_scatter(&root, &context, chart, groups, fixed)?;
+            area = draw_scatter(&root, &context, chart, groups, fixed, sizes)?;
         }
-        ChartKind::Paths { paths } => draw_paths(&root, chart, paths)?,
-        ChartKind::Arrows { arrows } => draw_arrows(&root, chart, arrows)?,
+        ChartKind::Paths { paths } => draw_paths(&root, chart, paths, sizes)?,
+        ChartKind::Arrows { arrows } => draw_arrows(&root, chart, arrows, sizes)?,
         ChartKind::Images { .. } => unreachable!("drawn above"),
     }
     root.present()?;
@@ -308,10 +455,16 @@ fn format_tick(x: f64) -> String {
     }
 }
 
-fn draw_lines(root: &Area, chart: &Chart, lines: &[Line], [log_x, log_y]: [bool; 2]) -> DrawResult {
+fn draw_lines(
+    root: &Area,
+    chart: &Chart,
+    lines: &[Line],
+    [log_x, log_y]: [bool; 2],
+    sizes: Sizes,
+) -> DrawResult {
     let points = lines.iter().flat_map(|l| l.points.iter());
     let Some([x0, x1, y0, y1]) = extent(points.map(|p| (p.x, p.min, p.max))) else {
-        return no_data(root, chart);
+        return no_data(root, chart, sizes);
     };
     // Log axes plot log10 on a linear axis and label it back.
     let log_x = log_x && x0 > 0.0;
@@ -321,13 +474,11 @@ fn draw_lines(root: &Area, chart: &Chart, lines: &[Line], [log_x, log_y]: [bool;
     let (x0, x1, y0, y1) = (tx(x0), tx(x1), ty(y0), ty(y1));
     let pad = ((y1 - y0) * 0.08).max(1e-9);
     let x1 = if x1 > x0 { x1 } else { x0 + 1.0 };
-    let mut cc = ChartBuilder::on(root)
-        .caption(&chart.title, ("sans-serif", 16))
-        .margin(8)
-        .x_label_area_size(32)
-        .y_label_area_size(56)
-        .build_cartesian_2d(x0..x1, (y0 - pad)..(y1 + pad))?;
+    let mut cc =
+        frame(root, &chart.title, sizes).build_cartesian_2d(x0..x1, (y0 - pad)..(y1 + pad))?;
     cc.configure_mesh()
+        .label_style(sizes.font(TICK_TEXT))
+        .axis_desc_style(sizes.font(AXIS_TEXT))
         .x_desc(chart.x_label.as_str())
         .y_desc(chart.y_label.as_str())
         .y_label_formatter(&|v| format_tick(if log_y { 10f64.powf(*v) } else { *v }))
@@ -335,6 +486,7 @@ fn draw_lines(root: &Area, chart: &Chart, lines: &[Line], [log_x, log_y]: [bool;
         .draw()?;
     for (i, line) in lines.iter().enumerate() {
         let color = Palette99::pick(line.color.unwrap_or(i)).to_rgba();
+        let (thin, thick, dash) = (sizes.px(1.0), sizes.px(2.5), sizes.px(6.0));
         if line.band && line.points.len() > 1 {
             let upper = line.points.iter().map(|p| (tx(p.x), ty(p.max)));
             let lower = line.points.iter().rev().map(|p| (tx(p.x), ty(p.min)));
@@ -345,46 +497,82 @@ fn draw_lines(root: &Area, chart: &Chart, lines: &[Line], [log_x, log_y]: [bool;
         }
         let points = line.points.iter().map(|p| (tx(p.x), ty(p.mean)));
         let drawn = if line.guide {
-            cc.draw_series(DashedLineSeries::new(points, 6, 4, color.stroke_width(1)))?
+            cc.draw_series(DashedLineSeries::new(
+                points,
+                dash,
+                dash * 2 / 3,
+                color.stroke_width(thin),
+            ))?
         } else {
-            cc.draw_series(LineSeries::new(points, color.stroke_width(2)))?
+            cc.draw_series(LineSeries::new(points, color.stroke_width(thick)))?
         };
+        let marker = sizes.px(16.0) as i32;
         drawn.label(line.label.as_str()).legend(move |(x, y)| {
-            PathElement::new(vec![(x, y), (x + 16, y)], color.stroke_width(2))
+            PathElement::new(vec![(x, y), (x + marker, y)], color.stroke_width(thick))
         });
         if line.points.len() == 1 {
             let p = line.points[0];
             cc.draw_series(std::iter::once(Circle::new(
                 (tx(p.x), ty(p.mean)),
-                3,
+                sizes.px(3.0),
                 color.filled(),
             )))?;
         }
     }
+    legend(&mut cc, sizes)
+}
+
+/// Caption 17 units, ticks 13, axis names 14, legends 14: at the width of a
+/// desktop chart, read from a few metres.
+const CAPTION_TEXT: f64 = 17.0;
+const TICK_TEXT: f64 = 13.0;
+const AXIS_TEXT: f64 = 14.0;
+const LEGEND_TEXT: f64 = 14.0;
+
+/// A chart's caption, margins and label areas at `sizes`.
+fn frame<'a>(root: &'a Area, title: &str, sizes: Sizes) -> ChartBuilder<'a, 'a, CanvasBackend> {
+    let mut builder = ChartBuilder::on(root);
+    builder
+        .caption(title, sizes.font(CAPTION_TEXT))
+        .margin(sizes.px(8.0))
+        .x_label_area_size(sizes.px(40.0))
+        .y_label_area_size(sizes.px(64.0));
+    builder
+}
+
+fn legend<'a, X: Ranged, Y: Ranged>(
+    cc: &mut ChartContext<'a, CanvasBackend, Cartesian2d<X, Y>>,
+    sizes: Sizes,
+) -> DrawResult {
     cc.configure_series_labels()
         .position(SeriesLabelPosition::UpperLeft)
+        .label_font(sizes.font(LEGEND_TEXT))
+        .margin(sizes.px(8.0))
         .background_style(WHITE.mix(0.85))
         .border_style(BLACK.mix(0.3))
         .draw()?;
     Ok(())
 }
 
-fn draw_histogram(root: &Area, chart: &Chart, edges: &[f64], counts: &[u64]) -> DrawResult {
+fn draw_histogram(
+    root: &Area,
+    chart: &Chart,
+    edges: &[f64],
+    counts: &[u64],
+    sizes: Sizes,
+) -> DrawResult {
     let (Some(&lo), Some(&hi)) = (edges.first(), edges.last()) else {
-        return no_data(root, chart);
+        return no_data(root, chart, sizes);
     };
     // `partial_cmp` also catches NaN edges.
     if counts.iter().all(|c| *c == 0) || hi.partial_cmp(&lo) != Some(std::cmp::Ordering::Greater) {
-        return no_data(root, chart);
+        return no_data(root, chart, sizes);
     }
     let top = counts.iter().copied().max().unwrap_or(1) as f64 * 1.1;
-    let mut cc = ChartBuilder::on(root)
-        .caption(&chart.title, ("sans-serif", 16))
-        .margin(8)
-        .x_label_area_size(32)
-        .y_label_area_size(48)
-        .build_cartesian_2d(lo..hi, 0.0..top)?;
+    let mut cc = frame(root, &chart.title, sizes).build_cartesian_2d(lo..hi, 0.0..top)?;
     cc.configure_mesh()
+        .label_style(sizes.font(TICK_TEXT))
+        .axis_desc_style(sizes.font(AXIS_TEXT))
         .x_desc(chart.x_label.as_str())
         .y_desc(chart.y_label.as_str())
         .x_label_formatter(&|v| format_tick(*v))
@@ -413,11 +601,11 @@ fn extent(points: impl Iterator<Item = (f64, f64, f64)>) -> Option<[f64; 4]> {
     (x0.is_finite() && y0.is_finite()).then_some([x0, x1, y0, y1])
 }
 
-fn no_data(root: &Area, chart: &Chart) -> DrawResult {
+fn no_data(root: &Area, chart: &Chart, sizes: Sizes) -> DrawResult {
     root.draw(&Text::new(
         format!("{}: no data yet", chart.title),
-        (20, 120),
-        ("sans-serif", 16).into_font(),
+        (sizes.px(20.0) as i32, sizes.px(40.0) as i32),
+        sizes.font(CAPTION_TEXT).into_font(),
     ))?;
     Ok(())
 }
@@ -425,34 +613,29 @@ fn no_data(root: &Area, chart: &Chart) -> DrawResult {
 fn draw_heatmap(
     root: &Area,
     chart: &Chart,
-    [x0, x1]: [f64; 2],
-    [y0, y1]: [f64; 2],
+    ([x0, x1], [y0, y1]): ([f64; 2], [f64; 2]),
     [cols, rows]: [usize; 2],
     values: &[f64],
+    sizes: Sizes,
 ) -> DrawResult {
     let finite = values.iter().copied().filter(|v| v.is_finite());
     let (lo, hi) = finite.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
         (lo.min(v), hi.max(v))
     });
     if cols * rows != values.len() || cols == 0 || !(lo.is_finite() && x1 > x0 && y1 > y0) {
-        return no_data(root, chart);
+        return no_data(root, chart, sizes);
     }
-    let mut cc = ChartBuilder::on(root)
-        .caption(
-            format!(
-                "{}  ({} to {})",
-                chart.title,
-                format_tick(lo),
-                format_tick(hi)
-            ),
-            ("sans-serif", 16),
-        )
-        .margin(8)
-        .x_label_area_size(32)
-        .y_label_area_size(48)
-        .build_cartesian_2d(x0..x1, y0..y1)?;
+    let title = format!(
+        "{}  ({} to {})",
+        chart.title,
+        format_tick(lo),
+        format_tick(hi)
+    );
+    let mut cc = frame(root, &title, sizes).build_cartesian_2d(x0..x1, y0..y1)?;
     cc.configure_mesh()
         .disable_mesh()
+        .label_style(sizes.font(TICK_TEXT))
+        .axis_desc_style(sizes.font(AXIS_TEXT))
         .x_desc(chart.x_label.as_str())
         .y_desc(chart.y_label.as_str())
         .x_label_formatter(&|v| format_tick(*v))
@@ -486,6 +669,7 @@ fn plane<'a>(
     chart: &Chart,
     points: impl Iterator<Item = [f32; 2]>,
     fixed: Option<f64>,
+    sizes: Sizes,
 ) -> Result<Option<Plane<'a>>, Box<dyn std::error::Error>> {
     let framed = match fixed {
         Some(e) => Some([-e, e, -e, e]),
@@ -506,13 +690,11 @@ fn plane<'a>(
         }
     };
     let (px, py) = (pad(x0, x1), pad(y0, y1));
-    let mut cc = ChartBuilder::on(root)
-        .caption(&chart.title, ("sans-serif", 16))
-        .margin(8)
-        .x_label_area_size(32)
-        .y_label_area_size(48)
+    let mut cc = frame(root, &chart.title, sizes)
         .build_cartesian_2d((x0 - px)..(x1 + px), (y0 - py)..(y1 + py))?;
     cc.configure_mesh()
+        .label_style(sizes.font(TICK_TEXT))
+        .axis_desc_style(sizes.font(AXIS_TEXT))
         .x_desc(chart.x_label.as_str())
         .y_desc(chart.y_label.as_str())
         .x_label_formatter(&|v| format_tick(*v))
@@ -530,15 +712,17 @@ fn draw_scatter(
     chart: &Chart,
     groups: &[PointGroup],
     fixed: Option<f64>,
+    sizes: Sizes,
 ) -> Result<Option<PlotArea>, Box<dyn std::error::Error>> {
     let Some(mut cc) = plane(
         root,
         chart,
         groups.iter().flat_map(|g| g.points.iter().copied()),
         fixed,
+        sizes,
     )?
     else {
-        no_data(root, chart)?;
+        no_data(root, chart, sizes)?;
         return Ok(None);
     };
     let (x, y) = (cc.x_range(), cc.y_range());
@@ -553,13 +737,14 @@ fn draw_scatter(
         let color = Palette99::pick(i).to_rgba();
         let (r, g, b) = color.rgb();
         let legend = if group.marked { BLACK.to_rgba() } else { color };
-        let size = if group.marked {
-            context.set_fill_style_str("rgba(0, 0, 0, 0.85)");
-            6.0
-        } else {
-            context.set_fill_style_str(&format!("rgba({r}, {g}, {b}, 0.6)"));
-            2.0
-        };
+        let size = sizes.pixel_ratio
+            * if group.marked {
+                context.set_fill_style_str("rgba(0, 0, 0, 0.85)");
+                6.0
+            } else {
+                context.set_fill_style_str(&format!("rgba({r}, {g}, {b}, 0.6)"));
+                2.0
+            };
         for p in &group.points {
             let (px, py) = (f64::from(p[0]), f64::from(p[1]));
             // Points off a fixed frame would land on the axes.
@@ -569,24 +754,24 @@ fn draw_scatter(
                 context.fill_rect(f64::from(x) - half, f64::from(y) - half, size, size);
             }
         }
+        let (offset, radius) = (sizes.px(8.0) as i32, sizes.px(3.0) as i32);
         cc.draw_series(std::iter::empty::<Circle<(f64, f64), i32>>())?
             .label(group.label.as_str())
-            .legend(move |(x, y)| Circle::new((x + 8, y), 3, legend.filled()));
+            .legend(move |(x, y)| Circle::new((x + offset, y), radius, legend.filled()));
     }
-    cc.configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK.mix(0.3))
-        .draw()?;
+    legend(&mut cc, sizes)?;
     Ok(Some(area))
 }
 
-fn draw_paths(root: &Area, chart: &Chart, paths: &[Vec<[f32; 2]>]) -> DrawResult {
-    let Some(mut cc) = plane(root, chart, paths.iter().flatten().copied(), None)? else {
-        return no_data(root, chart);
+fn draw_paths(root: &Area, chart: &Chart, paths: &[Vec<[f32; 2]>], sizes: Sizes) -> DrawResult {
+    let Some(mut cc) = plane(root, chart, paths.iter().flatten().copied(), None, sizes)? else {
+        return no_data(root, chart, sizes);
     };
     let point = |p: &[f32; 2]| (f64::from(p[0]), f64::from(p[1]));
-    let line = Palette99::pick(1).to_rgba().mix(0.25);
+    let line = Palette99::pick(1)
+        .to_rgba()
+        .mix(0.25)
+        .stroke_width(sizes.px(1.0));
     cc.draw_series(
         paths
             .iter()
@@ -597,16 +782,23 @@ fn draw_paths(root: &Area, chart: &Chart, paths: &[Vec<[f32; 2]>]) -> DrawResult
         paths
             .iter()
             .filter_map(|path| path.last())
-            .map(|p| Circle::new(point(p), 2, end.filled())),
+            .map(|p| Circle::new(point(p), sizes.px(2.0), end.filled())),
     )?;
     Ok(())
 }
 
 /// Arrows scaled so the longest spans one grid cell (the grid's spacing is
 /// the smallest gap between distinct x positions).
-fn draw_arrows(root: &Area, chart: &Chart, arrows: &[[f32; 4]]) -> DrawResult {
-    let Some(mut cc) = plane(root, chart, arrows.iter().map(|a| [a[0], a[1]]), None)? else {
-        return no_data(root, chart);
+fn draw_arrows(root: &Area, chart: &Chart, arrows: &[[f32; 4]], sizes: Sizes) -> DrawResult {
+    let Some(mut cc) = plane(
+        root,
+        chart,
+        arrows.iter().map(|a| [a[0], a[1]]),
+        None,
+        sizes,
+    )?
+    else {
+        return no_data(root, chart, sizes);
     };
     let mut xs: Vec<f64> = arrows.iter().map(|a| f64::from(a[0])).collect();
     xs.sort_by(f64::total_cmp);
@@ -624,7 +816,7 @@ fn draw_arrows(root: &Area, chart: &Chart, arrows: &[[f32; 4]]) -> DrawResult {
         return Ok(());
     }
     let scale = 0.9 * cell / longest;
-    let color = Palette99::pick(0).to_rgba();
+    let color = Palette99::pick(0).to_rgba().stroke_width(sizes.px(1.0));
     cc.draw_series(
         arrows
             .iter()
@@ -656,40 +848,54 @@ fn draw_arrows(root: &Area, chart: &Chart, arrows: &[[f32; 4]]) -> DrawResult {
     Ok(())
 }
 
-/// Pixels per image pixel at most, and the gap between images.
-const IMAGE_SCALE: usize = 3;
-const IMAGE_GAP: usize = 2;
-const IMAGE_TOP: usize = 26;
+/// The most canvas pixels per image pixel, per CSS pixel; the gap between
+/// images and the room for the title above them, in [`Sizes::unit`]s.
+const MAX_IMAGE_SCALE: f64 = 16.0;
+const IMAGE_GAP: f64 = 2.0;
+const IMAGE_TOP: f64 = 28.0;
 
 /// A grid of grey images written into the canvas's pixels with one
 /// putImageData: through plotters each pixel would be a call of its own,
-/// ~20,000 per grid of digits. The canvas grows to fit the grid's rows.
+/// ~20,000 per grid of digits. The images take the canvas's width; its
+/// height follows the grid's rows (within the canvas's height when it
+/// fills a box).
 fn draw_images(
     canvas: &web_sys::HtmlCanvasElement,
     chart: &Chart,
     [side, columns]: [usize; 2],
     [white, black]: [f32; 2],
     images: &[Vec<f32>],
+    sizes: Sizes,
 ) -> DrawResult {
     let context = context_2d(canvas)?;
     let (columns, side) = (columns.max(1), side.max(1));
     let rows = images.len().div_ceil(columns).max(1);
-    let width = canvas.width() as usize;
-    let scale =
-        (width.saturating_sub(IMAGE_GAP * columns) / (columns * side)).clamp(1, IMAGE_SCALE);
-    let cell = side * scale + IMAGE_GAP;
-    canvas.set_height((IMAGE_TOP + rows * cell) as u32);
+    let (gap, top) = (sizes.px(IMAGE_GAP) as usize, sizes.px(IMAGE_TOP) as usize);
+    let width = sizes.width as usize;
+    let fit_width = width.saturating_sub(gap * columns) / (columns * side);
+    let fit_height = (sizes.height as usize).saturating_sub(top + gap * rows) / (rows * side);
+    let fit = if sizes.fills {
+        fit_width.min(fit_height)
+    } else {
+        fit_width
+    };
+    let scale = fit.clamp(1, (MAX_IMAGE_SCALE * sizes.pixel_ratio) as usize);
+    let cell = side * scale + gap;
+    if !sizes.fills {
+        canvas.set_height((top + rows * cell) as u32);
+        show_height(canvas, sizes.pixel_ratio);
+    }
     context.set_fill_style_str("white");
     context.fill_rect(0.0, 0.0, width as f64, f64::from(canvas.height()));
     context.set_fill_style_str("black");
-    context.set_font("14px sans-serif");
+    context.set_font(&format!("{}px sans-serif", sizes.px(CAPTION_TEXT)));
     let title = if images.is_empty() {
         format!("{}: no data yet", chart.title)
     } else {
         chart.title.clone()
     };
     context
-        .fill_text(&title, 8.0, 17.0)
+        .fill_text(&title, f64::from(sizes.px(8.0)), f64::from(sizes.px(20.0)))
         .map_err(|e| format!("{e:?}"))?;
     if images.is_empty() {
         return Ok(());
@@ -726,7 +932,14 @@ fn draw_images(
     .map_err(|e| format!("{e:?}"))?;
     let left = (width.saturating_sub(grid_width) / 2) as f64;
     context
-        .put_image_data(&data, left, IMAGE_TOP as f64)
+        .put_image_data(&data, left, top as f64)
+        .map_err(|e| format!("{e:?}"))?;
+    canvas
+        .dataset()
+        .set(
+            "imageScale",
+            &format!("{}", scale as f64 / sizes.pixel_ratio),
+        )
         .map_err(|e| format!("{e:?}"))?;
     Ok(())
 }

@@ -2,15 +2,15 @@
 //! layout shared by every lab (controls | visuals | explanation).
 
 use leptos::prelude::*;
-use thermolab_core::experiment::{RunStatus, runner_schema};
+use thermolab_core::experiment::{LabInfo, RunStatus, runner_schema};
 use thermolab_core::params::{ParamSpec, Value};
-use thermolab_core::protocol::{Backend, Request};
+use thermolab_core::protocol::{Backend, Request, Stage};
 use wasm_bindgen::JsCast;
 
 use crate::charts::ChartView;
 use crate::controls::{ParamControl, format_number};
 use crate::js_peer::JsPeer;
-use crate::state::Ui;
+use crate::state::{Doing, Ui, Work, now_ms};
 use crate::tfjs_peer::TfjsPeer;
 
 const SPEEDS: [u32; 8] = [1, 2, 5, 10, 50, 100, 500, 1000];
@@ -21,6 +21,16 @@ pub fn App() -> impl IntoView {
     provide_context(ui);
     ui.spawn_worker();
     let _ = window_event_listener(leptos::ev::hashchange, move |_| ui.apply_hash());
+    let _ = window_event_listener(leptos::ev::keydown, move |ev| presenter_keys(ui, &ev));
+    // "For how long": the clock ticks while a run is busy before its first step.
+    let _ = set_interval_with_handle(
+        move || {
+            if ui.work.with_untracked(Option::is_some) {
+                ui.clock.set(now_ms());
+            }
+        },
+        std::time::Duration::from_millis(250),
+    );
     let embed = move || ui.page.with(|p| p.embed);
     view! {
         <div class="app" class:embed=embed>
@@ -33,6 +43,26 @@ pub fn App() -> impl IntoView {
                 None => view! { <Gallery /> }.into_any(),
             }}
         </div>
+    }
+}
+
+/// f enters or leaves presenter mode on a lab page, Escape leaves it; keys
+/// typed into a control are the control's.
+fn presenter_keys(ui: Ui, ev: &web_sys::KeyboardEvent) {
+    let typing = ev
+        .target()
+        .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+        .is_some_and(|element| {
+            matches!(element.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA")
+        });
+    if typing || ev.ctrl_key() || ev.meta_key() || ev.alt_key() {
+        return;
+    }
+    let on_lab = ui.page.with_untracked(|p| p.lab.is_some());
+    match ev.key().as_str() {
+        "f" | "F" if on_lab => ui.presenting.update(|p| *p = !*p),
+        "Escape" => ui.presenting.set(false),
+        _ => {}
     }
 }
 
@@ -133,77 +163,85 @@ fn LabPage() -> impl IntoView {
         let Some(lab) = ui.lab_info() else {
             return view! { <Loading /> }.into_any();
         };
-        let shown: Vec<ParamSpec> = lab
-            .schema
-            .params
-            .iter()
-            .filter(|spec| !hidden(&spec.key))
-            .cloned()
-            .collect();
-        let loose = shown
-            .iter()
-            .filter(|spec| spec.section.is_none())
-            .cloned()
-            .map(|spec| view! { <AppliedControl spec=spec /> })
-            .collect_view();
-        let sections = lab
-            .schema
-            .sections()
-            .into_iter()
-            .map(|section| {
-                let members: Vec<ParamSpec> = shown
-                    .iter()
-                    .filter(|spec| spec.section.as_ref().map(|s| &s.title) == Some(&section.title))
-                    .cloned()
-                    .collect();
-                let any_applies = {
-                    let members = members.clone();
-                    move || members.iter().any(|spec| applies(ui, spec))
-                };
-                let testid = format!("section-{}", section.title.to_lowercase().replace(' ', "-"));
-                view! {
-                    <Show when=any_applies.clone()>
-                        <details class="section" open=section.open data-testid=testid.clone()>
-                            <summary>{section.title.clone()}</summary>
-                            {members
-                                .clone()
-                                .into_iter()
-                                .map(|spec| view! { <AppliedControl spec=spec /> })
-                                .collect_view()}
-                        </details>
-                    </Show>
-                }
-            })
-            .collect_view();
-        let controls = view! { {loose} {sections} };
         let explanation = lab.explanation.clone();
-        let chart_keys = move || {
+        let main_key = {
+            let wanted = lab.main_chart.clone();
+            Memo::new(move |_| {
+                ui.snapshot.with(|s| {
+                    let charts = &s.as_ref()?.view.charts;
+                    charts
+                        .iter()
+                        .find(|c| c.key == wanted)
+                        .or(charts.first())
+                        .map(|c| c.key.clone())
+                })
+            })
+        };
+        let other_keys = move || {
+            let main = main_key.get();
             ui.snapshot
                 .with(|s| {
                     s.as_ref().map(|s| {
                         s.view
                             .charts
                             .iter()
+                            .filter(|c| Some(&c.key) != main.as_ref())
                             .map(|c| c.key.clone())
                             .collect::<Vec<_>>()
                     })
                 })
                 .unwrap_or_default()
         };
+        let presenter_controls: Vec<ParamSpec> = lab
+            .presenter
+            .iter()
+            .filter_map(|key| lab.schema.spec(key))
+            .filter(|spec| !hidden(&spec.key))
+            .cloned()
+            .collect();
+        let presenting = move || ui.presenting.get();
+        let controls_of = lab.clone();
         view! {
-            <main class="lab" data-testid=format!("lab-{}", lab.id)>
-                <section class="controls" aria-label="controls">
-                    <h1>{lab.title.clone()}</h1>
+            <main class="lab" class:presenting=presenting data-testid=format!("lab-{}", lab.id)>
+                <section class="stage" aria-label="main chart" data-testid="stage">
+                    <div class="stage-head">
+                        <h1>{lab.title.clone()}</h1>
+                        <button
+                            class="present"
+                            data-testid="present"
+                            aria-pressed=move || presenting().to_string()
+                            title="Presenter mode: the main chart full-window, in large type (key f; Escape leaves)"
+                            on:click=move |_| ui.presenting.update(|p| *p = !*p)
+                        >
+                            {move || if presenting() { "Leave presenter mode (Esc)" } else { "Present (f)" }}
+                        </button>
+                    </div>
+                    <Show when=presenting>
+                        <div class="stage-controls" data-testid="presenter-controls">
+                            {presenter_controls
+                                .clone()
+                                .into_iter()
+                                .map(|spec| view! { <AppliedControl spec=spec /> })
+                                .collect_view()}
+                        </div>
+                    </Show>
                     <Show when=move || !hidden("run")>
                         <RunBar />
                     </Show>
-                    {controls}
-                </section>
-                <section class="visuals" aria-label="visuals">
                     <Status />
+                    <div class="main-chart" data-testid="main-chart">
+                        {move || main_key.get().map(|key| view! { <ChartView key=key fill=Signal::derive(presenting) /> })}
+                    </div>
+                </section>
+                <Show when=move || !presenting()>
+                    <section class="controls" aria-label="controls">
+                        <LabControls lab=controls_of.clone() />
+                    </section>
+                </Show>
+                <section class="visuals" aria-label="more results">
                     <Figures />
                     <div class="charts">
-                        <For each=chart_keys key=|k| k.clone() let:key>
+                        <For each=other_keys key=|k| k.clone() let:key>
                             <ChartView key=key />
                         </For>
                     </div>
@@ -213,16 +251,67 @@ fn LabPage() -> impl IntoView {
                         "tfjs-diffusion" => view! { <TfjsPeer /> }.into_any(),
                         _ => ().into_any(),
                     }).collect_view()}
+                    <Show when=move || !hidden("explanation")>
+                        <aside class="explanation">
+                            {explanation.clone().into_iter().map(|p| view! { <p>{p}</p> }).collect_view()}
+                        </aside>
+                    </Show>
                 </section>
-                <Show when=move || !hidden("explanation")>
-                    <aside class="explanation">
-                        {explanation.clone().into_iter().map(|p| view! { <p>{p}</p> }).collect_view()}
-                    </aside>
-                </Show>
             </main>
         }
         .into_any()
     }
+}
+
+/// The lab's controls: those outside any heading, then one fold per
+/// heading with any control that applies.
+#[component]
+fn LabControls(lab: LabInfo) -> impl IntoView {
+    let ui = expect_context::<Ui>();
+    let hidden = move |key: &str| ui.page.with(|p| p.hide.iter().any(|h| h == key));
+    let shown: Vec<ParamSpec> = lab
+        .schema
+        .params
+        .iter()
+        .filter(|spec| !hidden(&spec.key))
+        .cloned()
+        .collect();
+    let loose = shown
+        .iter()
+        .filter(|spec| spec.section.is_none())
+        .cloned()
+        .map(|spec| view! { <AppliedControl spec=spec /> })
+        .collect_view();
+    let sections = lab
+        .schema
+        .sections()
+        .into_iter()
+        .map(|section| {
+            let members: Vec<ParamSpec> = shown
+                .iter()
+                .filter(|spec| spec.section.as_ref().map(|s| &s.title) == Some(&section.title))
+                .cloned()
+                .collect();
+            let any_applies = {
+                let members = members.clone();
+                move || members.iter().any(|spec| applies(ui, spec))
+            };
+            let testid = format!("section-{}", section.title.to_lowercase().replace(' ', "-"));
+            view! {
+                <Show when=any_applies.clone()>
+                    <details class="section" open=section.open data-testid=testid.clone()>
+                        <summary>{section.title.clone()}</summary>
+                        {members
+                            .clone()
+                            .into_iter()
+                            .map(|spec| view! { <AppliedControl spec=spec /> })
+                            .collect_view()}
+                    </details>
+                </Show>
+            }
+        })
+        .collect_view();
+    view! { {loose} {sections} }
 }
 
 /// Whether `spec` matters for the params the run has (all do before the
@@ -283,6 +372,13 @@ fn RunBar() -> impl IntoView {
             ui.write_hash();
         }
     };
+    let steps_per_second = move || {
+        ui.snapshot.with(|s| {
+            s.as_ref()
+                .filter(|s| s.status == RunStatus::Running && s.timing.steps_per_second > 0.0)
+                .map(|s| format!("{} steps/s", format_number(s.timing.steps_per_second)))
+        })
+    };
     let copied = RwSignal::new(false);
     let copy_link = move |_| {
         let href = window().location().href().unwrap_or_default();
@@ -293,11 +389,13 @@ fn RunBar() -> impl IntoView {
         <div class="runbar" data-testid="runbar">
             <button
                 data-testid="play"
-                on:click=move |_| ui.send(if running() { &Request::Pause } else { &Request::Play })
+                on:click=move |_| {
+                    if running() { ui.send(&Request::Pause) } else { ui.play_or_step(&Request::Play) }
+                }
             >
                 {move || if running() { "Pause" } else { "Play" }}
             </button>
-            <button data-testid="step" on:click=move |_| ui.send(&Request::Step)>"Step"</button>
+            <button data-testid="step" on:click=move |_| ui.play_or_step(&Request::Step)>"Step"</button>
             <button data-testid="reset" on:click=move |_| ui.send(&Request::Reset)>"Reset"</button>
             <Show when=move || !hidden("speed")>
                 <label class="inline">
@@ -334,6 +432,7 @@ fn RunBar() -> impl IntoView {
             <button class="share" data-testid="copy-link" on:click=copy_link>
                 {move || if copied.get() { "Link copied" } else { "Copy link" }}
             </button>
+            <span class="rate" data-testid="steps-per-second">{steps_per_second}</span>
         </div>
     }
 }
@@ -353,6 +452,10 @@ fn event_value(ev: &leptos::ev::Event) -> String {
         .unwrap_or_default()
 }
 
+/// A first step that has not finished after this long is slow: the status
+/// says so and offers the CPU.
+const SLOW_FIRST_STEP_MS: f64 = 5_000.0;
+
 #[component]
 fn Status() -> impl IntoView {
     let ui = expect_context::<Ui>();
@@ -361,31 +464,34 @@ fn Status() -> impl IntoView {
             return view! { <p class="status bad" data-testid="status" data-failed="true">{why}</p> }
                 .into_any();
         }
-        let Some((step, status, timing)) = ui
-            .snapshot
-            .with(|s| s.as_ref().map(|s| (s.step, s.status.clone(), s.timing)))
-        else {
+        if let Some(work) = ui.work.get() {
+            return view! { <Working work=work /> }.into_any();
+        }
+        let Some((step, status, timing, trained)) = ui.snapshot.with(|s| {
+            s.as_ref()
+                .map(|s| (s.step, s.status.clone(), s.timing, s.trained))
+        }) else {
             return view! { <p class="status" data-testid="status">"Starting…"</p> }.into_any();
         };
-        let (class, text) = match status {
-            RunStatus::Running if timing.steps_per_second > 0.0 => (
-                "status running",
+        let (class, text) = match (status, trained) {
+            (RunStatus::Paused, Some(trained)) => (
+                "status",
                 format!(
-                    "Step {step} · running, {} steps/s",
-                    format_number(timing.steps_per_second)
+                    "Trained ({} steps): press Step to sample",
+                    format_count(trained)
                 ),
             ),
-            RunStatus::Running => ("status running", format!("Step {step} · running")),
-            RunStatus::Paused => ("status", format!("Step {step} · paused")),
-            RunStatus::Finished => (
+            (RunStatus::Running, _) => ("status running", format!("Step {step} · running")),
+            (RunStatus::Paused, None) => ("status", format!("Step {step} · paused")),
+            (RunStatus::Finished, _) => (
                 "status",
                 format!("Step {step} · finished; reset to run again"),
             ),
-            RunStatus::Diverged { step, what } => (
+            (RunStatus::Diverged { step, what }, _) => (
                 "status bad",
                 format!("Diverged at step {step}: {what}. Stopped."),
             ),
-            RunStatus::Failed { message } => {
+            (RunStatus::Failed { message }, _) => {
                 ("status bad", format!("Stopped at step {step}: {message}"))
             }
         };
@@ -404,6 +510,71 @@ fn Status() -> impl IntoView {
             </p>
         }
         .into_any()
+    }
+}
+
+/// `n` with thousands separated: 20,000.
+fn format_count(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, digit) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
+/// What the run is busy with before its first step is done, for how long,
+/// with a download's progress bar; a slow first step on the GPU offers the CPU.
+#[component]
+fn Working(work: Work) -> impl IntoView {
+    let ui = expect_context::<Ui>();
+    let seconds = move || ((ui.clock.get() - work.since_ms).max(0.0) / 1000.0).floor();
+    let (text, bar) = match &work.doing {
+        Doing::Preparing(Stage::Fetching {
+            file,
+            loaded,
+            total,
+        }) => {
+            let mib = |bytes: u64| format!("{:.1}", bytes as f64 / f64::from(1 << 20));
+            let text = match total {
+                Some(total) => format!("Fetching {file}: {} of {} MiB", mib(*loaded), mib(*total)),
+                None => format!("Fetching {file}: {} MiB", mib(*loaded)),
+            };
+            (text, Some((*loaded, *total)))
+        }
+        Doing::Preparing(Stage::Starting) => (
+            "Starting the lab: data, model, GPU kernels".to_string(),
+            None,
+        ),
+        Doing::FirstStep => (
+            "First step: compiling GPU kernels and computing".to_string(),
+            None,
+        ),
+    };
+    let first_step = work.doing == Doing::FirstStep;
+    let on_gpu = move || {
+        ui.device
+            .with(|d| d.as_ref().is_some_and(|d| d.backend == Backend::WebGpu))
+    };
+    let slow =
+        move || first_step && on_gpu() && ui.clock.get() - work.since_ms > SLOW_FIRST_STEP_MS;
+    view! {
+        <div class="status working" data-testid="status" data-working=work.doing.name()>
+            <p>{text}" · "{move || seconds()}" s"</p>
+            {bar.map(|(loaded, total)| match total {
+                Some(total) => view! { <progress data-testid="fetch-progress" max=total.to_string() value=loaded.to_string()></progress> }.into_any(),
+                None => view! { <progress data-testid="fetch-progress"></progress> }.into_any(),
+            })}
+            <Show when=slow>
+                <p class="slow" data-testid="slow-first-step">
+                    {move || format!("The first step has taken {} s: this GPU adapter is slow, or compiles its kernels slowly. ", seconds())}
+                    <button data-testid="use-cpu" on:click=move |_| ui.use_cpu()>"Compute on the CPU instead"</button>
+                </p>
+            </Show>
+        </div>
     }
 }
 

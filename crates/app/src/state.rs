@@ -4,9 +4,9 @@ use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 
 use leptos::prelude::*;
-use thermolab_core::experiment::{LabInfo, Snapshot};
+use thermolab_core::experiment::{LabInfo, RunStatus, Snapshot};
 use thermolab_core::params::{Params, Value};
-use thermolab_core::protocol::{DeviceInfo, Event, Request, decode, encode};
+use thermolab_core::protocol::{DeviceInfo, Event, Request, Stage, decode, encode};
 use thermolab_core::url_state::{self, PageState};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
@@ -41,8 +41,35 @@ thread_local! {
     static REQUESTS_SENT: Cell<u64> = const { Cell::new(0) };
 }
 
-fn now_ms() -> f64 {
+pub fn now_ms() -> f64 {
     js_sys::Date::now()
+}
+
+/// What a run is busy with before its first step is done, and since when
+/// (milliseconds, [`now_ms`]): what the status shows while nothing moves.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Work {
+    pub doing: Doing,
+    pub since_ms: f64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Doing {
+    /// Before the run starts: the worker's stage.
+    Preparing(Stage),
+    /// The first step is computing (on a GPU, its kernels compile first).
+    FirstStep,
+}
+
+impl Doing {
+    /// A word for tests and styles.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Doing::Preparing(Stage::Fetching { .. }) => "fetching",
+            Doing::Preparing(Stage::Starting) => "starting",
+            Doing::FirstStep => "first-step",
+        }
+    }
 }
 
 /// All reactive state, `Copy`, shared through context.
@@ -64,6 +91,13 @@ pub struct Ui {
     pub link_notices: RwSignal<Vec<String>>,
     /// Things that happened (worker restarts, failures): they stay until dismissed.
     pub notices: RwSignal<Vec<String>>,
+    /// What the run is busy with until its first step is done; `None` after.
+    pub work: RwSignal<Option<Work>>,
+    /// The time now, [`now_ms`], ticking while there is [`Ui::work`]: what
+    /// "for how long" is counted against.
+    pub clock: RwSignal<f64>,
+    /// Presenter mode: the main chart alone, full-window, in large type.
+    pub presenting: RwSignal<bool>,
 }
 
 impl Ui {
@@ -79,6 +113,38 @@ impl Ui {
             errors: RwSignal::new(BTreeMap::new()),
             link_notices: RwSignal::new(Vec::new()),
             notices: RwSignal::new(Vec::new()),
+            work: RwSignal::new(None),
+            clock: RwSignal::new(now_ms()),
+            presenting: RwSignal::new(false),
+        }
+    }
+
+    /// Sets what the run is busy with, counting from now.
+    fn working(&self, doing: Option<Doing>) {
+        self.work.set(doing.map(|doing| Work {
+            doing,
+            since_ms: now_ms(),
+        }));
+        self.clock.set(now_ms());
+    }
+
+    /// Play or Step: a run still at step 0 is now computing its first step.
+    pub fn play_or_step(&self, request: &Request) {
+        let at_start = self
+            .snapshot
+            .with_untracked(|s| s.as_ref().is_some_and(|s| s.step == 0));
+        if at_start && self.work.with_untracked(Option::is_none) {
+            self.working(Some(Doing::FirstStep));
+        }
+        self.send(request);
+    }
+
+    /// Leaves the GPU for the CPU and starts the run again there.
+    pub fn use_cpu(&self) {
+        self.send(&Request::UseCpu);
+        if let (Some(lab), Some(params)) = (self.lab_info(), self.params.get_untracked()) {
+            let seed = self.page.with_untracked(|p| p.seed);
+            self.start(&lab.id, params.values().clone(), seed);
         }
     }
 
@@ -262,7 +328,31 @@ impl Ui {
             | Event::ParamAccepted { run, .. }
             | Event::ParamRefused { run, .. }
             | Event::Snapshot { run, .. }
+            | Event::Progress { run, .. }
                 if run != current => {}
+            Event::Progress { stage, .. } => {
+                let same_stage = self.work.with_untracked(|work| {
+                    work.as_ref()
+                        .is_some_and(|work| match (&work.doing, &stage) {
+                            (Doing::Preparing(Stage::Starting), Stage::Starting) => true,
+                            (
+                                Doing::Preparing(Stage::Fetching { file: was, .. }),
+                                Stage::Fetching { file, .. },
+                            ) => was == file,
+                            _ => false,
+                        })
+                });
+                // Progress within one download keeps its start time.
+                if same_stage {
+                    self.work.update(|work| {
+                        if let Some(work) = work {
+                            work.doing = Doing::Preparing(stage);
+                        }
+                    });
+                } else {
+                    self.working(Some(Doing::Preparing(stage)));
+                }
+            }
             Event::Started {
                 params, refused, ..
             } => {
@@ -276,6 +366,7 @@ impl Ui {
             }
             Event::StartFailed { lab, message, .. } => {
                 UNANSWERED.set(None);
+                self.working(None);
                 self.snapshot.set(None);
                 self.start_failure
                     .set(Some(format!("The {lab} lab could not start: {message}")));
@@ -296,6 +387,21 @@ impl Ui {
             }
             Event::Snapshot { snapshot, .. } => {
                 UNANSWERED.set(None);
+                let first_step = snapshot.step == 0 && snapshot.status == RunStatus::Running;
+                let first_step_known = self.work.with_untracked(|work| {
+                    matches!(
+                        work,
+                        Some(Work {
+                            doing: Doing::FirstStep,
+                            ..
+                        })
+                    )
+                });
+                if !first_step {
+                    self.working(None);
+                } else if !first_step_known {
+                    self.working(Some(Doing::FirstStep));
+                }
                 self.snapshot.set(Some(snapshot));
             }
             Event::DeviceLost { message } => {
@@ -327,6 +433,7 @@ impl Ui {
     }
 
     pub fn start(&self, lab: &str, values: BTreeMap<String, Value>, seed: u64) {
+        self.working(Some(Doing::Preparing(Stage::Starting)));
         let run = REQUESTED_RUN.get() + 1;
         REQUESTED_RUN.set(run);
         // Changes waiting for the old run would land on the new one.

@@ -46,6 +46,33 @@ pub struct LabInfo {
     /// It can write its trained model as a file (the CLI's `--checkpoint`).
     #[serde(default)]
     pub checkpoint: bool,
+    /// The key of the chart drawn large, first: the picture the lab is about.
+    #[serde(default)]
+    pub main_chart: String,
+    /// The live params presenter mode puts on top of the main chart.
+    #[serde(default)]
+    pub presenter: Vec<String>,
+    /// How the gallery's picture of the lab is made.
+    #[serde(default)]
+    pub still: Option<Still>,
+}
+
+/// The gallery's picture of a lab: its chart `chart` after `steps` steps
+/// from the values `set` (`KEY=VALUE`, the CLI's `--set`), seed 1, on the
+/// CPU. `cargo xtask gallery` writes it to `public/gallery/<id>.json`; a
+/// test runs the recipe again and compares.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Still {
+    pub chart: String,
+    pub set: Vec<String>,
+    pub steps: u64,
+}
+
+/// What `public/gallery/<id>.json` holds: the recipe and the chart it made.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GalleryStill {
+    pub still: Still,
+    pub chart: Chart,
 }
 
 /// A number shown large, such as a benchmark result.
@@ -252,6 +279,10 @@ pub struct Snapshot {
     pub view: View,
     #[serde(default)]
     pub timing: Timing,
+    /// The steps of training a run at step 0 already has: it opened from a
+    /// trained model (a shipped checkpoint).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trained: Option<u64>,
 }
 
 /// What the run costs where it runs, in milliseconds: for the run bar and

@@ -39,6 +39,23 @@ pub enum Request {
     Step,
     /// Back to step 0 with the current params and seed.
     Reset,
+    /// Compute on the CPU from now on (the GPU was too slow); the page
+    /// starts its run again next.
+    UseCpu,
+}
+
+/// What a run is doing before its first snapshot.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "stage", rename_all = "snake_case")]
+pub enum Stage {
+    /// Downloading a lab file: bytes so far, of `total` when the server said.
+    Fetching {
+        file: String,
+        loaded: u64,
+        total: Option<u64>,
+    },
+    /// Building the lab: its data, its model, its GPU kernels.
+    Starting,
 }
 
 /// Which compute path the worker got.
@@ -101,6 +118,11 @@ pub enum Event {
     Snapshot {
         run: u64,
         snapshot: Snapshot,
+    },
+    /// Run `run` is not started yet: what it is doing.
+    Progress {
+        run: u64,
+        stage: Stage,
     },
     /// The GPU device was lost; the UI restarts the worker and the run.
     DeviceLost {

@@ -8,10 +8,11 @@ use std::collections::BTreeMap;
 
 use thermolab_core::assets::Assets;
 use thermolab_core::experiment::{Chart, ChartKind, Figure, RunError, View};
+use thermolab_core::params::Value;
 use thermolab_core::rng::CounterRng;
 use thermolab_gpu::Compute;
 use thermolab_kit::params::{ParamValue, choice, float, group, int, on, toggle};
-use thermolab_kit::{About, LabContext, choices, params};
+use thermolab_kit::{About, LabContext, ParamSet, StillRecipe, choices, params};
 
 use crate::denoise::Objective;
 use crate::digits::{CLASSES, DIGITS_FILE, Digits, NearestMean};
@@ -76,6 +77,13 @@ const ABOUT: About = About {
     assets: &[DIGITS_FILE, CHECKPOINT_FILE],
     bench_page: false,
     checkpoint: true,
+    main_chart: "samples",
+    presenter: &["guidance", "temperature", "clip", "digit"],
+    still: Some(StillRecipe {
+        chart: "samples",
+        set: &["particles=20", "sample_steps=20"],
+        steps: 1,
+    }),
 };
 
 choices! {
@@ -186,9 +194,10 @@ fn digits_work(params: &DigitsParams) -> Result<(), thermolab_core::params::Para
 }
 
 /// What a checkpoint records of the settings it was trained with; it only
-/// fits a run whose entries are the same.
+/// fits a run whose entries are the same. A setting that does not apply
+/// (a flow model's noise schedule) is not part of it.
 fn checkpoint_identity(params: &DigitsParams) -> BTreeMap<String, String> {
-    [
+    let settings: BTreeMap<String, Value> = [
         ("objective", params.path.objective.to_value()),
         ("schedule", params.path.schedule.to_value()),
         ("diffusion_steps", params.path.diffusion_steps.to_value()),
@@ -197,8 +206,14 @@ fn checkpoint_identity(params: &DigitsParams) -> BTreeMap<String, String> {
         ("depth", params.training.depth.to_value()),
     ]
     .into_iter()
-    .map(|(key, value)| (key.to_string(), value.to_string()))
-    .collect()
+    .map(|(key, value)| (key.to_string(), value))
+    .collect();
+    let schema = DigitsParams::schema();
+    settings
+        .iter()
+        .filter(|(key, _)| schema.spec(key).is_none_or(|spec| spec.applies(&settings)))
+        .map(|(key, value)| (key.clone(), value.to_string()))
+        .collect()
 }
 
 /// The trainer to start from: the checkpoint's weights and step count where

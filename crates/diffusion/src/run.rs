@@ -353,6 +353,12 @@ impl<D: Domain> Lab for Diffusion<D> {
         self.domain.view(&self.run, params)
     }
 
+    /// A run from a checkpoint starts with its steps already trained.
+    fn trained(&self) -> Option<u64> {
+        let trained = self.run.progress.trained;
+        (trained > 0).then_some(trained)
+    }
+
     async fn checkpoint(&self, params: &D::Params) -> Option<Result<Vec<u8>, RunError>> {
         self.domain.checkpoint(&self.run, params).await
     }

@@ -6,8 +6,8 @@
 use std::collections::BTreeMap;
 
 use thermolab_core::assets::Assets;
-use thermolab_core::experiment::{LabInfo, RunError, StepOutcome, View};
-use thermolab_core::params::{ParamError, Params, Schema, Value};
+use thermolab_core::experiment::{LabInfo, RunError, StepOutcome, Still, View};
+use thermolab_core::params::{Apply, ParamError, Params, Schema, Value};
 use thermolab_gpu::Compute;
 
 use crate::params::ParamSet;
@@ -30,6 +30,23 @@ pub struct About {
     /// It can write its trained model as a file ([`Lab::checkpoint`], the
     /// CLI's `--checkpoint`).
     pub checkpoint: bool,
+    /// The key of the chart the page draws large, first (and alone in
+    /// presenter mode): the picture the lab is about.
+    pub main_chart: &'static str,
+    /// A handful of live params presenter mode shows on top of the main chart.
+    pub presenter: &'static [&'static str],
+    /// How the gallery's picture of the lab is made.
+    pub still: Option<StillRecipe>,
+}
+
+/// The gallery's picture of a lab: its chart `chart` after `steps` steps
+/// from the values `set` (`KEY=VALUE`), seed 1, on the CPU
+/// ([`thermolab_core::experiment::Still`]).
+#[derive(Clone, Copy, Debug)]
+pub struct StillRecipe {
+    pub chart: &'static str,
+    pub set: &'static [&'static str],
+    pub steps: u64,
 }
 
 /// What a lab starts with, besides its params.
@@ -73,6 +90,12 @@ pub trait Lab: Sized + 'static {
 
     /// What the page draws now.
     fn view(&self, params: &Self::Params) -> View;
+
+    /// The steps of training the run already has at step 0, when it opened
+    /// from a trained model (a shipped checkpoint).
+    fn trained(&self) -> Option<u64> {
+        None
+    }
 
     /// The trained model as a file (the CLI writes shipped checkpoints with
     /// it); `None` for labs without one.
@@ -302,6 +325,7 @@ pub trait RunningLab {
     fn live_after_finish(&self) -> bool;
     async fn refresh(&mut self) -> Result<(), RunError>;
     fn view(&self) -> View;
+    fn trained(&self) -> Option<u64>;
     async fn checkpoint(&self) -> Option<Result<Vec<u8>, RunError>>;
 }
 
@@ -325,6 +349,10 @@ impl<L: Lab> RunningLab for Hosted<L> {
 
     fn view(&self) -> View {
         Hosted::view(self)
+    }
+
+    fn trained(&self) -> Option<u64> {
+        self.lab.trained()
     }
 
     async fn checkpoint(&self) -> Option<Result<Vec<u8>, RunError>> {
@@ -432,6 +460,16 @@ impl Registry {
                 (benchmark.check)().map_err(|e| format!("{id}'s benchmark: {e}"))?;
             }
             let info = self.info(entry);
+            if info.main_chart.is_empty() {
+                return Err(format!("{id}: no main chart"));
+            }
+            for key in &info.presenter {
+                match info.schema.spec(key) {
+                    Some(spec) if spec.apply == Apply::Live => {}
+                    Some(_) => return Err(format!("{id}: presenter control '{key}' is not live")),
+                    None => return Err(format!("{id}: presenter control '{key}' is not a param")),
+                }
+            }
             for (j, spec) in info.schema.params.iter().enumerate() {
                 if info.schema.params[j + 1..]
                     .iter()
@@ -484,6 +522,13 @@ impl Registry {
             schema,
             assets: about.assets.iter().map(|a| a.to_string()).collect(),
             checkpoint: about.checkpoint,
+            main_chart: about.main_chart.to_string(),
+            presenter: about.presenter.iter().map(|key| key.to_string()).collect(),
+            still: about.still.map(|recipe| Still {
+                chart: recipe.chart.to_string(),
+                set: recipe.set.iter().map(|value| value.to_string()).collect(),
+                steps: recipe.steps,
+            }),
             panels: benchmarks
                 .iter()
                 .filter_map(|b| b.panel.map(str::to_string))

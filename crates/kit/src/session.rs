@@ -308,6 +308,11 @@ impl Session {
                 view_ms: 1e3 * (now_seconds() - start),
                 ..Timing::default()
             },
+            trained: self
+                .running
+                .as_ref()
+                .filter(|_| self.step == 0)
+                .and_then(|running| running.trained()),
         }
     }
 }

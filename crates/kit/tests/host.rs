@@ -55,6 +55,9 @@ impl Lab for Grid {
             assets: &[],
             bench_page: false,
             checkpoint: false,
+            main_chart: "cells",
+            presenter: &["rate"],
+            still: None,
         }
     }
 
@@ -131,6 +134,39 @@ impl Lab for Broken {
     }
 }
 
+/// Grid with presenter mode showing a restart param (`UNKNOWN` false) or
+/// a param it does not have (true).
+struct OnStage<const UNKNOWN: bool>(Grid);
+
+#[async_trait::async_trait(?Send)]
+impl<const UNKNOWN: bool> Lab for OnStage<UNKNOWN> {
+    type Params = GridParams;
+
+    fn about() -> About {
+        About {
+            id: "stage",
+            presenter: if UNKNOWN {
+                &["speed"]
+            } else {
+                &["rate", "rows"]
+            },
+            ..Grid::about()
+        }
+    }
+
+    fn start(context: &LabContext, params: &GridParams) -> Result<Self, String> {
+        Grid::start(context, params).map(Self)
+    }
+
+    async fn step(&mut self, params: &GridParams) -> Result<StepOutcome, RunError> {
+        self.0.step(params).await
+    }
+
+    fn view(&self, params: &GridParams) -> View {
+        self.0.view(params)
+    }
+}
+
 const GRID: Registry = Registry(&[LabEntry::of::<Grid>]);
 
 fn values(pairs: &[(&str, Value)]) -> BTreeMap<String, Value> {
@@ -150,6 +186,16 @@ fn inconsistent_declarations_are_refused() {
     );
     let twice = Registry(&[LabEntry::of::<Grid>, LabEntry::of::<Grid>]).check();
     assert!(twice.unwrap_err().contains("two labs are called 'grid'"));
+    let restart = Registry(&[LabEntry::of::<OnStage<false>>]).check();
+    assert_eq!(
+        restart,
+        Err("stage: presenter control 'rows' is not live".to_string())
+    );
+    let unknown = Registry(&[LabEntry::of::<OnStage<true>>]).check();
+    assert_eq!(
+        unknown,
+        Err("stage: presenter control 'speed' is not a param".to_string())
+    );
 }
 
 #[test]

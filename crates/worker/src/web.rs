@@ -3,13 +3,16 @@ use futures_util::StreamExt;
 use futures_util::future::{Either, select};
 use thermolab_catalog::{REGISTRY, labs};
 use thermolab_core::assets::Assets;
-use thermolab_core::protocol::{Event, Request, decode, encode};
+use thermolab_core::protocol::{Event, Request, Stage, decode, encode};
 use thermolab_gpu::{Compute, now_seconds};
 use thermolab_kit::{Session, StepReport};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortController, DedicatedWorkerGlobalScope, MessageEvent, RequestInit, Response};
+use web_sys::{
+    AbortController, DedicatedWorkerGlobalScope, MessageEvent, ReadableStreamDefaultReader,
+    RequestInit, Response,
+};
 
 /// Snapshots go out at most this often while playing, so a fast lab does not
 /// flood the UI thread.
@@ -21,6 +24,8 @@ const FRAME_BUDGET_S: f64 = 0.05;
 const FETCH_TIMEOUT_MS: u32 = 60_000;
 /// Largest lab file read: a data set or a checkpoint, not a denial of service.
 const MAX_ASSET_BYTES: usize = 64 << 20;
+/// A download's progress goes to the page at most this often.
+const PROGRESS_INTERVAL_S: f64 = 0.1;
 
 pub fn start() {
     console_error_panic_hook::set_once();
@@ -51,9 +56,16 @@ fn post(event: &Event) {
 
 /// The bytes at `url` (relative to the site's root, where the worker's
 /// script is), or why not: an HTTP error, a file over [`MAX_ASSET_BYTES`],
-/// or no answer within [`FETCH_TIMEOUT_MS`].
-async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {
+/// or no answer within [`FETCH_TIMEOUT_MS`]. `progress` hears the bytes so
+/// far, and the total when the server announced it.
+async fn fetch_bytes(url: &str, progress: impl Fn(u64, Option<u64>)) -> Result<Vec<u8>, String> {
     let failed = |e: JsValue| format!("cannot load {url}: {e:?}");
+    let too_large = || {
+        format!(
+            "cannot load {url}: it is larger than {} MiB",
+            MAX_ASSET_BYTES >> 20
+        )
+    };
     let abort = AbortController::new().map_err(failed)?;
     let init = RequestInit::new();
     init.set_signal(Some(&abort.signal()));
@@ -73,22 +85,30 @@ async fn fetch_bytes(url: &str) -> Result<Vec<u8>, String> {
             .flatten()
             .and_then(|length| length.parse::<usize>().ok());
         if announced.is_some_and(|length| length > MAX_ASSET_BYTES) {
-            return Err(format!(
-                "cannot load {url}: it is larger than {} MiB",
-                MAX_ASSET_BYTES >> 20
-            ));
+            return Err(too_large());
         }
-        let buffer = JsFuture::from(response.array_buffer().map_err(failed)?)
-            .await
-            .map_err(failed)?;
-        let bytes = js_sys::Uint8Array::new(&buffer);
-        if bytes.length() as usize > MAX_ASSET_BYTES {
-            return Err(format!(
-                "cannot load {url}: it is larger than {} MiB",
-                MAX_ASSET_BYTES >> 20
-            ));
+        let total = announced.map(|length| length as u64);
+        let Some(body) = response.body() else {
+            return Ok(Vec::new());
+        };
+        let reader: ReadableStreamDefaultReader = body.get_reader().dyn_into().map_err(failed)?;
+        let mut bytes = Vec::with_capacity(announced.unwrap_or(0));
+        progress(0, total);
+        loop {
+            let chunk = JsFuture::from(reader.read()).await.map_err(failed)?;
+            let done = js_sys::Reflect::get(&chunk, &"done".into()).map_err(failed)?;
+            if done.is_truthy() {
+                break;
+            }
+            let value = js_sys::Reflect::get(&chunk, &"value".into()).map_err(failed)?;
+            let value: js_sys::Uint8Array = value.dyn_into().map_err(failed)?;
+            if bytes.len() + value.length() as usize > MAX_ASSET_BYTES {
+                return Err(too_large());
+            }
+            bytes.extend(value.to_vec());
+            progress(bytes.len() as u64, total);
         }
-        Ok(bytes.to_vec())
+        Ok(bytes)
     };
     let timeout = gloo_timers::future::TimeoutFuture::new(FETCH_TIMEOUT_MS);
     match select(Box::pin(download), timeout).await {
@@ -146,18 +166,38 @@ impl Worker {
     }
 
     /// Fetches the files `lab` needs that this page has not loaded yet (a
-    /// failed fetch is tried again at the next start); the lab says what it
-    /// cannot do without.
-    async fn load_assets(&mut self, lab: &str) {
+    /// failed fetch is tried again at the next start), telling the page how
+    /// far each download is; the lab says what it cannot do without.
+    async fn load_assets(&mut self, run: u64, lab: &str) {
         let names = thermolab_catalog::lab(lab)
             .map(|info| info.assets)
             .unwrap_or_default();
         for name in names {
             if !self.assets.has(&name) {
-                let loaded = fetch_bytes(&format!("public/{name}")).await;
+                let file = format!("public/{name}");
+                let last_sent = std::cell::Cell::new(f64::NEG_INFINITY);
+                let progress = |loaded: u64, total: Option<u64>| {
+                    let now = now_seconds();
+                    if now - last_sent.get() >= PROGRESS_INTERVAL_S || Some(loaded) == total {
+                        last_sent.set(now);
+                        post(&Event::Progress {
+                            run,
+                            stage: Stage::Fetching {
+                                file: file.clone(),
+                                loaded,
+                                total,
+                            },
+                        });
+                    }
+                };
+                let loaded = fetch_bytes(&file, progress).await;
                 self.assets.insert(&name, loaded);
             }
         }
+        post(&Event::Progress {
+            run,
+            stage: Stage::Starting,
+        });
     }
 
     /// Recomputes once for every live change applied since the last time.
@@ -186,7 +226,7 @@ impl Worker {
                 // The old run stops now, whether or not the new one starts.
                 self.current = None;
                 self.refresh_pending = false;
-                self.load_assets(&lab).await;
+                self.load_assets(run, &lab).await;
                 match Session::start(REGISTRY, &self.compute, &lab, &values, seed, &self.assets) {
                     Ok((session, refused)) => {
                         post(&Event::Started {
@@ -237,6 +277,13 @@ impl Worker {
                     self.after_step(report);
                 }
                 self.post_snapshot();
+            }
+            Request::UseCpu => {
+                self.current = None;
+                self.compute = Compute::cpu("chosen on the page: the GPU's first step was slow");
+                post(&Event::Device {
+                    info: self.compute.info.clone(),
+                });
             }
             Request::Reset => {
                 if let Some(current) = &mut self.current
