@@ -91,7 +91,10 @@ async fn fetch_bytes(url: &str, progress: impl Fn(u64, Option<u64>)) -> Result<V
         let Some(body) = response.body() else {
             return Ok(Vec::new());
         };
-        let reader: ReadableStreamDefaultReader = body.get_reader().dyn_into().map_err(failed)?;
+        let reader: ReadableStreamDefaultReader = body
+            .get_reader()
+            .dyn_into()
+            .map_err(|e: js_sys::Object| failed(e.into()))?;
         let mut bytes = Vec::with_capacity(announced.unwrap_or(0));
         progress(0, total);
         loop {
