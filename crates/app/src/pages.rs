@@ -158,7 +158,6 @@ fn Loading() -> impl IntoView {
 #[component]
 fn LabPage() -> impl IntoView {
     let ui = expect_context::<Ui>();
-    let hidden = move |key: &str| ui.page.with(|p| p.hide.iter().any(|h| h == key));
     move || {
         let Some(lab) = ui.lab_info() else {
             return view! { <Loading /> }.into_any();
@@ -196,7 +195,7 @@ fn LabPage() -> impl IntoView {
             .presenter
             .iter()
             .filter_map(|key| lab.schema.spec(key))
-            .filter(|spec| !hidden(&spec.key))
+            .filter(|spec| !ui.hides(&spec.key))
             .cloned()
             .collect();
         let presenting = move || ui.presenting.get();
@@ -225,7 +224,7 @@ fn LabPage() -> impl IntoView {
                                 .collect_view()}
                         </div>
                     </Show>
-                    <Show when=move || !hidden("run")>
+                    <Show when=move || !ui.hides("run")>
                         <RunBar />
                     </Show>
                     <Status />
@@ -251,7 +250,7 @@ fn LabPage() -> impl IntoView {
                         "tfjs-diffusion" => view! { <TfjsPeer /> }.into_any(),
                         _ => ().into_any(),
                     }).collect_view()}
-                    <Show when=move || !hidden("explanation")>
+                    <Show when=move || !ui.hides("explanation")>
                         <aside class="explanation">
                             {explanation.clone().into_iter().map(|p| view! { <p>{p}</p> }).collect_view()}
                         </aside>
@@ -268,12 +267,11 @@ fn LabPage() -> impl IntoView {
 #[component]
 fn LabControls(lab: LabInfo) -> impl IntoView {
     let ui = expect_context::<Ui>();
-    let hidden = move |key: &str| ui.page.with(|p| p.hide.iter().any(|h| h == key));
     let shown: Vec<ParamSpec> = lab
         .schema
         .params
         .iter()
-        .filter(|spec| !hidden(&spec.key))
+        .filter(|spec| !ui.hides(&spec.key))
         .cloned()
         .collect();
     let loose = shown
@@ -341,7 +339,6 @@ fn RunBar() -> impl IntoView {
         ui.snapshot
             .with(|s| matches!(s.as_ref().map(|s| &s.status), Some(RunStatus::Running)))
     };
-    let hidden = move |key: &str| ui.page.with(|p| p.hide.iter().any(|h| h == key));
     let on_seed = move |ev: leptos::ev::Event| {
         let raw = event_value(&ev);
         match runner_schema().parse("seed", &raw) {
@@ -397,7 +394,7 @@ fn RunBar() -> impl IntoView {
             </button>
             <button data-testid="step" on:click=move |_| ui.play_or_step(&Request::Step)>"Step"</button>
             <button data-testid="reset" on:click=move |_| ui.send(&Request::Reset)>"Reset"</button>
-            <Show when=move || !hidden("speed")>
+            <Show when=move || !ui.hides("speed")>
                 <label class="inline">
                     "Speed "
                     <select data-testid="speed" on:change=on_speed>
@@ -415,7 +412,7 @@ fn RunBar() -> impl IntoView {
                     </select>
                 </label>
             </Show>
-            <Show when=move || !hidden("seed")>
+            <Show when=move || !ui.hides("seed")>
                 <label class="inline">
                     "Seed "
                     <input

@@ -119,8 +119,17 @@ impl Ui {
         }
     }
 
-    /// Sets what the run is busy with, counting from now.
+    /// Whether the link hides the control or panel `key` (`hide=`).
+    pub fn hides(&self, key: &str) -> bool {
+        self.page.with(|p| p.hide.iter().any(|h| h == key))
+    }
+
+    /// Sets what the run is busy with, counting from now; idle stays idle
+    /// without waking what watches it (every snapshot says so).
     fn working(&self, doing: Option<Doing>) {
+        if doing.is_none() && self.work.with_untracked(Option::is_none) {
+            return;
+        }
         self.work.set(doing.map(|doing| Work {
             doing,
             since_ms: now_ms(),

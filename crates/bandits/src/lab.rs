@@ -10,7 +10,7 @@ use thermolab_core::experiment::{
 use thermolab_core::rng::CounterRng;
 use thermolab_core::series::Series;
 use thermolab_gpu::Compute;
-use thermolab_kit::{About, BenchmarkEntry, Lab, LabContext, StillRecipe};
+use thermolab_kit::{About, BenchmarkEntry, Lab, LabContext};
 
 use crate::algorithms::AlgorithmId;
 use crate::bench::BanditPulls;
@@ -51,11 +51,6 @@ const ABOUT: About = About {
     checkpoint: false,
     main_chart: "regret",
     presenter: &["temperature", "ucb_width", "epsilon", "entropy_target"],
-    still: Some(StillRecipe {
-        chart: "regret",
-        set: &["runs=50", "horizon=500", "compute=cpu"],
-        steps: 500,
-    }),
 };
 
 /// One algorithm and what the page shows of it.

@@ -266,7 +266,6 @@ mod tests {
             checkpoint: false,
             main_chart: "regret".into(),
             presenter: vec!["temperature".into()],
-            still: None,
             schema: Schema::new(vec![
                 ParamSpec::float("temperature", "Temperature", 1e-3, 1e3, 1.0)
                     .log()

@@ -8,7 +8,7 @@
 use thermolab_core::experiment::{Chart, ChartKind, Figure, PointGroup, RunError, View};
 use thermolab_core::rng::CounterRng;
 use thermolab_kit::params::{choice, float, group, int, is, points};
-use thermolab_kit::{About, BenchmarkEntry, LabContext, StillRecipe, params};
+use thermolab_kit::{About, BenchmarkEntry, LabContext, params};
 
 use crate::bench::DiffusionThroughput;
 use crate::data::{Dataset, MIXTURE};
@@ -76,11 +76,6 @@ const ABOUT: About = About {
     checkpoint: false,
     main_chart: "samples",
     presenter: &["temperature", "clip", "clip_bound", "sample_steps"],
-    still: Some(StillRecipe {
-        chart: "samples",
-        set: &["train_steps=400", "particles=600", "sample_steps=30"],
-        steps: 400,
-    }),
 };
 
 params! {

@@ -16,8 +16,6 @@ pub mod wgsl;
 /// The core crate, for the macros' paths.
 pub use thermolab_core as core;
 
-pub use lab::{
-    About, Benchmark, BenchmarkEntry, Hosted, Lab, LabContext, LabEntry, Registry, StillRecipe,
-};
+pub use lab::{About, Benchmark, BenchmarkEntry, Hosted, Lab, LabContext, LabEntry, Registry};
 pub use params::{Choice, ParamSet};
 pub use session::{Session, StepReport};

@@ -57,7 +57,6 @@ impl Lab for Grid {
             checkpoint: false,
             main_chart: "cells",
             presenter: &["rate"],
-            still: None,
         }
     }
 
