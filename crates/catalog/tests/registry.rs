@@ -306,3 +306,29 @@ fn every_labs_worst_case_is_refused_naming_the_param_to_lower() {
         }
     }
 }
+
+#[test]
+fn a_run_opened_from_the_checkpoint_says_it_is_trained_until_its_first_step() {
+    let info = REGISTRY.lab("digits").unwrap();
+    let assets = Assets::read_from(&Assets::repository_public(), &info.assets);
+    let few = values(&[
+        ("particles", Value::Int(10)),
+        ("sample_steps", Value::Int(2)),
+    ]);
+    let compute = Compute::cpu("test");
+    let (mut session, refused) =
+        Session::start(REGISTRY, &compute, "digits", &few, 9, &assets).unwrap();
+    assert!(refused.is_empty(), "{refused:?}");
+    assert_eq!(session.snapshot().trained, Some(20_000));
+    assert_eq!(pollster::block_on(session.step()), StepReport::Stopped);
+    assert_eq!(
+        session.snapshot().trained,
+        None,
+        "past step 0 the step counts"
+    );
+    // From scratch there is nothing trained to announce.
+    let mut scratch = few.clone();
+    scratch.insert("start".to_string(), Value::Text("scratch".to_string()));
+    let (session, _) = Session::start(REGISTRY, &compute, "digits", &scratch, 9, &assets).unwrap();
+    assert_eq!(session.snapshot().trained, None);
+}
