@@ -329,6 +329,7 @@ fn a_run_opened_from_the_checkpoint_says_it_is_trained_until_its_first_step() {
     // From scratch there is nothing trained to announce.
     let mut scratch = few.clone();
     scratch.insert("start".to_string(), Value::Text("scratch".to_string()));
-    let (mut session, _) = Session::start(REGISTRY, &compute, "digits", &scratch, 9, &assets).unwrap();
+    let (mut session, _) =
+        Session::start(REGISTRY, &compute, "digits", &scratch, 9, &assets).unwrap();
     assert_eq!(session.snapshot().trained, None);
 }
