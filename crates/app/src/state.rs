@@ -130,9 +130,16 @@ impl Ui {
         if doing.is_none() && self.work.with_untracked(Option::is_none) {
             return;
         }
+        // A download's progress is the same work going on: its clock keeps running.
+        let same_since = self.work.with_untracked(|work| {
+            work.as_ref()
+                .zip(doing.as_ref())
+                .filter(|(work, doing)| work.doing.name() == doing.name())
+                .map(|(work, _)| work.since_ms)
+        });
         self.work.set(doing.map(|doing| Work {
             doing,
-            since_ms: now_ms(),
+            since_ms: same_since.unwrap_or_else(now_ms),
         }));
         self.clock.set(now_ms());
     }

@@ -70,6 +70,8 @@ async fn fetch_bytes(url: &str, progress: impl Fn(u64, Option<u64>)) -> Result<V
     let init = RequestInit::new();
     init.set_signal(Some(&abort.signal()));
     let download = async {
+        // A slow server is slow before its first byte: say so from the start.
+        progress(0, None);
         let response: Response = JsFuture::from(scope().fetch_with_str_and_init(url, &init))
             .await
             .map_err(failed)?
