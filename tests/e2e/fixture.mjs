@@ -200,6 +200,11 @@ export class LabPage {
   // Waits until the chart canvas `key` shows more than `minColours`
   // distinct colours: proof that something was drawn on it.
   async drawn(key, minColours) {
+    await this.canvasDrawn(`chart-${key}`, minColours);
+  }
+
+  // The same for any canvas, by test id.
+  async canvasDrawn(testId, minColours) {
     await this.page.waitForFunction(([id, min]) => {
       const canvas = document.querySelector(`[data-testid="${id}"]`);
       if (!canvas) return false;
@@ -210,7 +215,7 @@ export class LabPage {
         if (colours.size > min) return true;
       }
       return false;
-    }, [`chart-${key}`, minColours], { timeout: SLOW });
+    }, [testId, minColours], { timeout: SLOW });
   }
 
   // Lets go of the logged problems that match `pattern`: the fault a test injected.

@@ -19,6 +19,12 @@ site('site with WebGPU', { webgpu: true }, ({ open, share }) => {
     const listed = JSON.parse(cli(['list', '--format', 'json'])).map((lab) => lab.id);
     assert.deepEqual(cards, listed);
     assert.match(await page.testId('card-device').innerText(), /Device/);
+    // Each card has its lab's picture (public/gallery/<id>.json, drawn) and its papers.
+    for (const id of listed) {
+      await page.canvasDrawn(`still-${id}`, 3);
+      assert.ok(await page.testId(`card-${id}`).locator('.papers li').count() > 0, `${id} names its papers`);
+    }
+    assert.match(await page.testId('card-diffusion').innerText(), /Ho, Jain & Abbeel 2020/);
     await page.page.waitForFunction(() => /WebGPU:/.test(document.querySelector('[data-testid=device-badge]')?.textContent ?? ''), null, { timeout: SLOW });
     assert.match(await page.testId('device-badge').innerText(), /^WebGPU: .+/);
     await page.testId('card-device').click();

@@ -1,4 +1,4 @@
-//! `cargo xtask serve|test|dist|bench|setup|digits|docs`: the project's two commands and
+//! `cargo xtask serve|test|dist|bench|setup|digits|docs|gallery`: the project's two commands and
 //! their helpers. Every task installs what it needs first, at pinned
 //! versions, and skips what is already there.
 
@@ -51,6 +51,9 @@ enum Task {
     /// Write each lab's parameter table into docs/labs/<lab>.md from its schema
     /// (a test fails while a table is out of date).
     Docs,
+    /// Draw each lab's gallery picture into public/gallery/<lab>.json from its
+    /// still recipe (a test fails while a picture is out of date).
+    Gallery,
 }
 
 type Result<T = ()> = std::result::Result<T, String>;
@@ -74,6 +77,7 @@ fn main() -> ExitCode {
             .and_then(|()| bench()),
         Task::Digits => digits(),
         Task::Docs => docs(),
+        Task::Gallery => gallery(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -93,9 +97,12 @@ fn workspace_root() -> PathBuf {
 
 fn run(cmd: &mut Command) -> Result {
     eprintln!("xtask: running {cmd:?}");
+    let started = std::time::Instant::now();
     let status = cmd
         .status()
         .map_err(|e| format!("cannot start {cmd:?}: {e}"))?;
+    // CI has a time limit: its log says which step took the time.
+    eprintln!("xtask: {:.0} s for {cmd:?}", started.elapsed().as_secs_f64());
     if status.success() {
         Ok(())
     } else {
@@ -558,6 +565,19 @@ fn cli_output(args: &[&str]) -> Result<String> {
         return Err(String::from_utf8_lossy(&out.stderr).into_owned());
     }
     String::from_utf8(out.stdout).map_err(|e| format!("the CLI printed no text: {e}"))
+}
+
+/// The gallery test, told to write the stills it checks.
+fn gallery() -> Result {
+    run(gpu_env(Command::new("cargo").args([
+        "test",
+        "--workspace",
+        "--test",
+        "gallery",
+    ]))
+    .env("THERMOLAB_GALLERY", "write"))?;
+    eprintln!("xtask: wrote public/gallery/; commit it.");
+    Ok(())
 }
 
 fn docs() -> Result {

@@ -9,7 +9,7 @@ use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::colors::colormaps::ViridisRGB;
 use plotters_canvas::CanvasBackend;
-use thermolab_core::experiment::{Chart, ChartKind, Line, PointGroup};
+use thermolab_core::experiment::{Chart, ChartKind, GalleryStill, Line, PointGroup};
 use thermolab_core::params::{ParamKind, Value};
 
 use crate::controls::send_value;
@@ -282,6 +282,67 @@ pub fn ChartView(key: String, #[prop(optional, into)] fill: Signal<bool>) -> imp
         ></canvas>
         </div>
     }
+}
+
+/// A lab's gallery picture: the chart its lab drew from its still recipe at
+/// build time (`cargo xtask gallery` writes `public/gallery/<id>.json`),
+/// fetched and drawn at its card's width. A missing file leaves the card
+/// without a picture, and says why in the console.
+#[component]
+pub fn StillView(id: String, lab_title: String) -> impl IntoView {
+    let canvas = NodeRef::<Canvas>::new();
+    let frame = NodeRef::<Div>::new();
+    let box_size = RwSignal::new((0.0f64, 0.0f64));
+    observe_size(frame, box_size);
+    let chart = RwSignal::new(None::<Chart>);
+    let url = format!("public/gallery/{id}.json");
+    // Once, when the card is on the page: a card the page replaces before
+    // then (a lab's link opened) fetches nothing.
+    Effect::new(move |_| {
+        let url = url.clone();
+        leptos::task::spawn_local(async move {
+            match fetch_still(&url).await {
+                Ok(still) => chart.set(Some(still.chart)),
+                Err(e) => web_sys::console::warn_1(&format!("gallery still {url}: {e}").into()),
+            }
+        });
+    });
+    let drawn = RwSignal::new(false);
+    Effect::new(move |_| {
+        let (css_width, _) = box_size.get();
+        let (Some(element), Some(chart)) = (canvas.get(), chart.get()) else {
+            return;
+        };
+        if css_width <= 0.0 {
+            return;
+        }
+        let sizes = Sizes::new(css_width, None, window().device_pixel_ratio());
+        size_canvas(&element, sizes);
+        warn_on_error(&chart, draw(element, &chart, None, sizes));
+        drawn.set(true);
+    });
+    let label = move || {
+        chart.with(|c| match c {
+            Some(c) => format!("{lab_title}: {}", c.title),
+            None => lab_title.clone(),
+        })
+    };
+    view! {
+        <div class="chart-box still" node_ref=frame>
+            <canvas
+                node_ref=canvas
+                class="chart"
+                role="img"
+                aria-label=label
+                data-testid=format!("still-{id}")
+                data-drawn=move || drawn.get().to_string()
+            ></canvas>
+        </div>
+    }
+}
+
+async fn fetch_still(url: &str) -> Result<GalleryStill, gloo_net::Error> {
+    gloo_net::http::Request::get(url).send().await?.json().await
 }
 
 /// Keeps `size` at the CSS width and height of the element `frame` holds.

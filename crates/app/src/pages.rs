@@ -7,7 +7,7 @@ use thermolab_core::params::{ParamSpec, Value};
 use thermolab_core::protocol::{Backend, Request, Stage};
 use wasm_bindgen::JsCast;
 
-use crate::charts::ChartView;
+use crate::charts::{ChartView, StillView};
 use crate::controls::{ParamControl, format_number};
 use crate::js_peer::JsPeer;
 use crate::state::{Doing, Ui, Work, now_ms};
@@ -131,8 +131,10 @@ fn Gallery() -> impl IntoView {
                     .map(|lab| {
                         view! {
                             <a class="card" href=format!("#lab={}", lab.id) data-testid=format!("card-{}", lab.id)>
-                                <h2>{lab.title}</h2>
+                                <h2>{lab.title.clone()}</h2>
+                                {lab.still.is_some().then(|| view! { <StillView id=lab.id.clone() lab_title=lab.title.clone() /> })}
                                 <p>{lab.summary}</p>
+                                <Papers papers=lab.papers />
                             </a>
                         }
                     })
@@ -140,6 +142,16 @@ fn Gallery() -> impl IntoView {
                     .into_any(),
             }}
         </main>
+    }
+}
+
+/// The papers a lab implements, on its gallery card.
+#[component]
+fn Papers(papers: Vec<String>) -> impl IntoView {
+    view! {
+        <ul class="papers" aria-label="Papers">
+            {papers.into_iter().map(|paper| view! { <li>{paper}</li> }).collect_view()}
+        </ul>
     }
 }
 
@@ -538,6 +550,7 @@ fn Working(work: Work) -> impl IntoView {
             let mib = |bytes: u64| format!("{:.1}", bytes as f64 / f64::from(1 << 20));
             let text = match total {
                 Some(total) => format!("Fetching {file}: {} of {} MiB", mib(*loaded), mib(*total)),
+                None if *loaded == 0 => format!("Fetching {file}: waiting for the server"),
                 None => format!("Fetching {file}: {} MiB", mib(*loaded)),
             };
             (text, Some((*loaded, *total)))

@@ -10,7 +10,7 @@ use thermolab_core::experiment::{
 use thermolab_core::rng::CounterRng;
 use thermolab_core::series::Series;
 use thermolab_gpu::Compute;
-use thermolab_kit::{About, BenchmarkEntry, Lab, LabContext};
+use thermolab_kit::{About, BenchmarkEntry, Lab, LabContext, StillRecipe};
 
 use crate::algorithms::AlgorithmId;
 use crate::bench::BanditPulls;
@@ -51,6 +51,21 @@ const ABOUT: About = About {
     checkpoint: false,
     main_chart: "regret",
     presenter: &["temperature", "ucb_width", "epsilon", "entropy_target"],
+    still: Some(StillRecipe {
+        chart: "regret",
+        set: &["runs=50", "horizon=500", "compute=cpu"],
+        steps: 500,
+    }),
+    papers: &[
+        "Auer, Cesa-Bianchi & Fischer 2002, UCB1",
+        "Thompson 1933; Agrawal & Goyal 2012, Thompson sampling",
+        "Garivier & Cappé 2011, KL-UCB",
+        "Auer et al. 2002, Exp3",
+        "Zimmert & Seldin 2021, Tsallis-INF",
+        "Li et al. 2010; Abbasi-Yadkori et al. 2011, LinUCB",
+        "Agrawal & Goyal 2013, linear Thompson sampling",
+        "Sutton & Barto 2018, softmax and gradient bandits",
+    ],
 };
 
 /// One algorithm and what the page shows of it.

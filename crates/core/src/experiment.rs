@@ -52,6 +52,30 @@ pub struct LabInfo {
     /// The live params presenter mode puts on top of the main chart.
     #[serde(default)]
     pub presenter: Vec<String>,
+    /// How the gallery's picture of the lab is made.
+    #[serde(default)]
+    pub still: Option<Still>,
+    /// The papers its algorithms implement, short, for the gallery card.
+    #[serde(default)]
+    pub papers: Vec<String>,
+}
+
+/// The gallery's picture of a lab: its chart `chart` after `steps` steps
+/// from the values `set` (`KEY=VALUE`, the CLI's `--set`), seed 1, on the
+/// CPU. `cargo xtask gallery` writes it to `public/gallery/<id>.json`; a
+/// test runs the recipe again and compares.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Still {
+    pub chart: String,
+    pub set: Vec<String>,
+    pub steps: u64,
+}
+
+/// What `public/gallery/<id>.json` holds: the recipe and the chart it made.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct GalleryStill {
+    pub still: Still,
+    pub chart: Chart,
 }
 
 /// A number shown large, such as a benchmark result.

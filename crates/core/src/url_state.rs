@@ -266,6 +266,8 @@ mod tests {
             checkpoint: false,
             main_chart: "regret".into(),
             presenter: vec!["temperature".into()],
+            still: None,
+            papers: Vec::new(),
             schema: Schema::new(vec![
                 ParamSpec::float("temperature", "Temperature", 1e-3, 1e3, 1.0)
                     .log()

@@ -18,7 +18,7 @@ use thermolab_core::rng::CounterRng;
 use thermolab_core::series::Series;
 use thermolab_gpu::{Compute, NORMAL_TOLERANCE, TensorDevice};
 use thermolab_kit::params::int;
-use thermolab_kit::{About, Lab, LabContext, params};
+use thermolab_kit::{About, Lab, LabContext, StillRecipe, params};
 
 use bandwidth::{CpuCopy, GpuCopy};
 use matmul::Operands;
@@ -50,6 +50,12 @@ const ABOUT: About = About {
     checkpoint: false,
     main_chart: "bandwidth",
     presenter: &["buffer_mib", "matmul_n"],
+    still: Some(StillRecipe {
+        chart: "rng_uniformity",
+        set: &["buffer_mib=1", "matmul_n=16", "repeats=1"],
+        steps: 1,
+    }),
+    papers: &["Jarzynski & Olano 2020, the pcg4d hash of the shared RNG"],
 };
 
 params! {

@@ -12,7 +12,7 @@ use thermolab_core::params::Value;
 use thermolab_core::rng::CounterRng;
 use thermolab_gpu::Compute;
 use thermolab_kit::params::{ParamValue, choice, float, group, int, on, toggle};
-use thermolab_kit::{About, LabContext, ParamSet, choices, params};
+use thermolab_kit::{About, LabContext, ParamSet, StillRecipe, choices, params};
 
 use crate::denoise::Objective;
 use crate::digits::{CLASSES, DIGITS_FILE, Digits, NearestMean};
@@ -79,6 +79,18 @@ const ABOUT: About = About {
     checkpoint: true,
     main_chart: "samples",
     presenter: &["guidance", "temperature", "clip", "digit"],
+    still: Some(StillRecipe {
+        chart: "samples",
+        set: &["particles=20", "sample_steps=20"],
+        steps: 1,
+    }),
+    papers: &[
+        "Ho, Jain & Abbeel 2020, DDPM",
+        "Song, Meng & Ermon 2021, DDIM",
+        "Lipman et al. 2023, flow matching",
+        "Ho & Salimans 2022, classifier-free guidance",
+        "Saharia et al. 2022, dynamic thresholding",
+    ],
 };
 
 choices! {

@@ -8,7 +8,7 @@
 use thermolab_core::experiment::{Chart, ChartKind, Figure, PointGroup, RunError, View};
 use thermolab_core::rng::CounterRng;
 use thermolab_kit::params::{choice, float, group, int, is, points};
-use thermolab_kit::{About, BenchmarkEntry, LabContext, params};
+use thermolab_kit::{About, BenchmarkEntry, LabContext, StillRecipe, params};
 
 use crate::bench::DiffusionThroughput;
 use crate::data::{Dataset, MIXTURE};
@@ -76,6 +76,18 @@ const ABOUT: About = About {
     checkpoint: false,
     main_chart: "samples",
     presenter: &["temperature", "clip", "clip_bound", "sample_steps"],
+    still: Some(StillRecipe {
+        chart: "samples",
+        set: &["train_steps=400", "particles=600", "sample_steps=30"],
+        steps: 400,
+    }),
+    papers: &[
+        "Ho, Jain & Abbeel 2020, DDPM",
+        "Song, Meng & Ermon 2021, DDIM",
+        "Lipman et al. 2023, flow matching",
+        "Liu et al. 2023, rectified flow",
+        "Saharia et al. 2022, dynamic thresholding",
+    ],
 };
 
 params! {

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use thermolab_core::assets::Assets;
-use thermolab_core::experiment::{LabInfo, RunError, StepOutcome, View};
+use thermolab_core::experiment::{LabInfo, RunError, StepOutcome, Still, View};
 use thermolab_core::params::{Apply, ParamError, Params, Schema, Value};
 use thermolab_gpu::Compute;
 
@@ -35,6 +35,21 @@ pub struct About {
     pub main_chart: &'static str,
     /// A handful of live params presenter mode shows on top of the main chart.
     pub presenter: &'static [&'static str],
+    /// How the gallery's picture of the lab is made.
+    pub still: Option<StillRecipe>,
+    /// The papers its algorithms implement, short ("Ho, Jain & Abbeel 2020,
+    /// DDPM"), for the gallery card; each algorithm's file cites it in full.
+    pub papers: &'static [&'static str],
+}
+
+/// The gallery's picture of a lab: its chart `chart` after `steps` steps
+/// from the values `set` (`KEY=VALUE`), seed 1, on the CPU
+/// ([`thermolab_core::experiment::Still`]).
+#[derive(Clone, Copy, Debug)]
+pub struct StillRecipe {
+    pub chart: &'static str,
+    pub set: &'static [&'static str],
+    pub steps: u64,
 }
 
 /// What a lab starts with, besides its params.
@@ -451,6 +466,9 @@ impl Registry {
             if info.main_chart.is_empty() {
                 return Err(format!("{id}: no main chart"));
             }
+            if info.papers.is_empty() {
+                return Err(format!("{id}: names no paper for its gallery card"));
+            }
             for key in &info.presenter {
                 match info.schema.spec(key) {
                     Some(spec) if spec.apply == Apply::Live => {}
@@ -512,6 +530,12 @@ impl Registry {
             checkpoint: about.checkpoint,
             main_chart: about.main_chart.to_string(),
             presenter: about.presenter.iter().map(|key| key.to_string()).collect(),
+            papers: about.papers.iter().map(|paper| paper.to_string()).collect(),
+            still: about.still.map(|recipe| Still {
+                chart: recipe.chart.to_string(),
+                set: recipe.set.iter().map(|value| value.to_string()).collect(),
+                steps: recipe.steps,
+            }),
             panels: benchmarks
                 .iter()
                 .filter_map(|b| b.panel.map(str::to_string))

@@ -16,6 +16,8 @@ pub mod wgsl;
 /// The core crate, for the macros' paths.
 pub use thermolab_core as core;
 
-pub use lab::{About, Benchmark, BenchmarkEntry, Hosted, Lab, LabContext, LabEntry, Registry};
+pub use lab::{
+    About, Benchmark, BenchmarkEntry, Hosted, Lab, LabContext, LabEntry, Registry, StillRecipe,
+};
 pub use params::{Choice, ParamSet};
 pub use session::{Session, StepReport};

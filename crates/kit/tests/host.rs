@@ -57,6 +57,8 @@ impl Lab for Grid {
             checkpoint: false,
             main_chart: "cells",
             presenter: &["rate"],
+            still: None,
+            papers: &["Conway 1970, Life"],
         }
     }
 
