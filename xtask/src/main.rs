@@ -102,7 +102,10 @@ fn run(cmd: &mut Command) -> Result {
         .status()
         .map_err(|e| format!("cannot start {cmd:?}: {e}"))?;
     // CI has a time limit: its log says which step took the time.
-    eprintln!("xtask: {:.0} s for {cmd:?}", started.elapsed().as_secs_f64());
+    eprintln!(
+        "xtask: {:.0} s for {cmd:?}",
+        started.elapsed().as_secs_f64()
+    );
     if status.success() {
         Ok(())
     } else {
@@ -569,13 +572,10 @@ fn cli_output(args: &[&str]) -> Result<String> {
 
 /// The gallery test, told to write the stills it checks.
 fn gallery() -> Result {
-    run(gpu_env(Command::new("cargo").args([
-        "test",
-        "--workspace",
-        "--test",
-        "gallery",
-    ]))
-    .env("THERMOLAB_GALLERY", "write"))?;
+    run(
+        gpu_env(Command::new("cargo").args(["test", "--workspace", "--test", "gallery"]))
+            .env("THERMOLAB_GALLERY", "write"),
+    )?;
     eprintln!("xtask: wrote public/gallery/; commit it.");
     Ok(())
 }

@@ -27,7 +27,9 @@ fn gallery_file(id: &str) -> PathBuf {
 fn draw_still(lab: &LabInfo, still: &Still) -> GalleryStill {
     let mut values = BTreeMap::new();
     for pair in &still.set {
-        let (key, raw) = pair.split_once('=').expect("a recipe's values are KEY=VALUE");
+        let (key, raw) = pair
+            .split_once('=')
+            .expect("a recipe's values are KEY=VALUE");
         let value = lab.schema.parse(key, raw).unwrap_or_else(|e| {
             panic!("{}: recipe value {pair}: {}", lab.id, e.message);
         });
@@ -76,12 +78,12 @@ fn difference(wanted: &Json, found: &Json, tolerance: f64, at: &str) -> Option<S
             .zip(b)
             .enumerate()
             .find_map(|(i, (a, b))| difference(a, b, tolerance, &format!("{at}[{i}]"))),
-        (Json::Object(a), Json::Object(b)) if a.len() == b.len() => a.iter().find_map(|(k, a)| {
-            match b.get(k) {
+        (Json::Object(a), Json::Object(b)) if a.len() == b.len() => {
+            a.iter().find_map(|(k, a)| match b.get(k) {
                 Some(b) => difference(a, b, tolerance, &format!("{at}.{k}")),
                 None => Some(format!("{at}.{k}: in the file, not drawn")),
-            }
-        }),
+            })
+        }
         _ if wanted == found => None,
         _ => Some(format!("{at}: {wanted} in the file, {found} drawn")),
     }
@@ -91,7 +93,10 @@ fn difference(wanted: &Json, found: &Json, tolerance: f64, at: &str) -> Option<S
 fn every_gallery_still_is_what_its_lab_draws_from_its_recipe() {
     let write = std::env::var("THERMOLAB_GALLERY").is_ok_and(|v| v == "write");
     let labs = labs();
-    assert!(labs.iter().all(|lab| lab.still.is_some()), "every lab has a gallery picture");
+    assert!(
+        labs.iter().all(|lab| lab.still.is_some()),
+        "every lab has a gallery picture"
+    );
     for lab in &labs {
         let Some(still) = &lab.still else { continue };
         let drawn = serde_json::to_value(draw_still(lab, still)).unwrap();
@@ -101,9 +106,8 @@ fn every_gallery_still_is_what_its_lab_draws_from_its_recipe() {
             std::fs::write(&path, serde_json::to_string(&drawn).unwrap() + "\n").unwrap();
             continue;
         }
-        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
-            panic!("{}: {e}; `cargo xtask gallery` writes it", path.display())
-        });
+        let text = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("{}: {e}; `cargo xtask gallery` writes it", path.display()));
         let wanted: Json = serde_json::from_str(&text).unwrap();
         let tolerance = TOLERANCE * largest_number(&wanted["chart"]).max(1.0);
         if let Some(why) = difference(&wanted, &drawn, tolerance, &lab.id) {
