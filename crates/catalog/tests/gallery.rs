@@ -14,10 +14,12 @@ use thermolab_core::experiment::{GalleryStill, LabInfo, Still};
 use thermolab_gpu::Compute;
 use thermolab_kit::{Session, StepReport};
 
-/// Numbers may differ this much, relative to the largest in their chart:
-/// the CPU backend's sums may run in another order on another machine's
-/// SIMD. A different recipe or chart differs by far more.
-const TOLERANCE: f64 = 0.01;
+/// Numbers may differ this much, relative to themselves, plus
+/// [`FLOOR`] of the largest in their chart: the CPU backend's sums may run in
+/// another order on another machine's SIMD, and training carries the last
+/// bits on. A different recipe or chart differs by far more.
+const RELATIVE: f64 = 0.01;
+const FLOOR: f64 = 1e-3;
 
 fn gallery_file(id: &str) -> PathBuf {
     Assets::repository_public().join(format!("gallery/{id}.json"))
@@ -66,21 +68,23 @@ fn largest_number(json: &Json) -> f64 {
     }
 }
 
-/// Where `found` differs from `wanted`: a path and both values.
-fn difference(wanted: &Json, found: &Json, tolerance: f64, at: &str) -> Option<String> {
+/// Where `found` differs from `wanted` by more than [`RELATIVE`] plus
+/// `floor`: a path and both values.
+fn difference(wanted: &Json, found: &Json, floor: f64, at: &str) -> Option<String> {
     match (wanted, found) {
         (Json::Number(a), Json::Number(b)) => {
             let (a, b) = (a.as_f64()?, b.as_f64()?);
+            let tolerance = RELATIVE * a.abs().max(b.abs()) + floor;
             ((a - b).abs() > tolerance).then(|| format!("{at}: {a} in the file, {b} drawn"))
         }
         (Json::Array(a), Json::Array(b)) if a.len() == b.len() => a
             .iter()
             .zip(b)
             .enumerate()
-            .find_map(|(i, (a, b))| difference(a, b, tolerance, &format!("{at}[{i}]"))),
+            .find_map(|(i, (a, b))| difference(a, b, floor, &format!("{at}[{i}]"))),
         (Json::Object(a), Json::Object(b)) if a.len() == b.len() => {
             a.iter().find_map(|(k, a)| match b.get(k) {
-                Some(b) => difference(a, b, tolerance, &format!("{at}.{k}")),
+                Some(b) => difference(a, b, floor, &format!("{at}.{k}")),
                 None => Some(format!("{at}.{k}: in the file, not drawn")),
             })
         }
@@ -109,8 +113,8 @@ fn every_gallery_still_is_what_its_lab_draws_from_its_recipe() {
         let text = std::fs::read_to_string(&path)
             .unwrap_or_else(|e| panic!("{}: {e}; `cargo xtask gallery` writes it", path.display()));
         let wanted: Json = serde_json::from_str(&text).unwrap();
-        let tolerance = TOLERANCE * largest_number(&wanted["chart"]).max(1.0);
-        if let Some(why) = difference(&wanted, &drawn, tolerance, &lab.id) {
+        let floor = FLOOR * largest_number(&wanted["chart"]);
+        if let Some(why) = difference(&wanted, &drawn, floor, &lab.id) {
             panic!("{why}: the gallery still is stale; `cargo xtask gallery` draws it again");
         }
     }
