@@ -52,6 +52,9 @@ pub struct Sizes {
     pub unit: f64,
     /// The height is the box's (an image grid stays within it), not the chart's own.
     pub fills: bool,
+    /// A picture (a gallery card's): the data alone, without title, axes or
+    /// legend, which the card's own text replaces.
+    pub bare: bool,
 }
 
 impl Sizes {
@@ -71,6 +74,15 @@ impl Sizes {
             pixel_ratio,
             unit: pixel_ratio * (css_width / TEXT_WIDTH).clamp(1.0, MAX_TEXT_SCALE),
             fills: css_height.is_some(),
+            bare: false,
+        }
+    }
+
+    /// A picture `css_width` wide: see [`Sizes::bare`].
+    pub fn picture(css_width: f64, pixel_ratio: f64) -> Self {
+        Self {
+            bare: true,
+            ..Self::new(css_width, None, pixel_ratio)
         }
     }
 
@@ -316,7 +328,7 @@ pub fn StillView(id: String, lab_title: String) -> impl IntoView {
         if css_width <= 0.0 {
             return;
         }
-        let sizes = Sizes::new(css_width, None, window().device_pixel_ratio());
+        let sizes = Sizes::picture(css_width, window().device_pixel_ratio());
         size_canvas(&element, sizes);
         warn_on_error(&chart, draw(element, &chart, None, sizes));
         drawn.set(true);
@@ -537,14 +549,16 @@ fn draw_lines(
     let x1 = if x1 > x0 { x1 } else { x0 + 1.0 };
     let mut cc =
         frame(root, &chart.title, sizes).build_cartesian_2d(x0..x1, (y0 - pad)..(y1 + pad))?;
-    cc.configure_mesh()
-        .label_style(sizes.font(TICK_TEXT))
-        .axis_desc_style(sizes.font(AXIS_TEXT))
-        .x_desc(chart.x_label.as_str())
-        .y_desc(chart.y_label.as_str())
-        .y_label_formatter(&|v| format_tick(if log_y { 10f64.powf(*v) } else { *v }))
-        .x_label_formatter(&|v| format_tick(if log_x { 10f64.powf(*v) } else { *v }))
-        .draw()?;
+    if !sizes.bare {
+        cc.configure_mesh()
+            .label_style(sizes.font(TICK_TEXT))
+            .axis_desc_style(sizes.font(AXIS_TEXT))
+            .x_desc(chart.x_label.as_str())
+            .y_desc(chart.y_label.as_str())
+            .y_label_formatter(&|v| format_tick(if log_y { 10f64.powf(*v) } else { *v }))
+            .x_label_formatter(&|v| format_tick(if log_x { 10f64.powf(*v) } else { *v }))
+            .draw()?;
+    }
     for (i, line) in lines.iter().enumerate() {
         let color = Palette99::pick(line.color.unwrap_or(i)).to_rgba();
         let (thin, thick, dash) = (sizes.px(1.0), sizes.px(2.5), sizes.px(6.0));
@@ -593,6 +607,10 @@ const LEGEND_TEXT: f64 = 14.0;
 /// A chart's caption, margins and label areas at `sizes`.
 fn frame<'a>(root: &'a Area, title: &str, sizes: Sizes) -> ChartBuilder<'a, 'a, CanvasBackend> {
     let mut builder = ChartBuilder::on(root);
+    if sizes.bare {
+        builder.margin(sizes.px(6.0));
+        return builder;
+    }
     builder
         .caption(title, sizes.font(CAPTION_TEXT))
         .margin(sizes.px(8.0))
@@ -605,6 +623,9 @@ fn legend<'a, X: Ranged, Y: Ranged>(
     cc: &mut ChartContext<'a, CanvasBackend, Cartesian2d<X, Y>>,
     sizes: Sizes,
 ) -> DrawResult {
+    if sizes.bare {
+        return Ok(());
+    }
     cc.configure_series_labels()
         .position(SeriesLabelPosition::UpperLeft)
         .label_font(sizes.font(LEGEND_TEXT))
@@ -631,13 +652,15 @@ fn draw_histogram(
     }
     let top = counts.iter().copied().max().unwrap_or(1) as f64 * 1.1;
     let mut cc = frame(root, &chart.title, sizes).build_cartesian_2d(lo..hi, 0.0..top)?;
-    cc.configure_mesh()
-        .label_style(sizes.font(TICK_TEXT))
-        .axis_desc_style(sizes.font(AXIS_TEXT))
-        .x_desc(chart.x_label.as_str())
-        .y_desc(chart.y_label.as_str())
-        .x_label_formatter(&|v| format_tick(*v))
-        .draw()?;
+    if !sizes.bare {
+        cc.configure_mesh()
+            .label_style(sizes.font(TICK_TEXT))
+            .axis_desc_style(sizes.font(AXIS_TEXT))
+            .x_desc(chart.x_label.as_str())
+            .y_desc(chart.y_label.as_str())
+            .x_label_formatter(&|v| format_tick(*v))
+            .draw()?;
+    }
     let color = Palette99::pick(0).to_rgba();
     cc.draw_series(
         counts.iter().zip(edges.windows(2)).map(|(c, e)| {
@@ -693,15 +716,17 @@ fn draw_heatmap(
         format_tick(hi)
     );
     let mut cc = frame(root, &title, sizes).build_cartesian_2d(x0..x1, y0..y1)?;
-    cc.configure_mesh()
-        .disable_mesh()
-        .label_style(sizes.font(TICK_TEXT))
-        .axis_desc_style(sizes.font(AXIS_TEXT))
-        .x_desc(chart.x_label.as_str())
-        .y_desc(chart.y_label.as_str())
-        .x_label_formatter(&|v| format_tick(*v))
-        .y_label_formatter(&|v| format_tick(*v))
-        .draw()?;
+    if !sizes.bare {
+        cc.configure_mesh()
+            .disable_mesh()
+            .label_style(sizes.font(TICK_TEXT))
+            .axis_desc_style(sizes.font(AXIS_TEXT))
+            .x_desc(chart.x_label.as_str())
+            .y_desc(chart.y_label.as_str())
+            .x_label_formatter(&|v| format_tick(*v))
+            .y_label_formatter(&|v| format_tick(*v))
+            .draw()?;
+    }
     let (dx, dy) = ((x1 - x0) / cols as f64, (y1 - y0) / rows as f64);
     // A flat field draws mid-scale rather than dividing by zero.
     let span = if hi > lo { hi - lo } else { 1.0 };
@@ -753,14 +778,16 @@ fn plane<'a>(
     let (px, py) = (pad(x0, x1), pad(y0, y1));
     let mut cc = frame(root, &chart.title, sizes)
         .build_cartesian_2d((x0 - px)..(x1 + px), (y0 - py)..(y1 + py))?;
-    cc.configure_mesh()
-        .label_style(sizes.font(TICK_TEXT))
-        .axis_desc_style(sizes.font(AXIS_TEXT))
-        .x_desc(chart.x_label.as_str())
-        .y_desc(chart.y_label.as_str())
-        .x_label_formatter(&|v| format_tick(*v))
-        .y_label_formatter(&|v| format_tick(*v))
-        .draw()?;
+    if !sizes.bare {
+        cc.configure_mesh()
+            .label_style(sizes.font(TICK_TEXT))
+            .axis_desc_style(sizes.font(AXIS_TEXT))
+            .x_desc(chart.x_label.as_str())
+            .y_desc(chart.y_label.as_str())
+            .x_label_formatter(&|v| format_tick(*v))
+            .y_label_formatter(&|v| format_tick(*v))
+            .draw()?;
+    }
     Ok(Some(cc))
 }
 
@@ -931,7 +958,12 @@ fn draw_images(
     let context = context_2d(canvas)?;
     let (columns, side) = (columns.max(1), side.max(1));
     let rows = images.len().div_ceil(columns).max(1);
-    let (gap, top) = (sizes.px(IMAGE_GAP) as usize, sizes.px(IMAGE_TOP) as usize);
+    let gap = sizes.px(IMAGE_GAP) as usize;
+    let top = if sizes.bare {
+        0
+    } else {
+        sizes.px(IMAGE_TOP) as usize
+    };
     let width = sizes.width as usize;
     let fit_width = width.saturating_sub(gap * columns) / (columns * side);
     let fit_height = (sizes.height as usize).saturating_sub(top + gap * rows) / (rows * side);
@@ -942,22 +974,29 @@ fn draw_images(
     };
     let scale = fit.clamp(1, (MAX_IMAGE_SCALE * sizes.pixel_ratio) as usize);
     let cell = side * scale + gap;
-    if !sizes.fills {
+    if sizes.bare {
+        // The grid alone, its pixels stretched (pixelated) to the card's width.
+        canvas.set_width((columns * cell) as u32);
+        canvas.set_height((rows * cell) as u32);
+        let _ = web_sys::HtmlElement::style(canvas).set_property("height", "auto");
+    } else if !sizes.fills {
         canvas.set_height((top + rows * cell) as u32);
         show_height(canvas, sizes.pixel_ratio);
     }
     context.set_fill_style_str("white");
     context.fill_rect(0.0, 0.0, width as f64, f64::from(canvas.height()));
-    context.set_fill_style_str("black");
-    context.set_font(&format!("{}px sans-serif", sizes.px(CAPTION_TEXT)));
-    let title = if images.is_empty() {
-        format!("{}: no data yet", chart.title)
-    } else {
-        chart.title.clone()
-    };
-    context
-        .fill_text(&title, f64::from(sizes.px(8.0)), f64::from(sizes.px(20.0)))
-        .map_err(|e| format!("{e:?}"))?;
+    if !sizes.bare {
+        context.set_fill_style_str("black");
+        context.set_font(&format!("{}px sans-serif", sizes.px(CAPTION_TEXT)));
+        let title = if images.is_empty() {
+            format!("{}: no data yet", chart.title)
+        } else {
+            chart.title.clone()
+        };
+        context
+            .fill_text(&title, f64::from(sizes.px(8.0)), f64::from(sizes.px(20.0)))
+            .map_err(|e| format!("{e:?}"))?;
+    }
     if images.is_empty() {
         return Ok(());
     }
@@ -991,7 +1030,8 @@ fn draw_images(
         grid_height as u32,
     )
     .map_err(|e| format!("{e:?}"))?;
-    let left = (width.saturating_sub(grid_width) / 2) as f64;
+    let left = (canvas.width() as usize).saturating_sub(grid_width) / 2;
+    let left = left as f64;
     context
         .put_image_data(&data, left, top as f64)
         .map_err(|e| format!("{e:?}"))?;

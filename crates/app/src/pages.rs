@@ -385,7 +385,7 @@ fn RunBar() -> impl IntoView {
         ui.snapshot.with(|s| {
             s.as_ref()
                 .filter(|s| s.status == RunStatus::Running && s.timing.steps_per_second > 0.0)
-                .map(|s| format!("{} steps/s", format_number(s.timing.steps_per_second)))
+                .map(|s| format!("{} steps/s", format_rate(s.timing.steps_per_second)))
         })
     };
     let copied = RwSignal::new(false);
@@ -519,6 +519,16 @@ fn Status() -> impl IntoView {
             </p>
         }
         .into_any()
+    }
+}
+
+/// A rate to three significant digits at most (139, 13.9, 1.39): it changes
+/// every snapshot, and more digits would only flicker.
+fn format_rate(rate: f64) -> String {
+    match rate {
+        r if r >= 100.0 => format!("{r:.0}"),
+        r if r >= 10.0 => format!("{r:.1}"),
+        r => format!("{r:.2}"),
     }
 }
 

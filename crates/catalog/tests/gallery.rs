@@ -88,6 +88,11 @@ fn difference(wanted: &Json, found: &Json, floor: f64, at: &str) -> Option<Strin
                 None => Some(format!("{at}.{k}: in the file, not drawn")),
             })
         }
+        (Json::Array(a), Json::Array(b)) => Some(format!(
+            "{at}: {} items in the file, {} drawn",
+            a.len(),
+            b.len()
+        )),
         _ if wanted == found => None,
         _ => Some(format!("{at}: {wanted} in the file, {found} drawn")),
     }

@@ -81,7 +81,7 @@ const ABOUT: About = About {
     presenter: &["guidance", "temperature", "clip", "digit"],
     still: Some(StillRecipe {
         chart: "samples",
-        set: &["particles=20", "sample_steps=20"],
+        set: &["particles=40", "sample_steps=20"],
         steps: 1,
     }),
     papers: &[
