@@ -528,6 +528,10 @@ fn format_tick(x: f64) -> String {
     }
 }
 
+fn plain_ticks(x: &f64) -> String {
+    format_tick(*x)
+}
+
 fn draw_lines(
     root: &Area,
     chart: &Chart,
@@ -549,16 +553,16 @@ fn draw_lines(
     let x1 = if x1 > x0 { x1 } else { x0 + 1.0 };
     let mut cc =
         frame(root, &chart.title, sizes).build_cartesian_2d(x0..x1, (y0 - pad)..(y1 + pad))?;
-    if !sizes.bare {
-        cc.configure_mesh()
-            .label_style(sizes.font(TICK_TEXT))
-            .axis_desc_style(sizes.font(AXIS_TEXT))
-            .x_desc(chart.x_label.as_str())
-            .y_desc(chart.y_label.as_str())
-            .y_label_formatter(&|v| format_tick(if log_y { 10f64.powf(*v) } else { *v }))
-            .x_label_formatter(&|v| format_tick(if log_x { 10f64.powf(*v) } else { *v }))
-            .draw()?;
-    }
+    axes(
+        &mut cc,
+        chart,
+        sizes,
+        true,
+        [
+            &|v: &f64| format_tick(if log_x { 10f64.powf(*v) } else { *v }),
+            &|v: &f64| format_tick(if log_y { 10f64.powf(*v) } else { *v }),
+        ],
+    )?;
     for (i, line) in lines.iter().enumerate() {
         let color = Palette99::pick(line.color.unwrap_or(i)).to_rgba();
         let (thin, thick, dash) = (sizes.px(1.0), sizes.px(2.5), sizes.px(6.0));
@@ -619,6 +623,32 @@ fn frame<'a>(root: &'a Area, title: &str, sizes: Sizes) -> ChartBuilder<'a, 'a, 
     builder
 }
 
+/// Axes with their names and ticks (`ticks` formats x, then y), a grid
+/// behind unless `grid` is off; nothing on a bare drawing.
+fn axes(
+    cc: &mut Plane<'_>,
+    chart: &Chart,
+    sizes: Sizes,
+    grid: bool,
+    [x_ticks, y_ticks]: [&dyn Fn(&f64) -> String; 2],
+) -> DrawResult {
+    if sizes.bare {
+        return Ok(());
+    }
+    let mut mesh = cc.configure_mesh();
+    if !grid {
+        mesh.disable_mesh();
+    }
+    mesh.label_style(sizes.font(TICK_TEXT))
+        .axis_desc_style(sizes.font(AXIS_TEXT))
+        .x_desc(chart.x_label.as_str())
+        .y_desc(chart.y_label.as_str())
+        .x_label_formatter(x_ticks)
+        .y_label_formatter(y_ticks)
+        .draw()?;
+    Ok(())
+}
+
 fn legend<'a, X: Ranged, Y: Ranged>(
     cc: &mut ChartContext<'a, CanvasBackend, Cartesian2d<X, Y>>,
     sizes: Sizes,
@@ -652,15 +682,7 @@ fn draw_histogram(
     }
     let top = counts.iter().copied().max().unwrap_or(1) as f64 * 1.1;
     let mut cc = frame(root, &chart.title, sizes).build_cartesian_2d(lo..hi, 0.0..top)?;
-    if !sizes.bare {
-        cc.configure_mesh()
-            .label_style(sizes.font(TICK_TEXT))
-            .axis_desc_style(sizes.font(AXIS_TEXT))
-            .x_desc(chart.x_label.as_str())
-            .y_desc(chart.y_label.as_str())
-            .x_label_formatter(&|v| format_tick(*v))
-            .draw()?;
-    }
+    axes(&mut cc, chart, sizes, true, [&plain_ticks, &plain_ticks])?;
     let color = Palette99::pick(0).to_rgba();
     cc.draw_series(
         counts.iter().zip(edges.windows(2)).map(|(c, e)| {
@@ -716,17 +738,7 @@ fn draw_heatmap(
         format_tick(hi)
     );
     let mut cc = frame(root, &title, sizes).build_cartesian_2d(x0..x1, y0..y1)?;
-    if !sizes.bare {
-        cc.configure_mesh()
-            .disable_mesh()
-            .label_style(sizes.font(TICK_TEXT))
-            .axis_desc_style(sizes.font(AXIS_TEXT))
-            .x_desc(chart.x_label.as_str())
-            .y_desc(chart.y_label.as_str())
-            .x_label_formatter(&|v| format_tick(*v))
-            .y_label_formatter(&|v| format_tick(*v))
-            .draw()?;
-    }
+    axes(&mut cc, chart, sizes, false, [&plain_ticks, &plain_ticks])?;
     let (dx, dy) = ((x1 - x0) / cols as f64, (y1 - y0) / rows as f64);
     // A flat field draws mid-scale rather than dividing by zero.
     let span = if hi > lo { hi - lo } else { 1.0 };
@@ -778,16 +790,7 @@ fn plane<'a>(
     let (px, py) = (pad(x0, x1), pad(y0, y1));
     let mut cc = frame(root, &chart.title, sizes)
         .build_cartesian_2d((x0 - px)..(x1 + px), (y0 - py)..(y1 + py))?;
-    if !sizes.bare {
-        cc.configure_mesh()
-            .label_style(sizes.font(TICK_TEXT))
-            .axis_desc_style(sizes.font(AXIS_TEXT))
-            .x_desc(chart.x_label.as_str())
-            .y_desc(chart.y_label.as_str())
-            .x_label_formatter(&|v| format_tick(*v))
-            .y_label_formatter(&|v| format_tick(*v))
-            .draw()?;
-    }
+    axes(&mut cc, chart, sizes, true, [&plain_ticks, &plain_ticks])?;
     Ok(Some(cc))
 }
 
