@@ -144,14 +144,28 @@ fn locked_wasm_bindgen() -> Result<String> {
     Err("Cargo.lock has no wasm-bindgen entry".to_string())
 }
 
-fn cargo_install(krate: &str, version: &str, locked: bool) -> Result {
+/// How hard `cargo install` optimizes a tool: its build is minutes of a cold
+/// CI run on two cores.
+#[derive(Clone, Copy)]
+enum ToolSpeed {
+    /// Unoptimized (trunk: it copies, hashes and waits on cargo; built in 3
+    /// minutes instead of 6, and a site build takes as long).
+    Unimportant,
+    /// Lightly optimized (wasm-bindgen walks a 34 MB module).
+    Matters,
+}
+
+fn cargo_install(krate: &str, version: &str, locked: bool, speed: ToolSpeed) -> Result {
     let mut cmd = Command::new("cargo");
     cmd.args(["install", krate, "--version", version]);
-    // trunk's own release profile asks for fat LTO in one codegen unit: minutes
-    // of a cold CI run on two cores for a tool whose speed does not matter here.
+    // Their own release profiles ask for fat LTO in one codegen unit.
+    let (opt_level, codegen_units) = match speed {
+        ToolSpeed::Unimportant => ("0", "256"),
+        ToolSpeed::Matters => ("1", "16"),
+    };
     cmd.env("CARGO_PROFILE_RELEASE_LTO", "false")
-        .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16")
-        .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "1");
+        .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", codegen_units)
+        .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", opt_level);
     if locked {
         cmd.arg("--locked");
     }
@@ -182,12 +196,12 @@ fn setup_web_tools() -> Result {
     // does not pick it up by itself; this is a no-op when present.
     run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))?;
     if version_of("trunk").as_deref() != Some(&format!("trunk {TRUNK_VERSION}")) {
-        cargo_install("trunk", TRUNK_VERSION, true)?;
+        cargo_install("trunk", TRUNK_VERSION, true, ToolSpeed::Unimportant)?;
     }
     let bindgen = locked_wasm_bindgen()?;
     if version_of("wasm-bindgen").as_deref() != Some(&format!("wasm-bindgen {bindgen}")) {
         // `--locked` fails on a yanked entry in wasm-bindgen-cli's own lockfile.
-        cargo_install("wasm-bindgen-cli", &bindgen, false)?;
+        cargo_install("wasm-bindgen-cli", &bindgen, false, ToolSpeed::Matters)?;
     }
     let wasm_opt = Path::new(WEB_TOOLS_BIN).join("wasm-opt");
     let wasm_opt_ok = version_of(&wasm_opt.to_string_lossy())
