@@ -509,8 +509,9 @@ fn draw(
 }
 
 /// An axis label with three significant digits: log axes put ticks at
-/// values like 31.6228, which read better as 31.6.
-fn format_tick(x: f64) -> String {
+/// values like 31.6228, which read better as 31.6 (and a rate that changes
+/// every snapshot flickers less).
+pub fn format_tick(x: f64) -> String {
     if x == 0.0 || !x.is_finite() {
         return format!("{x}");
     }

@@ -7,7 +7,7 @@ use thermolab_core::params::{ParamSpec, Value};
 use thermolab_core::protocol::{Backend, Request, Stage};
 use wasm_bindgen::JsCast;
 
-use crate::charts::{ChartView, StillView};
+use crate::charts::{ChartView, StillView, format_tick};
 use crate::controls::{ParamControl, format_number};
 use crate::js_peer::JsPeer;
 use crate::state::{Doing, Ui, Work, now_ms};
@@ -385,7 +385,7 @@ fn RunBar() -> impl IntoView {
         ui.snapshot.with(|s| {
             s.as_ref()
                 .filter(|s| s.status == RunStatus::Running && s.timing.steps_per_second > 0.0)
-                .map(|s| format!("{} steps/s", format_rate(s.timing.steps_per_second)))
+                .map(|s| format!("{} steps/s", format_tick(s.timing.steps_per_second)))
         })
     };
     let copied = RwSignal::new(false);
@@ -519,16 +519,6 @@ fn Status() -> impl IntoView {
             </p>
         }
         .into_any()
-    }
-}
-
-/// A rate to three significant digits at most (139, 13.9, 1.39): it changes
-/// every snapshot, and more digits would only flicker.
-fn format_rate(rate: f64) -> String {
-    match rate {
-        r if r >= 100.0 => format!("{r:.0}"),
-        r if r >= 10.0 => format!("{r:.1}"),
-        r => format!("{r:.2}"),
     }
 }
 
