@@ -10,7 +10,7 @@ use plotters::prelude::*;
 use plotters::style::colors::colormaps::ViridisRGB;
 use plotters_canvas::CanvasBackend;
 use thermolab_core::experiment::{Chart, ChartKind, GalleryStill, Line, PointGroup};
-use thermolab_core::params::{ParamKind, Value};
+use thermolab_core::params::{Brush, ParamKind, Value};
 
 use crate::controls::send_value;
 use crate::state::Ui;
@@ -27,6 +27,14 @@ struct DrawnParam {
     key: String,
     extent: f64,
     max_points: usize,
+}
+
+/// Whether the select a brush names holds its option now.
+fn brush_holds(ui: Ui, brush: &Brush) -> bool {
+    ui.params.with(|p| {
+        p.as_ref()
+            .is_some_and(|p| p.get(&brush.key) == Some(&Value::Text(brush.option.clone())))
+    })
 }
 
 /// Drawn points closer than this (in data units) to the last one are skipped,
@@ -127,11 +135,14 @@ pub fn ChartView(key: String, #[prop(optional, into)] fill: Signal<bool>) -> imp
                         extent,
                         max_points,
                         chart,
-                    } if *chart == key => Some(DrawnParam {
-                        key: spec.key.clone(),
-                        extent: *extent,
-                        max_points: *max_points,
-                    }),
+                        brush,
+                    } if *chart == key && brush.as_ref().is_none_or(|b| brush_holds(ui, b)) => {
+                        Some(DrawnParam {
+                            key: spec.key.clone(),
+                            extent: *extent,
+                            max_points: *max_points,
+                        })
+                    }
                     _ => None,
                 })
         })
@@ -489,14 +500,19 @@ fn draw(
             cols,
             rows,
             values,
-        } => draw_heatmap(
-            &root,
-            chart,
-            (*x_range, *y_range),
-            [*cols, *rows],
-            values,
-            sizes,
-        )?,
+            arrows,
+            marks,
+        } => {
+            area = draw_heatmap(
+                &root,
+                chart,
+                (*x_range, *y_range),
+                [*cols, *rows],
+                values,
+                (arrows, marks),
+                sizes,
+            )?;
+        }
         ChartKind::Scatter { groups } => {
             area = draw_scatter(&root, &context, chart, groups, fixed, sizes)?;
         }
@@ -723,14 +739,16 @@ fn draw_heatmap(
     ([x0, x1], [y0, y1]): ([f64; 2], [f64; 2]),
     [cols, rows]: [usize; 2],
     values: &[f64],
+    (arrows, marks): (&[[f32; 4]], &[PointGroup]),
     sizes: Sizes,
-) -> DrawResult {
+) -> Result<Option<PlotArea>, Box<dyn std::error::Error>> {
     let finite = values.iter().copied().filter(|v| v.is_finite());
     let (lo, hi) = finite.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
         (lo.min(v), hi.max(v))
     });
     if cols * rows != values.len() || cols == 0 || !(lo.is_finite() && x1 > x0 && y1 > y0) {
-        return no_data(root, chart, sizes);
+        no_data(root, chart, sizes)?;
+        return Ok(None);
     }
     let title = format!(
         "{}  ({} to {})",
@@ -755,8 +773,61 @@ fn draw_heatmap(
             color.filled(),
         )
     }))?;
-    Ok(())
+    // Painted cells: a square inset in the cell, one colour per kind, named in the legend.
+    for (i, group) in marks.iter().enumerate() {
+        let color = MARK_COLORS[i % MARK_COLORS.len()];
+        cc.draw_series(group.points.iter().map(|p| {
+            let (x, y) = (f64::from(p[0]), f64::from(p[1]));
+            Rectangle::new(
+                [(x - 0.3 * dx, y - 0.3 * dy), (x + 0.3 * dx, y + 0.3 * dy)],
+                color.filled(),
+            )
+        }))?
+        .label(group.label.clone())
+        .legend(move |(x, y)| Rectangle::new([(x, y - 4), (x + 8, y + 4)], color.filled()));
+    }
+    let ink = WHITE.stroke_width(sizes.px(1.5));
+    cc.draw_series(
+        arrows
+            .iter()
+            .filter(|a| a.iter().all(|v| v.is_finite()))
+            .map(|a| {
+                let (x, y) = (f64::from(a[0]), f64::from(a[1]));
+                let (tip_x, tip_y) = (x + f64::from(a[2]), y + f64::from(a[3]));
+                PathElement::new(vec![(x, y), (tip_x, tip_y)], ink)
+            }),
+    )?;
+    cc.draw_series(
+        arrows
+            .iter()
+            .filter(|a| a.iter().all(|v| v.is_finite()))
+            .map(|a| {
+                Circle::new(
+                    (f64::from(a[0] + a[2]), f64::from(a[1] + a[3])),
+                    sizes.px(2.0) as i32,
+                    WHITE.filled(),
+                )
+            }),
+    )?;
+    if !marks.is_empty() {
+        legend(&mut cc, sizes)?;
+    }
+    let (pixels_x, pixels_y) = cc.plotting_area().get_pixel_range();
+    Ok(Some(PlotArea {
+        pixels_x: (f64::from(pixels_x.start), f64::from(pixels_x.end)),
+        pixels_y: (f64::from(pixels_y.start), f64::from(pixels_y.end)),
+        x: (x0, x1),
+        y: (y0, y1),
+    }))
 }
+
+/// Painted cells: walls black, rewards green, penalties red, the goal gold.
+const MARK_COLORS: [RGBColor; 4] = [
+    RGBColor(20, 20, 20),
+    RGBColor(0, 158, 115),
+    RGBColor(213, 94, 0),
+    RGBColor(240, 228, 66),
+];
 
 type Plane<'a> = ChartContext<'a, CanvasBackend, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
 

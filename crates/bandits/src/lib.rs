@@ -7,7 +7,7 @@
 //! - [`algorithms`]: one file per algorithm, with its WGSL twin beside it.
 //! - [`env`]: the environments; [`draws`]: the random numbers of a round.
 //! - [`cpu`] and [`gpu`]: the two paths; [`stats`]: what a round reports.
-//! - [`policy`]: what algorithms share; [`ridge`]: the linear algorithms' regression.
+//! - [`policy`]: what algorithms share (the linear algorithms regress with `thermolab_core::ridge`).
 //! - [`bench`]: arm pulls per second, offered to the bench page.
 
 pub mod algorithms;
@@ -19,7 +19,6 @@ pub mod gpu;
 pub mod lab;
 pub mod params;
 pub mod policy;
-pub mod ridge;
 pub mod stats;
 
 pub use lab::BanditsLab;

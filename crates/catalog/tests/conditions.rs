@@ -231,3 +231,27 @@ fn digits_controls_are_shown_exactly_when_they_act() {
         assets,
     }));
 }
+
+#[test]
+fn linear_mdp_controls_are_shown_exactly_when_they_act() {
+    let base = [
+        ("size", Value::Int(4)),
+        ("horizon", Value::Int(3)),
+        ("seeds", Value::Int(2)),
+        ("episodes", Value::Int(10)),
+        ("river_states", Value::Int(4)),
+        ("linear_states", Value::Int(6)),
+        ("feature_dim", Value::Int(4)),
+        // MDVI and the rest beside LSVI-UCB, so their knobs act.
+        ("algo_2", Value::Text("mdvi".to_string())),
+        ("algo_3", Value::Text("sarsa".to_string())),
+        ("algo_4", Value::Text("soft_vi".to_string())),
+    ];
+    assert_none(mismatches(&Case {
+        lab: "linear-mdp",
+        base: &base,
+        steps: 3,
+        same_numbers: &[],
+        assets: Assets::default(),
+    }));
+}

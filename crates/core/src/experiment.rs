@@ -142,12 +142,18 @@ pub enum ChartKind {
     Histogram { edges: Vec<f64>, counts: Vec<u64> },
     /// A `cols` x `rows` grid of cells over `x_range` x `y_range`; `values`
     /// is row-major from the bottom row, coloured from its min to its max.
+    /// `arrows` (x, y, dx, dy, in data units) and `marks` (cells the user
+    /// painted, say) are drawn on top.
     Heatmap {
         x_range: [f64; 2],
         y_range: [f64; 2],
         cols: usize,
         rows: usize,
         values: Vec<f64>,
+        #[serde(default)]
+        arrows: Vec<[f32; 4]>,
+        #[serde(default)]
+        marks: Vec<PointGroup>,
     },
     /// Point clouds, one colour per group.
     Scatter { groups: Vec<PointGroup> },
@@ -254,12 +260,18 @@ impl ChartKind {
                 x_range,
                 y_range,
                 values,
+                arrows,
+                marks,
                 ..
-            } => x_range
-                .iter()
-                .chain(y_range)
-                .chain(values)
-                .all(|v| v.is_finite()),
+            } => {
+                x_range
+                    .iter()
+                    .chain(y_range)
+                    .chain(values)
+                    .all(|v| v.is_finite())
+                    && arrows.iter().all(|a| f32s(a))
+                    && marks.iter().all(|g| g.points.iter().all(|p| f32s(p)))
+            }
             ChartKind::Scatter { groups } => groups
                 .iter()
                 .all(|group| group.points.iter().all(|p| f32s(p))),

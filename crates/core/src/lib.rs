@@ -8,6 +8,7 @@
 //! - [`series`]: metric series that downsample themselves for long runs.
 //! - [`stats`]: means over many runs with their 95% intervals, merged from partials.
 //! - [`math`]: temperature softmax through log-sum-exp, entropy, KL, clipping.
+//! - [`ridge`]: ridge regression per run (A^-1 by Sherman-Morrison), for the linear labs.
 //! - [`experiment`]: what a lab says of itself, and the snapshots it sends.
 //! - [`protocol`]: the typed messages between the UI thread and the compute worker.
 
@@ -16,6 +17,7 @@ pub mod experiment;
 pub mod math;
 pub mod params;
 pub mod protocol;
+pub mod ridge;
 pub mod rng;
 pub mod series;
 pub mod stats;

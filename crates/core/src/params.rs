@@ -91,12 +91,23 @@ pub enum ParamKind {
     },
     /// Points (x, y) in [-extent, extent]^2, stored flat as x0, y0, x1, ...:
     /// at most `max_points`, none by default. The user draws them on the
-    /// chart whose key is `chart`.
+    /// chart whose key is `chart`; with a `brush`, only while that select
+    /// holds its option (several lists painted on one chart).
     Points {
         extent: f64,
         max_points: usize,
         chart: String,
+        #[serde(default)]
+        brush: Option<Brush>,
     },
+}
+
+/// The select that routes strokes on a chart to one of its points params:
+/// they go to the param whose brush names the select's current option.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Brush {
+    pub key: String,
+    pub option: String,
 }
 
 /// When a parameter matters to the run. The page hides a control whose
@@ -360,6 +371,7 @@ impl ParamSpec {
                 extent,
                 max_points,
                 chart: chart.to_string(),
+                brush: None,
             },
         )
     }

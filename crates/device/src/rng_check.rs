@@ -101,6 +101,8 @@ impl RngCheck {
                     cols: GRID,
                     rows: GRID,
                     values: self.counts.iter().map(|&c| c as f64).collect(),
+                    arrows: Vec::new(),
+                    marks: Vec::new(),
                 },
             },
             Chart {

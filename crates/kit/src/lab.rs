@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use thermolab_core::assets::Assets;
 use thermolab_core::experiment::{LabInfo, RunError, StepOutcome, Still, View};
-use thermolab_core::params::{Apply, ParamError, Params, Schema, Value};
+use thermolab_core::params::{Apply, ParamError, ParamKind, Params, Schema, Value};
 use thermolab_gpu::Compute;
 
 use crate::params::ParamSet;
@@ -424,6 +424,21 @@ fn check_params<P: ParamSet>() -> Result<(), String> {
         }
     }
     for spec in &schema.params {
+        if let ParamKind::Points {
+            brush: Some(brush), ..
+        } = &spec.kind
+        {
+            let has_option = schema.spec(&brush.key).is_some_and(|select| {
+                matches!(&select.kind, ParamKind::Choice { options, .. }
+                    if options.iter().any(|o| o.value == brush.option))
+            });
+            if !has_option {
+                return Err(format!(
+                    "{}: its brush names '{}' = '{}', which is not a select's option",
+                    spec.key, brush.key, brush.option
+                ));
+            }
+        }
         spec.validate(&spec.default_value())
             .map_err(|e| format!("{}: default refused: {}", spec.key, e.message))?;
     }

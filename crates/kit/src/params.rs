@@ -14,7 +14,9 @@
 
 use std::ops::RangeInclusive;
 
-use thermolab_core::params::{Condition, ParamError, ParamSpec, Params, Schema, Section, Value};
+use thermolab_core::params::{
+    Brush, Condition, ParamError, ParamKind, ParamSpec, Params, Schema, Section, Value,
+};
 
 /// A set of typed parameters declared with [`params!`](crate::params!).
 pub trait ParamSet: Clone + PartialEq + std::fmt::Debug + Sized + 'static {
@@ -398,6 +400,20 @@ impl<T> Spec<T> {
             spec: self.spec.when(condition),
             ..self
         }
+    }
+}
+
+impl Spec<Vec<[f64; 2]>> {
+    /// Strokes on its chart come here only while the select `key` is
+    /// `option` (several points params painted on one chart).
+    pub fn brush<C: Choice>(mut self, key: &str, option: C) -> Self {
+        if let ParamKind::Points { brush, .. } = &mut self.spec.kind {
+            *brush = Some(Brush {
+                key: key.to_string(),
+                option: option.key().to_string(),
+            });
+        }
+        self
     }
 }
 

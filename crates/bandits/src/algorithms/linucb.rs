@@ -12,7 +12,7 @@
 
 use crate::draws::Draws;
 use crate::policy::{Algorithm, Round, Setup, argmax};
-use crate::ridge::Ridge;
+use thermolab_core::ridge::Ridge;
 
 pub struct LinUcb {
     ridge: Ridge,

@@ -1,6 +1,8 @@
-//! Ridge regression of rewards on features, per run, kept as the inverse Gram
+//! Ridge regression of targets on features, per run, kept as the inverse Gram
 //! matrix A^-1 (A = lambda I + sum x x^T) and b = sum r x, updated in O(d^2)
-//! by the Sherman-Morrison formula instead of re-inverting A each round.
+//! by the Sherman-Morrison formula instead of re-inverting A each round. The
+//! Bandits lab's linear algorithms and the Linear MDP lab's least-squares
+//! value iteration (one regression per seed and step h) share it.
 
 /// A^-1 and b of every run, run-major.
 pub struct Ridge {
@@ -29,7 +31,7 @@ impl Ridge {
     }
 
     /// A^-1 v.
-    fn apply(&self, run: usize, v: &[f64]) -> Vec<f64> {
+    pub fn apply(&self, run: usize, v: &[f64]) -> Vec<f64> {
         self.a_inv(run)
             .chunks_exact(self.dim)
             .map(|row| row.iter().zip(v).map(|(a, x)| a * x).sum())
@@ -53,7 +55,9 @@ impl Ridge {
     }
 
     /// Adds the observation (x, r): A += x x^T by Sherman-Morrison, b += r x.
-    pub fn observe(&mut self, run: usize, x: &[f64], reward: f64) {
+    /// Returns A^-1 x before the update and 1 + x^T A^-1 x, with which a
+    /// caller updates its own quadratic forms phi^T A^-1 phi in O(d).
+    pub fn observe(&mut self, run: usize, x: &[f64], reward: f64) -> (Vec<f64>, f64) {
         let d = self.dim;
         let ax = self.apply(run, x);
         let denominator = 1.0 + ax.iter().zip(x).map(|(a, b)| a * b).sum::<f64>();
@@ -65,6 +69,19 @@ impl Ridge {
         }
         let b = &mut self.b[run * d..(run + 1) * d];
         b.iter_mut().zip(x).for_each(|(bi, xi)| *bi += reward * xi);
+        (ax, denominator)
+    }
+
+    /// Changes the ridge penalty of every run from `old` to `new` without
+    /// the data: A = (A^-1)^-1, then (A + (new - old) I)^-1. Two inversions
+    /// of d x d per run, for a live change of lambda.
+    pub fn set_lambda(&mut self, old: f64, new: f64) {
+        let d = self.dim;
+        for a_inv in self.a_inv.chunks_exact_mut(d * d) {
+            let mut a = invert_spd(a_inv, d);
+            (0..d).for_each(|i| a[i * d + i] += new - old);
+            a_inv.copy_from_slice(&invert_spd(&a, d));
+        }
     }
 
     /// The lower-triangular L with L L^T = A^-1 (Cholesky), for sampling
@@ -88,11 +105,49 @@ impl Ridge {
     }
 }
 
+/// The inverse of a symmetric positive definite d x d matrix (row-major), by
+/// Gauss-Jordan elimination with partial pivoting; a pivot that rounding
+/// made zero leaves its row and column zero rather than dividing by it.
+pub fn invert_spd(matrix: &[f64], d: usize) -> Vec<f64> {
+    let mut a = matrix.to_vec();
+    let mut inv = vec![0.0; d * d];
+    (0..d).for_each(|i| inv[i * d + i] = 1.0);
+    for col in 0..d {
+        let pivot_row = (col..d)
+            .max_by(|&i, &j| a[i * d + col].abs().total_cmp(&a[j * d + col].abs()))
+            .unwrap_or(col);
+        if pivot_row != col {
+            for k in 0..d {
+                a.swap(col * d + k, pivot_row * d + k);
+                inv.swap(col * d + k, pivot_row * d + k);
+            }
+        }
+        let pivot = a[col * d + col];
+        if pivot.abs() < 1e-300 {
+            continue;
+        }
+        for k in 0..d {
+            a[col * d + k] /= pivot;
+            inv[col * d + k] /= pivot;
+        }
+        for row in (0..d).filter(|r| *r != col) {
+            let f = a[row * d + col];
+            if f != 0.0 {
+                for k in 0..d {
+                    a[row * d + k] -= f * a[col * d + k];
+                    inv[row * d + k] -= f * inv[col * d + k];
+                }
+            }
+        }
+    }
+    inv
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// Gauss-Jordan inverse, an independent reference.
+    /// Gauss-Jordan inverse without pivoting, an independent reference.
     fn invert(mut a: Vec<f64>, d: usize) -> Vec<f64> {
         let mut inv = vec![0.0; d * d];
         (0..d).for_each(|i| inv[i * d + i] = 1.0);
@@ -155,6 +210,25 @@ mod tests {
                 let llt: f64 = (0..d).map(|k| l[i * d + k] * l[j * d + k]).sum();
                 assert!((llt - inv[i * d + j]).abs() < 1e-12);
             }
+        }
+    }
+
+    #[test]
+    fn a_live_change_of_lambda_is_a_fresh_regression_with_the_new_lambda() {
+        let xs = [[1.0, 0.2, -0.3], [0.1, -1.0, 0.4], [0.5, 0.5, 0.5]];
+        let mut changed = Ridge::new(1, 3, 0.5);
+        let mut fresh = Ridge::new(1, 3, 4.0);
+        for x in &xs {
+            changed.observe(0, x, 1.0);
+            fresh.observe(0, x, 1.0);
+        }
+        changed.set_lambda(0.5, 4.0);
+        for (got, want) in changed.a_inv(0).iter().zip(fresh.a_inv(0)) {
+            assert!((got - want).abs() < 1e-12, "{got} vs {want}");
+        }
+        let identity = invert_spd(&invert_spd(&[2.0, 1.0, 1.0, 3.0], 2), 2);
+        for (got, want) in identity.iter().zip([2.0, 1.0, 1.0, 3.0]) {
+            assert!((got - want).abs() < 1e-12);
         }
     }
 }

@@ -1,0 +1,74 @@
+// The Linear MDP lab in the built site: paint a wall and a reward cell on the
+// value map, run LSVI-UCB beside soft VI, turn the temperature up mid-run and
+// see soft VI's policy entropy move, restore it all from the shared URL; the
+// CLI prints the same regret as the browser for the same params and seed.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { cli, site, SLOW } from './fixture.mjs';
+
+const LAB = 'lab=linear-mdp&env=gridworld&size=5&algo_1=lsvi_ucb&algo_2=soft_vi&algo_3=none&seeds=4&episodes=2000';
+
+site('linear MDP lab', { webgpu: true }, ({ open, share }) => {
+  test('paint a wall and a reward cell, change the temperature mid-run, restore from the URL', async () => {
+    const lab = await open(LAB);
+    await lab.drawn('value_map', 6);
+    const map = lab.testId('chart-value_map');
+    const click = async (fx, fy) => {
+      const box = await map.boundingBox();
+      await lab.page.mouse.click(box.x + box.width * fx, box.y + box.height * fy);
+    };
+    // The default brush paints walls.
+    await click(0.5, 0.5);
+    await lab.page.waitForFunction(() => /walls=[-\d]/.test(location.hash), null, { timeout: SLOW });
+    assert.match(await lab.testId('count-walls').innerText(), /^1 of 64/);
+    await lab.set('brush', 'rewards');
+    await click(0.35, 0.6);
+    await lab.page.waitForFunction(() => /rewards=[-\d]/.test(location.hash), null, { timeout: SLOW });
+    await lab.waitForFacts(/Optimal value/);
+
+    await lab.playFor(8);
+    assert.ok((await lab.figure('regret_1')) > 0, 'LSVI-UCB has regret');
+    const cool = await lab.figure('entropy_2');
+    assert.ok(cool < Math.log(4) - 0.05, `soft VI's entropy at T = 0.1: ${cool}`);
+    await lab.drawn('regret', 4);
+    await lab.drawn('entropy', 3);
+
+    await lab.set('temperature', '1000');
+    const stepAtChange = await lab.stepNow();
+    await lab.playFor(3);
+    assert.ok((await lab.stepNow()) > stepAtChange, 'the run went on, not restarted');
+    const hot = await lab.figure('entropy_2');
+    assert.ok(Math.abs(hot - Math.log(4)) < 1e-3, `soft VI's entropy at T = 1000: ${hot}`);
+
+    const other = await share(lab);
+    assert.equal(await other.control('temperature').inputValue(), '1000');
+    assert.match(await other.testId('count-walls').innerText(), /^1 of 64/);
+    assert.match(await other.testId('count-rewards').innerText(), /^1 of 64/);
+    assert.equal(await other.control('brush').inputValue(), 'rewards');
+  });
+
+  test('a painted list that is too long is refused next to its control, the run keeps its cells', async () => {
+    const lab = await open(`${LAB}&walls=0.1,0.1`);
+    const tooMany = Array.from({ length: 65 }, () => '0.2,0.2').join(',');
+    await lab.type('walls', tooMany);
+    await lab.testId('error-walls').waitFor({ timeout: SLOW });
+    assert.match(await lab.testId('count-walls').innerText(), /^1 of 64/);
+  });
+
+  test('the CLI prints the same regret as the browser for the same params and seed', async () => {
+    const steps = 12;
+    const set = ['env=river_swim', 'algo_1=lsvi_ucb', 'algo_2=lsvi_greedy', 'algo_3=mdvi', 'seeds=5', `episodes=${steps}`];
+    const lab = await open(`lab=linear-mdp&seed=9&${set.join('&')}`);
+    await lab.playTo(steps);
+    const native = JSON.parse(cli([
+      'run', 'linear-mdp', '--seed', '9', '--steps', String(steps), '--format', 'json',
+      ...set.flatMap((s) => ['--set', s]),
+    ]));
+    assert.equal(native.step, steps);
+    for (const key of ['regret_1', 'regret_2', 'regret_3']) {
+      const expected = native.figures.find((f) => f.key === key).value;
+      const got = await lab.figure(key);
+      assert.ok(Math.abs(got - expected) < 1e-9, `${key}: browser ${got}, CLI ${expected}`);
+    }
+  });
+});
