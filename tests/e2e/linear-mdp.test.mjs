@@ -47,12 +47,25 @@ site('linear MDP lab', { webgpu: true }, ({ open, share }) => {
     assert.equal(await other.control('brush').inputValue(), 'rewards');
   });
 
-  test('a painted list that is too long is refused next to its control, the run keeps its cells', async () => {
-    const lab = await open(`${LAB}&walls=0.1,0.1`);
-    const tooMany = Array.from({ length: 65 }, () => '0.2,0.2').join(',');
-    await lab.type('walls', tooMany);
+  test('a click past the cap of painted cells is refused next to its control; a malformed list in a link falls back with a notice', async () => {
+    // 64 walls along the top row's edge: the cap.
+    const full = Array.from({ length: 64 }, (_, i) => `${(-0.95 + 0.03 * i).toFixed(2)},0.95`).join(',');
+    const lab = await open(`${LAB}&walls=${full}`);
+    await lab.drawn('value_map', 6);
+    assert.match(await lab.testId('count-walls').innerText(), /^64 of 64/);
+    const box = await lab.testId('chart-value_map').boundingBox();
+    await lab.page.mouse.click(box.x + box.width * 0.5, box.y + box.height * 0.5);
     await lab.testId('error-walls').waitFor({ timeout: SLOW });
-    assert.match(await lab.testId('count-walls').innerText(), /^1 of 64/);
+    assert.match(await lab.testId('error-walls').innerText(), /At most 64 points/);
+    assert.match(await lab.testId('count-walls').innerText(), /^64 of 64/);
+    await lab.playFor(2);
+    assert.ok(Number.isFinite(await lab.figure('regret_1')), 'the run goes on');
+
+    const bad = await open(`${LAB}&walls=0.2,nope&rewards=0.5,0.5`);
+    await bad.page.waitForSelector('[data-testid=notices] li', { timeout: SLOW });
+    assert.match(await bad.testId('notices').innerText(), /walls/i);
+    assert.match(await bad.testId('count-walls').innerText(), /^0 of 64/);
+    assert.match(await bad.testId('count-rewards').innerText(), /^1 of 64/);
   });
 
   test('the CLI prints the same regret as the browser for the same params and seed', async () => {

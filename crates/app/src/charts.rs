@@ -267,9 +267,15 @@ pub fn ChartView(key: String, #[prop(optional, into)] fill: Signal<bool>) -> imp
             Some(Value::List(xs)) => xs,
             _ => Vec::new(),
         };
+        let before = list.len();
         list.extend(points.iter().flatten());
         if list.len() > 2 * param.max_points {
             list.truncate(2 * param.max_points);
+            // The worker's answer to a change clears the control's error, so
+            // a full list that gained nothing is not sent again.
+            if list.len() > before {
+                ui.set_param(&param.key, Value::List(list));
+            }
             ui.set_error(
                 &param.key,
                 Some(format!(
@@ -277,7 +283,6 @@ pub fn ChartView(key: String, #[prop(optional, into)] fill: Signal<bool>) -> imp
                     param.max_points
                 )),
             );
-            ui.set_param(&param.key, Value::List(list));
         } else {
             send_value(ui, &param.key, Value::List(list));
         }

@@ -273,6 +273,15 @@ mod tests {
     }
 
     #[test]
+    fn greedy_spreads_over_ties_within_the_tolerance() {
+        assert_eq!(greedy_row(&[1.0, 1.0 + 1e-7, 0.5]), vec![0.5, 0.5, 0.0]);
+        assert_eq!(greedy_row(&[2.0, 2.0, 2.0, 2.0]), vec![0.25; 4]);
+        assert_eq!(greedy_row(&[0.0, 1e-3, 0.0]), vec![0.0, 1.0, 0.0]);
+        // Relative above 1: 1e-5 of 1,000 is 0.01.
+        assert_eq!(greedy_row(&[1000.0, 999.995]), vec![0.5, 0.5]);
+    }
+
+    #[test]
     fn draws_follow_the_cumulative_law() {
         let mdp = Mdp {
             next: vec![vec![(0, 0.25), (1, 0.75)]; 4],

@@ -352,7 +352,7 @@ fn the_lsvi_weights_are_the_ridge_regression_of_every_transition_seen() {
         .map(|row| row.iter().zip(&xty).map(|(g, y)| g * y).sum())
         .collect();
     let cap = (env.mdp.horizon - h) as f64;
-    for pair in 0..env.mdp.states * a {
+    for (pair, got) in q[h].iter().enumerate() {
         let want: f64 = features
             .at(pair)
             .iter()
@@ -361,9 +361,9 @@ fn the_lsvi_weights_are_the_ridge_regression_of_every_transition_seen() {
             .sum::<f64>()
             .clamp(-cap, cap);
         assert!(
-            (q[h][pair] - want).abs() < 1e-9,
+            (*got - want).abs() < 1e-9,
             "pair {pair}: {} vs {want}",
-            q[h][pair]
+            *got
         );
     }
 }

@@ -44,9 +44,6 @@ impl Sarsa {
     }
 
     fn q(&self, seed: usize, h: usize, pair: usize, features: &Features) -> f64 {
-        if h >= self.horizon {
-            return 0.0;
-        }
         let w = &self.weights(seed)[h * self.dim..(h + 1) * self.dim];
         features.at(pair).iter().zip(w).map(|(x, w)| x * w).sum()
     }
@@ -82,16 +79,13 @@ impl Sarsa {
         let n = self.horizon * self.dim;
         for h in 0..self.horizon {
             let pair = episode.states[h] * a + episode.actions[h];
-            let next = (h + 1 < self.horizon)
-                .then(|| {
-                    self.q(
-                        seed,
-                        h + 1,
-                        episode.states[h + 1] * a + episode.actions[h + 1],
-                        features,
-                    )
-                })
-                .unwrap_or(0.0);
+            // Q_H = 0: the episode ends.
+            let next = if h + 1 < self.horizon {
+                let next_pair = episode.states[h + 1] * a + episode.actions[h + 1];
+                self.q(seed, h + 1, next_pair, features)
+            } else {
+                0.0
+            };
             let delta = episode.rewards[h] + next - self.q(seed, h, pair, features);
             let w = &mut self.weights[seed * n + h * self.dim..seed * n + (h + 1) * self.dim];
             w.iter_mut()
