@@ -242,6 +242,8 @@ fn linear_mdp_controls_are_shown_exactly_when_they_act() {
         ("river_states", Value::Int(4)),
         ("linear_states", Value::Int(6)),
         ("feature_dim", Value::Int(4)),
+        // A reward cell beside the start, reachable within the horizon.
+        ("rewards", Value::List(vec![-0.4, -0.9])),
         // MDVI and the rest beside LSVI-UCB, so their knobs act.
         ("algo_2", Value::Text("mdvi".to_string())),
         ("algo_3", Value::Text("sarsa".to_string())),
