@@ -33,9 +33,11 @@ site('linear MDP lab', { webgpu: true }, ({ open, share }) => {
     await lab.drawn('regret', 4);
     await lab.drawn('entropy', 3);
 
+    assert.match(await lab.facts(), /Soft VI runs on\s+WebGPU kernel/);
     await lab.set('temperature', '1000');
     const stepAtChange = await lab.stepNow();
-    await lab.playFor(3);
+    // The kernel takes a live value at its next dispatch, at most 8 episodes on.
+    await lab.playFor(10);
     assert.ok((await lab.stepNow()) > stepAtChange, 'the run went on, not restarted');
     const hot = await lab.figure('entropy_2');
     assert.ok(Math.abs(hot - Math.log(4)) < 1e-3, `soft VI's entropy at T = 1000: ${hot}`);
@@ -68,20 +70,30 @@ site('linear MDP lab', { webgpu: true }, ({ open, share }) => {
     assert.match(await bad.testId('count-rewards').innerText(), /^1 of 64/);
   });
 
-  test('the CLI prints the same regret as the browser for the same params and seed', async () => {
+  test('the CLI prints the same regret as the browser, on the CPU path and on WebGPU', async () => {
     const steps = 12;
     const set = ['env=river_swim', 'algo_1=lsvi_ucb', 'algo_2=lsvi_greedy', 'algo_3=mdvi', 'seeds=5', `episodes=${steps}`];
-    const lab = await open(`lab=linear-mdp&seed=9&${set.join('&')}`);
-    await lab.playTo(steps);
+    const runInBrowser = async (compute) => {
+      const lab = await open(`lab=linear-mdp&seed=9&${set.join('&')}&compute=${compute}`);
+      await lab.playTo(steps);
+      return lab;
+    };
+    const cpuPage = await runInBrowser('cpu');
+    const gpuPage = await runInBrowser('auto');
+    assert.match(await gpuPage.facts(), /LSVI-UCB runs on\s+WebGPU kernel/);
+    assert.match(await gpuPage.facts(), /MDVI runs on\s+CPU/);
     const native = JSON.parse(cli([
-      'run', 'linear-mdp', '--seed', '9', '--steps', String(steps), '--format', 'json',
+      'run', 'linear-mdp', '--seed', '9', '--steps', String(steps), '--backend', 'cpu', '--format', 'json',
       ...set.flatMap((s) => ['--set', s]),
     ]));
     assert.equal(native.step, steps);
     for (const key of ['regret_1', 'regret_2', 'regret_3']) {
       const expected = native.figures.find((f) => f.key === key).value;
-      const got = await lab.figure(key);
+      const got = await cpuPage.figure(key);
       assert.ok(Math.abs(got - expected) < 1e-9, `${key}: browser ${got}, CLI ${expected}`);
+      // The kernel replays the same seeds in f32.
+      const onGpu = await gpuPage.figure(key);
+      assert.ok(Math.abs(onGpu - expected) < 1e-3 * (1 + expected), `${key}: WebGPU ${onGpu}, CLI ${expected}`);
     }
   });
 });

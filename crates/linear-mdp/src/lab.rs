@@ -14,12 +14,13 @@ use thermolab_core::stats::mean_and_half_width;
 use thermolab_kit::params::Choice;
 use thermolab_kit::{About, Lab, LabContext, StillRecipe};
 
-use crate::algorithms::{AlgorithmId, Context, Learner, Plan};
+use crate::algorithms::{AlgorithmId, Context, Learner, Plan, lsvi_plan};
 use crate::env::{Cell, EnvKind, Environment};
 use crate::episode::play;
 use crate::features::{self, Features};
+use crate::gpu::{self, GpuLearner};
 use crate::mdp::{Values, greedy};
-use crate::params::{LinearMdpParams, MapOf, SLOTS};
+use crate::params::{ComputePath, LinearMdpParams, MapOf, SLOTS};
 
 const SERIES_CAPACITY: usize = 256;
 /// A realizability error under this is reported as exact (rounding).
@@ -70,10 +71,18 @@ const ABOUT: About = About {
     ],
 };
 
+/// Where a learner's seeds run.
+enum Engine {
+    Cpu(Learner),
+    Gpu(Box<GpuLearner>),
+}
+
 /// One learner and what the page shows of it.
 struct Slot {
     algorithm: AlgorithmId,
-    learner: Learner,
+    engine: Engine,
+    /// Where it runs, and why, for the facts.
+    runs_on: String,
     returns: Series,
     regret: Series,
     suboptimality: Series,
@@ -155,47 +164,78 @@ impl LinearMdpLab {
 
     /// The largest weight norm of slot `slot` over its seeds now.
     pub fn largest_weight_norm(&self, slot: usize) -> Option<f64> {
-        let learner = &self.slots[slot].learner;
+        let Engine::Cpu(learner) = &self.slots[slot].engine else {
+            return None;
+        };
         (0..self.seeds)
             .map(|seed| learner.weight_norm(seed))
             .try_fold(0.0f64, |m, n| n.map(|n| m.max(n)))
     }
 
+    /// Whether slot `slot` runs on the GPU kernel.
+    pub fn on_gpu(&self, slot: usize) -> bool {
+        matches!(self.slots[slot].engine, Engine::Gpu(_))
+    }
+
     /// One episode of every seed of slot `i`: value errors, returns,
     /// entropies and (LSVI-UCB) bonuses, per seed.
-    fn episode_of(&mut self, i: usize, params: &LinearMdpParams) -> SeedResults {
+    async fn episode_of(
+        &mut self,
+        i: usize,
+        params: &LinearMdpParams,
+    ) -> Result<SeedResults, RunError> {
         let mut results = SeedResults::default();
         let slot = &mut self.slots[i];
-        let learner = &mut slot.learner;
-        let context = Context {
-            mdp: &self.env.mdp,
-            features: &self.features,
-            rng: self.rng,
-            episode: self.episode,
-        };
-        for seed in 0..self.seeds {
-            let plan = learner.plan(seed, &context, params);
-            let episode = play(context.mdp, &plan.policy, self.rng, seed, self.episode);
-            results
-                .gaps
-                .push(self.optimal_value - context.mdp.start_value(&plan.policy));
-            results
-                .bonuses
-                .extend(learner.bonus(seed, &episode, &context, params));
-            learner.learn(seed, &episode, &context, params);
-            results.returns.push(episode.total_reward());
-            results.entropies.push(episode.entropy);
-            for &s in &episode.states[..episode.actions.len()] {
-                slot.visits[s] += 1;
+        match &mut slot.engine {
+            Engine::Cpu(learner) => {
+                let context = Context {
+                    mdp: &self.env.mdp,
+                    features: &self.features,
+                    rng: self.rng,
+                    episode: self.episode,
+                };
+                for seed in 0..self.seeds {
+                    let plan = learner.plan(seed, &context, params);
+                    let episode = play(context.mdp, &plan.policy, self.rng, seed, self.episode);
+                    results
+                        .gaps
+                        .push(self.optimal_value - context.mdp.start_value(&plan.policy));
+                    results
+                        .bonuses
+                        .extend(learner.bonus(seed, &episode, &context, params));
+                    learner.learn(seed, &episode, &context, params);
+                    results.returns.push(episode.total_reward());
+                    results.entropies.push(episode.entropy);
+                    for &s in &episode.states[..episode.actions.len()] {
+                        slot.visits[s] += 1;
+                    }
+                    if seed == 0 {
+                        slot.first_seed = Some(plan);
+                    }
+                }
+                results.norms = (0..self.seeds)
+                    .filter_map(|s| learner.weight_norm(s))
+                    .collect();
             }
-            if seed == 0 {
-                slot.first_seed = Some(plan);
+            Engine::Gpu(learner) => {
+                let episode = learner
+                    .episode(params, self.episodes)
+                    .await
+                    .map_err(RunError::Failed)?;
+                for seed in &episode.seeds {
+                    results.gaps.push(seed.gap);
+                    results.returns.push(seed.total_reward);
+                    results.entropies.push(seed.entropy);
+                    if slot.algorithm == AlgorithmId::LsviUcb {
+                        results.bonuses.push(seed.bonus);
+                    }
+                }
+                slot.visits = learner.visits().to_vec();
+                let q0 = [episode.first_q];
+                slot.first_seed = lsvi_plan(slot.algorithm, &q0, self.env.mdp.actions, params);
             }
         }
-        results.norms = (0..self.seeds)
-            .filter_map(|s| learner.weight_norm(s))
-            .collect();
-        results
+        Ok(results)
     }
 
     /// The value map: V_1 of `map_of`'s first seed (or the optimal one) with
@@ -386,12 +426,50 @@ impl Lab for LinearMdpLab {
             .any(|a| a.featured())
             .then(|| features::realizability_error(&env, &features, &optimal, rng));
         let seeds = params.seeds;
+        let device = match (&context.compute.gpu, params.compute) {
+            (_, ComputePath::Cpu) => Err("the CPU reference was chosen".to_string()),
+            (None, ComputePath::Auto) => Err(context
+                .compute
+                .info
+                .fallback_reason
+                .clone()
+                .unwrap_or_else(|| "no GPU".to_string())),
+            (Some(device), ComputePath::Auto) => Ok(device),
+        };
         let mut slots = Vec::new();
         for &algorithm in &algorithms {
             let name = algorithm.label();
+            let kernel = device.as_ref().map_err(Clone::clone).and_then(|device| {
+                match gpu::unsupported(algorithm, &env.mdp, features.dim, seeds) {
+                    Some(reason) => Err(reason),
+                    None => Ok(*device),
+                }
+            });
+            let (engine, runs_on) = match kernel {
+                Ok(device) => {
+                    let learner = GpuLearner::new(
+                        device,
+                        algorithm,
+                        (&env.mdp, &features, optimal_value),
+                        params,
+                        context.seed,
+                    )?;
+                    let note = format!(
+                        "WebGPU kernel, {} episodes a dispatch ({})",
+                        learner.chunk(),
+                        context.compute.info.name
+                    );
+                    (Engine::Gpu(Box::new(learner)), note)
+                }
+                Err(reason) => (
+                    Engine::Cpu(Learner::new(algorithm, seeds, &env.mdp, &features, params)),
+                    format!("CPU: {reason}"),
+                ),
+            };
             slots.push(Slot {
                 algorithm,
-                learner: Learner::new(algorithm, seeds, &env.mdp, &features, params),
+                engine,
+                runs_on,
                 returns: Series::new(name, SERIES_CAPACITY),
                 regret: Series::new(name, SERIES_CAPACITY),
                 suboptimality: Series::new(name, SERIES_CAPACITY),
@@ -423,7 +501,7 @@ impl Lab for LinearMdpLab {
         }
         let x = (self.episode + 1) as f64;
         for i in 0..self.slots.len() {
-            let results = self.episode_of(i, params);
+            let results = self.episode_of(i, params).await?;
             let slot = &mut self.slots[i];
             for (total, gap) in slot.seed_regret.iter_mut().zip(&results.gaps) {
                 *total += gap;
@@ -458,8 +536,12 @@ impl Lab for LinearMdpLab {
     fn live_changed(&mut self, old: &LinearMdpParams, new: &LinearMdpParams) {
         if old.ridge_lambda != new.ridge_lambda {
             for slot in &mut self.slots {
-                slot.learner
-                    .lambda_changed(old.ridge_lambda, new.ridge_lambda, &self.features);
+                match &mut slot.engine {
+                    Engine::Cpu(learner) => {
+                        learner.lambda_changed(old.ridge_lambda, new.ridge_lambda, &self.features)
+                    }
+                    Engine::Gpu(learner) => learner.set_lambda(old.ridge_lambda, new.ridge_lambda),
+                }
             }
         }
     }
@@ -584,10 +666,6 @@ impl Lab for LinearMdpLab {
                 format!("{} of {}", self.episode, self.episodes),
             ),
             (
-                "Computed on".to_string(),
-                "CPU, in the worker (f64); the WebGPU kernel is not built yet".to_string(),
-            ),
-            (
                 "Episodes a step".to_string(),
                 format!(
                     "{} ({} seeds x {} learners): the run bar's steps/s times this is episodes/s",
@@ -597,6 +675,12 @@ impl Lab for LinearMdpLab {
                 ),
             ),
         ];
+        facts.extend(self.slots.iter().map(|slot| {
+            (
+                format!("{} runs on", slot.algorithm.label()),
+                slot.runs_on.clone(),
+            )
+        }));
         if let Some(error) = self.realizability {
             facts.push((
                 "Feature dimension d".to_string(),

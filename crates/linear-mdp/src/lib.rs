@@ -8,11 +8,13 @@
 //! - [`features`]: the feature maps and their realizability error.
 //! - [`episode`]: one seed's episode under a policy.
 //! - [`algorithms`]: one file per learner, naming its paper.
+//! - [`gpu`]: the kernel of the LSVI learners, one invocation per seed.
 
 pub mod algorithms;
 pub mod env;
 pub mod episode;
 pub mod features;
+pub mod gpu;
 pub mod lab;
 pub mod mdp;
 pub mod params;

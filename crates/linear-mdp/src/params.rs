@@ -10,7 +10,7 @@ use crate::algorithms::AlgorithmId;
 use crate::env::{EnvKind, LINEAR_ACTIONS};
 use crate::features::FeatureKind;
 
-/// The longest episode.
+/// The longest episode (the kernel's private path arrays hold this many steps).
 pub const MAX_HORIZON: usize = 50;
 /// Algorithms run side by side on the same MDP and seeds.
 pub const SLOTS: usize = 4;
@@ -37,6 +37,14 @@ choices! {
         Planning = ("planning", "Planning (model known)"),
         /// M next states drawn from P per state-action, fresh each iteration.
         Learning = ("learning", "Learning (sampled transitions)"),
+    }
+}
+
+choices! {
+    /// Where the learners run.
+    pub enum ComputePath {
+        Auto = ("auto", "WebGPU when it can"),
+        Cpu = ("cpu", "CPU reference"),
     }
 }
 
@@ -96,6 +104,8 @@ params! {
         /// An algorithm to run on the same MDP and seeds.
         pub algo_4: Option<AlgorithmId> = optional_choice("Algorithm 4", None),
         #[section("Runs")]
+        /// WebGPU kernels run LSVI-UCB, epsilon-greedy LSVI and soft VI, one invocation per seed; MDVI, value iteration and SARSA run on the CPU.
+        pub compute: ComputePath = choice("Compute on", ComputePath::Auto),
         /// Independent seeds; the bands are 95% intervals of the mean over them.
         pub seeds: usize = int("Seeds", 1..=1024, 16).log(),
         /// Episodes K per seed: one episode of every seed per step.
