@@ -257,7 +257,7 @@ impl LinearMdpLab {
                             .as_ref()
                             .and_then(|p| p.policy.first().cloned()),
                     ),
-                    None => (format!("Algorithm {} (none chosen)", index + 1), None, None),
+                    None => (format!("algorithm {} (none)", index + 1), None, None),
                 }
             }
         };
@@ -323,13 +323,13 @@ impl LinearMdpLab {
         }
         let paint = match self.env.kind {
             EnvKind::Gridworld => {
-                format!("; click to paint {}", params.brush.label().to_lowercase())
+                format!(" · click: {}", params.brush.label().to_lowercase())
             }
             _ => String::new(),
         };
         Chart {
             key: "value_map".to_string(),
-            title: format!("Value V_1 and policy: {name}, seed 1{paint}"),
+            title: format!("V_1 and policy, {name}{paint}"),
             x_label: String::new(),
             y_label: String::new(),
             kind: ChartKind::Heatmap {

@@ -104,7 +104,7 @@ params! {
         /// An algorithm to run on the same MDP and seeds.
         pub algo_4: Option<AlgorithmId> = optional_choice("Algorithm 4", None),
         #[section("Runs")]
-        /// WebGPU kernels run LSVI-UCB, epsilon-greedy LSVI and soft VI, one invocation per seed; MDVI, value iteration and SARSA run on the CPU.
+        /// A WebGPU kernel runs LSVI-UCB, epsilon-greedy LSVI and soft VI, a workgroup per seed; MDVI, value iteration and SARSA run on the CPU.
         pub compute: ComputePath = choice("Compute on", ComputePath::Auto),
         /// Independent seeds; the bands are 95% intervals of the mean over them.
         pub seeds: usize = int("Seeds", 1..=1024, 16).log(),
@@ -134,8 +134,8 @@ params! {
         /// Linear SARSA: step size of the TD update.
         pub step_size: f64 = float("SARSA step size", 1e-3..=1.0, 0.1).log().live().unit("alpha").when(uses(&[AlgorithmId::Sarsa])),
         #[section("View")]
-        /// The value map shows this one's values and policy (first seed).
-        pub map_of: MapOf = choice("Value map of", MapOf::Slot1).live(),
+        /// The value map shows the optimal values and policy, or a learner's own estimate and policy (first seed).
+        pub map_of: MapOf = choice("Value map of", MapOf::Optimal).live(),
     }
     limits: work_limit
 }

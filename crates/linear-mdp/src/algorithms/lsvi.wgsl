@@ -134,16 +134,22 @@ fn greedy_row(base: u32, row: u32) {
     }
 }
 
+// max_a Q(row, a) / t: the shift that keeps exp from overflowing at T = 1e-3.
+fn scaled_max(base: u32, row: u32, t: f32) -> f32 {
+    var top = state[base + row] / t;
+    for (var a = 1u; a < dispatch.actions; a += 1u) {
+        top = max(top, state[base + row + a] / t);
+    }
+    return top;
+}
+
 // The policy at the Q row `row` into `probs`: softmax(Q / T) for soft VI,
 // else greedy, mixed with uniform epsilon for epsilon-greedy LSVI.
 fn policy_row(base: u32, row: u32) {
     let n = dispatch.actions;
     if (dispatch.algorithm == ALGO_SOFT_VI) {
         let t = dispatch.temperature;
-        var top = state[base + row] / t;
-        for (var a = 1u; a < n; a += 1u) {
-            top = max(top, state[base + row + a] / t);
-        }
+        let top = scaled_max(base, row, t);
         var total = 0.0;
         for (var a = 0u; a < n; a += 1u) {
             probs[a] = exp(state[base + row + a] / t - top);
@@ -169,10 +175,7 @@ fn backup_value(base: u32, row: u32) -> f32 {
     let n = dispatch.actions;
     if (dispatch.algorithm == ALGO_SOFT_VI) {
         let t = dispatch.temperature;
-        var top = state[base + row] / t;
-        for (var a = 1u; a < n; a += 1u) {
-            top = max(top, state[base + row + a] / t);
-        }
+        let top = scaled_max(base, row, t);
         var total = 0.0;
         for (var a = 0u; a < n; a += 1u) {
             total += exp(state[base + row + a] / t - top);
