@@ -11,7 +11,7 @@ use thermolab_core::experiment::{
 use thermolab_core::params::{ParamError, Value};
 use thermolab_core::protocol::{decode, encode};
 use thermolab_gpu::Compute;
-use thermolab_kit::params::{float, int, toggle};
+use thermolab_kit::params::{choice, float, int, points, toggle};
 use thermolab_kit::{About, Hosted, Lab, LabContext, LabEntry, Registry, Session};
 
 thermolab_kit::params! {
@@ -135,6 +135,58 @@ impl Lab for Broken {
     }
 }
 
+thermolab_kit::choices! {
+    /// What a click paints.
+    pub enum Tool {
+        Walls = ("walls", "Walls"),
+        Doors = ("doors", "Doors"),
+    }
+}
+
+thermolab_kit::params! {
+    /// Two lists painted on one chart, a select routing the clicks.
+    pub struct GoodBrush {
+        pub tool: Tool = choice("Tool", Tool::Walls).live(),
+        pub walls: Vec<[f64; 2]> = points("Walls", 1.0, 8, "map").brush("tool", Tool::Walls),
+        pub doors: Vec<[f64; 2]> = points("Doors", 1.0, 8, "map").brush("tool", Tool::Doors),
+    }
+}
+
+thermolab_kit::params! {
+    /// A brush naming a select that does not exist.
+    pub struct BadBrush {
+        pub walls: Vec<[f64; 2]> = points("Walls", 1.0, 8, "map").brush("pencil", Tool::Walls),
+    }
+}
+
+/// A lab that only declares params `P`.
+struct Declared<P>(std::marker::PhantomData<P>);
+
+#[async_trait::async_trait(?Send)]
+impl<P: thermolab_kit::ParamSet> Lab for Declared<P> {
+    type Params = P;
+
+    fn about() -> About {
+        About {
+            id: "declared",
+            presenter: &[],
+            ..Grid::about()
+        }
+    }
+
+    fn start(_context: &LabContext, _params: &P) -> Result<Self, String> {
+        Ok(Self(std::marker::PhantomData))
+    }
+
+    async fn step(&mut self, _params: &P) -> Result<StepOutcome, RunError> {
+        Ok(StepOutcome::Finished)
+    }
+
+    fn view(&self, _params: &P) -> View {
+        View::default()
+    }
+}
+
 /// Grid with presenter mode showing a restart param (`UNKNOWN` false) or
 /// a param it does not have (true).
 struct OnStage<const UNKNOWN: bool>(Grid);
@@ -196,6 +248,17 @@ fn inconsistent_declarations_are_refused() {
     assert_eq!(
         unknown,
         Err("stage: presenter control 'speed' is not a param".to_string())
+    );
+    assert_eq!(
+        Registry(&[LabEntry::of::<Declared<GoodBrush>>]).check(),
+        Ok(())
+    );
+    assert_eq!(
+        Registry(&[LabEntry::of::<Declared<BadBrush>>]).check(),
+        Err(
+            "declared: walls: its brush names 'pencil' = 'walls', which is not a select's option"
+                .to_string()
+        )
     );
 }
 
