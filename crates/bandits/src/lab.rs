@@ -10,14 +10,14 @@ use thermolab_core::experiment::{
 use thermolab_core::rng::CounterRng;
 use thermolab_core::series::Series;
 use thermolab_gpu::Compute;
-use thermolab_kit::{About, BenchmarkEntry, Lab, LabContext, StillRecipe};
+use thermolab_kit::{About, BenchmarkEntry, Lab, LabContext, StillRecipe, chosen_gpu};
 
 use crate::algorithms::AlgorithmId;
 use crate::bench::BanditPulls;
 use crate::cpu::CpuRuns;
 use crate::env::{Environment, Kind};
 use crate::gpu::{self, GpuRuns};
-use crate::params::{BanditsParams, ComputePath, SLOTS};
+use crate::params::{BanditsParams, SLOTS};
 use crate::policy::Setup;
 
 const SERIES_CAPACITY: usize = 256;
@@ -102,17 +102,8 @@ impl BanditsLab {
         params: &BanditsParams,
         algorithms: &[AlgorithmId],
     ) -> Result<&'a thermolab_gpu::Gpu, String> {
-        match (&compute.gpu, params.compute) {
-            (_, ComputePath::Cpu) => Err("the CPU reference was chosen".to_string()),
-            (None, ComputePath::Auto) => Err(compute
-                .info
-                .fallback_reason
-                .clone()
-                .unwrap_or_else(|| "no GPU".to_string())),
-            (Some(device), ComputePath::Auto) => {
-                gpu::unsupported(params.env, params.arms, algorithms).map_or(Ok(device), Err)
-            }
-        }
+        let device = chosen_gpu(compute, params.compute)?;
+        gpu::unsupported(params.env, params.arms, algorithms).map_or(Ok(device), Err)
     }
 
     /// Rounds played so far.

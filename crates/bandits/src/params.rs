@@ -7,7 +7,7 @@ use thermolab_core::params::ParamError;
 use thermolab_kit::params::{
     any_is, choice, float, float_list, int, is, is_not, on, optional_choice, toggle,
 };
-use thermolab_kit::{choices, params};
+use thermolab_kit::{ComputePath, choices, params};
 
 use crate::algorithms::AlgorithmId;
 use crate::env::{ContextDesign, Kind};
@@ -29,14 +29,6 @@ choices! {
         Staircase = ("staircase", "Staircase"),
         /// The `means` list, dragged by hand.
         Custom = ("custom", "Set by hand"),
-    }
-}
-
-choices! {
-    /// Where the runs are computed.
-    pub enum ComputePath {
-        Auto = ("auto", "WebGPU when it can"),
-        Cpu = ("cpu", "CPU reference"),
     }
 }
 

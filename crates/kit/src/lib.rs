@@ -5,9 +5,11 @@
 //!   params, and the [`Registry`] of a build's labs.
 //! - [`session`]: the [`Session`] the worker and the CLI drive.
 //! - [`wgsl`]: kernels' uniforms and constants from the same declarations.
+//! - [`compute`]: the *Compute on* choice and the device it picks.
 //!
 //! docs/architecture.md has the recipe for a new lab.
 
+pub mod compute;
 pub mod lab;
 pub mod params;
 pub mod session;
@@ -16,6 +18,7 @@ pub mod wgsl;
 /// The core crate, for the macros' paths.
 pub use thermolab_core as core;
 
+pub use compute::{ComputePath, chosen_gpu};
 pub use lab::{
     About, Benchmark, BenchmarkEntry, Hosted, Lab, LabContext, LabEntry, Registry, StillRecipe,
 };

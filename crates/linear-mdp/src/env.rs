@@ -33,6 +33,8 @@ pub enum Cell {
     Wall,
     Reward,
     Penalty,
+    /// The top-right corner: pays 1, cannot be painted over.
+    Goal,
 }
 
 /// An MDP with its geometry.
@@ -84,12 +86,12 @@ fn gridworld(params: &LinearMdpParams) -> Environment {
     let n = params.size;
     let states = n * n;
     let start = 0;
-    let goal = states - 1;
     let mut cells = vec![Cell::Free; states];
+    cells[states - 1] = Cell::Goal;
     let mut paint = |points: &[[f64; 2]], cell: Cell| {
         for point in points {
             let s = Environment::cell_at(*point, n);
-            if s != start && s != goal {
+            if s != start && cells[s] != Cell::Goal {
                 cells[s] = cell;
             }
         }
@@ -103,8 +105,7 @@ fn gridworld(params: &LinearMdpParams) -> Environment {
     for s in 0..states {
         let (x, y) = ((s % n) as i64, (s / n) as i64);
         let cell_reward = match cells[s] {
-            _ if s == goal => 1.0,
-            Cell::Reward => 1.0,
+            Cell::Goal | Cell::Reward => 1.0,
             Cell::Penalty => -1.0,
             Cell::Free | Cell::Wall => 0.0,
         };

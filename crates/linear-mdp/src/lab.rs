@@ -12,7 +12,7 @@ use thermolab_core::rng::CounterRng;
 use thermolab_core::series::Series;
 use thermolab_core::stats::mean_and_half_width;
 use thermolab_kit::params::Choice;
-use thermolab_kit::{About, Lab, LabContext, StillRecipe};
+use thermolab_kit::{About, Lab, LabContext, StillRecipe, chosen_gpu};
 
 use crate::algorithms::{AlgorithmId, Context, Learner, Plan, lsvi_plan};
 use crate::env::{Cell, EnvKind, Environment};
@@ -20,7 +20,7 @@ use crate::episode::play;
 use crate::features::{self, Features};
 use crate::gpu::{self, GpuLearner};
 use crate::mdp::{Values, greedy};
-use crate::params::{ComputePath, LinearMdpParams, MapOf, SLOTS};
+use crate::params::{LinearMdpParams, MapOf, SLOTS};
 
 const SERIES_CAPACITY: usize = 256;
 /// A realizability error under this is reported as exact (rounding).
@@ -116,14 +116,6 @@ impl LinearMdpLab {
     /// Episodes played so far.
     pub fn episodes_played(&self) -> u64 {
         self.episode
-    }
-
-    pub fn environment(&self) -> &Environment {
-        &self.env
-    }
-
-    pub fn features(&self) -> &Features {
-        &self.features
     }
 
     /// V*_1(s_1), exact.
@@ -245,7 +237,7 @@ impl LinearMdpLab {
             MapOf::Optimal => (
                 "Optimal".to_string(),
                 Some(self.optimal.v[0].clone()),
-                Some(greedy(&self.optimal.q, self.env.mdp.actions).remove(0)),
+                Some(greedy(&self.optimal.q[..1], self.env.mdp.actions).remove(0)),
             ),
             other => {
                 let index = other.index() - 1;
@@ -270,21 +262,19 @@ impl LinearMdpLab {
             ]
         };
         let mut values = values.unwrap_or_else(|| vec![0.0; self.env.mdp.states]);
-        let walls: Vec<usize> = (0..self.env.cells.len())
-            .filter(|&s| self.env.cells[s] == Cell::Wall)
-            .collect();
+        let is_wall = |s: usize| self.env.cells.get(s) == Some(&Cell::Wall);
         // A wall is never entered: it takes the lowest value shown.
         let lowest = (0..values.len())
-            .filter(|s| !walls.contains(s))
+            .filter(|&s| !is_wall(s))
             .map(|s| values[s])
             .fold(f64::INFINITY, f64::min);
-        walls
-            .iter()
-            .for_each(|&s| values[s] = if lowest.is_finite() { lowest } else { 0.0 });
+        for s in (0..values.len()).filter(|&s| is_wall(s)) {
+            values[s] = if lowest.is_finite() { lowest } else { 0.0 };
+        }
         let mut arrows = Vec::new();
         if let (Some(directions), Some(policy)) = (&self.env.arrows, policy) {
             let a = self.env.mdp.actions;
-            for s in (0..self.env.mdp.states).filter(|s| !walls.contains(s)) {
+            for s in (0..self.env.mdp.states).filter(|&s| !is_wall(s)) {
                 let c = centre(s);
                 for (action, direction) in directions.iter().enumerate() {
                     let p = policy[s * a + action];
@@ -313,11 +303,7 @@ impl LinearMdpLab {
                 group("wall", Cell::Wall),
                 group("reward +1", Cell::Reward),
                 group("penalty -1", Cell::Penalty),
-                PointGroup {
-                    label: "goal +1".to_string(),
-                    points: vec![centre(self.env.mdp.states - 1).map(|v| v as f32)],
-                    marked: true,
-                },
+                group("goal +1", Cell::Goal),
             ];
             marks.retain(|g| !g.points.is_empty());
         }
@@ -426,24 +412,12 @@ impl Lab for LinearMdpLab {
             .any(|a| a.featured())
             .then(|| features::realizability_error(&env, &features, &optimal, rng));
         let seeds = params.seeds;
-        let device = match (&context.compute.gpu, params.compute) {
-            (_, ComputePath::Cpu) => Err("the CPU reference was chosen".to_string()),
-            (None, ComputePath::Auto) => Err(context
-                .compute
-                .info
-                .fallback_reason
-                .clone()
-                .unwrap_or_else(|| "no GPU".to_string())),
-            (Some(device), ComputePath::Auto) => Ok(device),
-        };
+        let device = chosen_gpu(context.compute, params.compute);
         let mut slots = Vec::new();
         for &algorithm in &algorithms {
             let name = algorithm.label();
-            let kernel = device.as_ref().map_err(Clone::clone).and_then(|device| {
-                match gpu::unsupported(algorithm, &env.mdp, features.dim, seeds) {
-                    Some(reason) => Err(reason),
-                    None => Ok(*device),
-                }
+            let kernel = device.clone().and_then(|device| {
+                gpu::unsupported(algorithm, &env.mdp, features.dim, seeds).map_or(Ok(device), Err)
             });
             let (engine, runs_on) = match kernel {
                 Ok(device) => {

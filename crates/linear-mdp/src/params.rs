@@ -4,7 +4,7 @@
 
 use thermolab_core::params::{Condition, ParamError};
 use thermolab_kit::params::{any_is, choice, float, int, is, optional_choice, points};
-use thermolab_kit::{choices, params};
+use thermolab_kit::{ComputePath, choices, params};
 
 use crate::algorithms::AlgorithmId;
 use crate::env::{EnvKind, LINEAR_ACTIONS};
@@ -37,14 +37,6 @@ choices! {
         Planning = ("planning", "Planning (model known)"),
         /// M next states drawn from P per state-action, fresh each iteration.
         Learning = ("learning", "Learning (sampled transitions)"),
-    }
-}
-
-choices! {
-    /// Where the learners run.
-    pub enum ComputePath {
-        Auto = ("auto", "WebGPU when it can"),
-        Cpu = ("cpu", "CPU reference"),
     }
 }
 
