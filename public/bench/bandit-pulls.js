@@ -1,7 +1,7 @@
 // The plain-JavaScript peer of the bandit benchmark: the loop of the Rust
 // CPU path (crates/bandits/src/bench.rs), written as a careful JavaScript
 // programmer would — typed arrays, no allocation per step — with the same
-// counter-based RNG (pcg4d, Jarzynski & Olano, JCGT 2020), the same ten
+// counter-based RNG (pcg4d, Jarzynski & Olano, JCGT 2020; counter-rng.js), the same ten
 // Bernoulli arms and the same UCB1 and Thompson sampling, drawing the same
 // words in the same order. UCB1's regret is therefore exactly the Rust
 // path's; Thompson's agrees up to the f32 rounding of its normals.
@@ -10,47 +10,10 @@
 // answers {algorithm, pullsPerSecond, meanRegret}. In node:
 //   node public/bench/bandit-pulls.js ucb1 10000 1000 [seed]
 
+import { normal, unit, unitOpen, words } from './counter-rng.js';
+
 const ARMS = 10;
 const SLOT_STREAM = 1 << 16;
-const INV_2_24 = 1 / 16777216;
-const TAU_F32 = Math.fround(2 * Math.PI);
-const PI_F32 = Math.fround(Math.PI);
-
-function pcg4dMix(v) {
-  v[0] = (v[0] + Math.imul(v[1], v[3])) >>> 0;
-  v[1] = (v[1] + Math.imul(v[2], v[0])) >>> 0;
-  v[2] = (v[2] + Math.imul(v[0], v[1])) >>> 0;
-  v[3] = (v[3] + Math.imul(v[1], v[2])) >>> 0;
-}
-
-function pcg4d(v) {
-  for (let i = 0; i < 4; i += 1) v[i] = (Math.imul(v[i], 1664525) + 1013904223) >>> 0;
-  pcg4dMix(v);
-  for (let i = 0; i < 4; i += 1) v[i] = (v[i] ^ (v[i] >>> 16)) >>> 0;
-  pcg4dMix(v);
-}
-
-// random_u32x4 of crates/core/src/rng.rs, written into `out`.
-function words(seedLo, seedHi, run, step, stream, out) {
-  out[0] = run >>> 0;
-  out[1] = step >>> 0;
-  out[2] = stream >>> 0;
-  out[3] = seedLo;
-  pcg4d(out);
-  out[0] = (out[0] ^ seedHi) >>> 0;
-  pcg4d(out);
-}
-
-const unit = (w) => (w >>> 8) * INV_2_24;
-const unitOpen = (w) => ((w >>> 8) + 1) * INV_2_24;
-
-// Box-Muller in f32, as normal_f32 in rng.rs.
-function normal(w0, w1) {
-  const radius = Math.fround(Math.sqrt(Math.fround(-2 * Math.fround(Math.log(Math.fround(unitOpen(w0)))))));
-  const angle = Math.fround(Math.fround(TAU_F32 * Math.fround(unit(w1))) - PI_F32);
-  return Math.fround(-radius * Math.fround(Math.cos(angle)));
-}
-
 // The Draws of crates/bandits/src/draws.rs: word i of a (run, step, stream)
 // block is lane i % 4 of words(run, step, stream + i / 4).
 class Draws {

@@ -84,6 +84,31 @@ site('site with WebGPU', { webgpu: true }, ({ open, share }) => {
     console.log(`TF.js webgpu on SwiftShader: ${answer}`);
   });
 
+  test('the LSVI-UCB benchmark runs on WebGPU and the CPU beside its plain-JavaScript peer', async () => {
+    const lab = await open(`${TINY}&lsvi_seeds=3&lsvi_episodes=4`);
+    await lab.step(1);
+    for (const key of ['lsvi_gpu', 'lsvi_cpu', 'lsvi_plan_tensors', 'lsvi_plan_loops']) {
+      const value = await lab.figure(key);
+      assert.ok(Number.isFinite(value) && value > 0, `${key} = ${value}`);
+    }
+    const facts = await lab.facts();
+    const regret = (path) => Number(facts.match(new RegExp(`LSVI-UCB bench mean regret \\(${path}\\)\\s+(\\S+)`))?.[1]);
+    const [gpu, cpu] = [regret('GPU'), regret('CPU')];
+    assert.ok(cpu > 0, `CPU regret ${cpu}`);
+    assert.ok(Math.abs(gpu - cpu) < 1e-3 * cpu, `GPU regret ${gpu} against the CPU's ${cpu}`);
+    // burn's planning pass on WebGPU computed the loops' Q tables.
+    const difference = Number(facts.match(/largest Q difference (\S+) of/)?.[1]);
+    assert.ok(difference < 1e-3, `burn against loops: ${difference}`);
+    // The peer replays the same seeds: the same regret up to rounding.
+    await lab.testId('measure-lsvi-js').click();
+    const row = lab.testId('js-lsvi');
+    await row.waitFor({ timeout: SLOW });
+    assert.ok(Number(await row.getAttribute('data-value')) > 0, 'JS episodes/s');
+    const js = Number(await row.getAttribute('data-regret'));
+    assert.ok(Math.abs(js - cpu) < 1e-9 * cpu, `JS regret ${js} against the wasm CPU path's ${cpu}`);
+    assert.match(await row.innerText(), /\d\.\d\dx/);
+  });
+
   test('a live control changes the running experiment and the URL', async () => {
     const lab = await open(TINY);
     await lab.step(1);

@@ -404,6 +404,7 @@ fn bench() -> Result {
         );
     }
     bench_diffusion()?;
+    bench_linear_mdp()?;
     bench_snapshots()
 }
 
@@ -464,6 +465,60 @@ fn bench_diffusion() -> Result {
         );
     }
     println!("  TF.js final loss {}", tfjs["finalLoss"]);
+    Ok(())
+}
+
+/// Episodes/s of LSVI-UCB, 256 seeds x 200 episodes on the 10 x 10
+/// gridworld with d = 32 random features and H = 20, on the kernel, the CPU
+/// path and the plain-JavaScript peer in node.
+fn bench_linear_mdp() -> Result {
+    let (seeds, episodes) = ("256", "200");
+    let lab = LabReport::run(
+        "device",
+        "1",
+        &[
+            "buffer_mib=1",
+            "matmul_n=16",
+            "repeats=1",
+            "pulls_runs=1",
+            "pulls_steps=1",
+            &format!("lsvi_seeds={seeds}"),
+            &format!("lsvi_episodes={episodes}"),
+        ],
+    )?;
+    let out = Command::new("node")
+        .args(["public/bench/lsvi-episodes.js", seeds, episodes, "1"])
+        .output()
+        .map_err(|e| format!("cannot run node: {e}"))?;
+    let js: serde_json::Value = serde_json::from_slice(&out.stdout).map_err(|e| {
+        format!(
+            "the JavaScript peer printed no result ({e}): {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })?;
+    let (gpu, cpu) = (lab.figure("lsvi_gpu"), lab.figure("lsvi_cpu"));
+    let peer = js["episodesPerSecond"].as_f64();
+    let show = |x: Option<f64>| x.map_or("n/a".to_string(), |x| format!("{x:.3e}"));
+    println!(
+        "\nLSVI-UCB, {seeds} seeds x {episodes} episodes (10 x 10 gridworld, d = 32, H = 20), seed 1:"
+    );
+    println!(
+        "episodes/s: GPU path {}, CPU path {}, plain JS (node) {}; GPU / JS = {}, CPU / JS = {}, GPU / CPU = {}",
+        show(gpu),
+        show(cpu),
+        show(peer),
+        ratio(gpu, peer),
+        ratio(cpu, peer),
+        ratio(gpu, cpu)
+    );
+    println!(
+        "  mean regret: JS {}, lab GPU {}, lab CPU {}",
+        js["meanRegret"],
+        lab.fact("LSVI-UCB bench mean regret (GPU)")
+            .unwrap_or("n/a"),
+        lab.fact("LSVI-UCB bench mean regret (CPU)")
+            .unwrap_or("n/a")
+    );
     Ok(())
 }
 

@@ -206,3 +206,119 @@ pub fn JsPeer() -> impl IntoView {
         </section>
     }
 }
+
+const LSVI_PEER_URL: &str = "./public/bench/lsvi-episodes.js";
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LsviRequest {
+    seeds: i64,
+    episodes: i64,
+    seed: u64,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct LsviResult {
+    episodes_per_second: Option<f64>,
+    mean_regret: Option<f64>,
+    error: Option<String>,
+}
+
+/// The plain-JavaScript peer of the Linear MDP lab's benchmark:
+/// `public/bench/lsvi-episodes.js` runs LSVI-UCB's loop in a module Web
+/// Worker with the benchmark's seeds, episodes and seed.
+#[component]
+pub fn LsviPeer() -> impl IntoView {
+    let ui = expect_context::<Ui>();
+    let results = RwSignal::new(Vec::<LsviResult>::new());
+    let running = RwSignal::new(false);
+    let measure = move |_| {
+        let size = ui.params.with_untracked(|p| {
+            p.as_ref()
+                .and_then(|p| Some((p.int("lsvi_seeds").ok()?, p.int("lsvi_episodes").ok()?)))
+        });
+        let Some((seeds, episodes)) = size else {
+            return;
+        };
+        // 0 skips the lab's measurement; the peer still needs episodes to time.
+        let episodes = episodes.max(1);
+        let seed = ui.page.with_untracked(|p| p.seed);
+        let serializer = serde_wasm_bindgen::Serializer::json_compatible();
+        let requests = LsviRequest {
+            seeds,
+            episodes,
+            seed,
+        }
+        .serialize(&serializer)
+        .ok()
+        .into_iter()
+        .collect();
+        run_peer(
+            ui,
+            PeerWorker {
+                url: LSVI_PEER_URL,
+                kind: WorkerType::Module,
+                name: "The JavaScript LSVI-UCB peer",
+            },
+            requests,
+            1,
+            (results, running),
+        );
+    };
+    let rows = move || {
+        results
+            .get()
+            .into_iter()
+            .map(|result| {
+                let Some(js) = result.episodes_per_second else {
+                    let error = result.error.unwrap_or_default();
+                    return view! { <tr><th>"LSVI-UCB"</th><td colspan="4">"failed: "{error}</td></tr> }
+                        .into_any();
+                };
+                let ratio = |path: &str| {
+                    figure_value(ui, &format!("lsvi_{path}"))
+                        .map_or("n/a".to_string(), |v| format!("{:.2}x", v / js))
+                };
+                let regret = result.mean_regret.unwrap_or(f64::NAN);
+                view! {
+                    <tr data-testid="js-lsvi" data-value=js.to_string() data-regret=regret.to_string()>
+                        <th>"LSVI-UCB"</th>
+                        <td>{format_number(js)}" episodes/s"</td>
+                        <td>{ratio("gpu")}</td>
+                        <td>{ratio("cpu")}</td>
+                        <td>{format!("{regret:.4}")}</td>
+                    </tr>
+                }
+                .into_any()
+            })
+            .collect_view()
+    };
+    view! {
+        <section class="peer" aria-label="JavaScript LSVI-UCB peer">
+            <h2>"LSVI-UCB against plain JavaScript"</h2>
+            <p>
+                "LSVI-UCB's episode loop (plan, play, exact value, Sherman-Morrison updates) in plain "
+                "JavaScript, on the benchmark's gridworld and features with the lab's random numbers, "
+                "run in a worker of this page with the LSVI-UCB seeds, episodes and seed set above. "
+                "Ratios above 1 mean the lab's path is faster. The mean regrets agree when the work is "
+                "the same."
+            </p>
+            <button data-testid="measure-lsvi-js" on:click=measure disabled=move || running.get()>
+                {move || if running.get() { "Measuring…" } else { "Measure plain JavaScript" }}
+            </button>
+            <table class="facts">
+                <thead>
+                    <tr>
+                        <th></th>
+                        <th>"JavaScript"</th>
+                        <th>"WebGPU / JS"</th>
+                        <th>"CPU (wasm) / JS"</th>
+                        <th>"JS mean regret"</th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </section>
+    }
+}

@@ -9,7 +9,7 @@ use wasm_bindgen::JsCast;
 
 use crate::charts::{ChartView, StillView, format_tick};
 use crate::controls::{ParamControl, format_number};
-use crate::js_peer::JsPeer;
+use crate::js_peer::{JsPeer, LsviPeer};
 use crate::state::{Doing, Ui, Work, now_ms};
 use crate::tfjs_peer::TfjsPeer;
 
@@ -260,6 +260,7 @@ fn LabPage() -> impl IntoView {
                     {lab.panels.iter().map(|panel| match panel.as_str() {
                         "bandit-js" => view! { <JsPeer /> }.into_any(),
                         "tfjs-diffusion" => view! { <TfjsPeer /> }.into_any(),
+                        "lsvi-js" => view! { <LsviPeer /> }.into_any(),
                         _ => ().into_any(),
                     }).collect_view()}
                     <Show when=move || !ui.hides("explanation")>

@@ -51,10 +51,15 @@ fn every_lab_is_declared_consistently_and_keys_do_not_shadow_the_runner() {
     }
     // The bench page runs every lab's benchmark, with their controls and panels.
     let device = labs.iter().find(|l| l.id == "device").unwrap();
-    for key in ["buffer_mib", "pulls_runs", "diffusion_train_steps"] {
+    for key in [
+        "buffer_mib",
+        "pulls_runs",
+        "diffusion_train_steps",
+        "lsvi_episodes",
+    ] {
         assert!(device.schema.spec(key).is_some(), "{key}");
     }
-    assert_eq!(device.panels, ["bandit-js", "tfjs-diffusion"]);
+    assert_eq!(device.panels, ["bandit-js", "tfjs-diffusion", "lsvi-js"]);
     let bandits = labs.iter().find(|l| l.id == "bandits").unwrap();
     assert!(bandits.schema.spec("pulls_runs").is_none());
     assert!(bandits.panels.is_empty());
@@ -154,6 +159,8 @@ fn bench_page(compute: &Compute) -> Session {
         ("diffusion_train_steps", Value::Int(1)),
         ("diffusion_particles", Value::Int(16)),
         ("diffusion_sample_steps", Value::Int(2)),
+        ("lsvi_seeds", Value::Int(4)),
+        ("lsvi_episodes", Value::Int(3)),
     ]);
     start(compute, "device", &pairs)
 }
@@ -235,6 +242,10 @@ fn the_cpu_bench_page_leaves_gpu_figures_empty_with_a_reason() {
     assert_eq!(figure("rng_mismatches").value, None);
     assert_eq!(figure("pulls_thompson_gpu").value, None);
     assert!(figure("pulls_thompson_cpu").value.unwrap() > 0.0);
+    assert_eq!(figure("lsvi_gpu").value, None);
+    assert!(figure("lsvi_gpu").note.contains("no WebGPU"));
+    assert!(figure("lsvi_cpu").value.unwrap() > 0.0);
+    assert!(figure("lsvi_plan_tensors").note.contains("burn flex"));
     assert!(figure("rng_mismatches").note.contains("no WebGPU"));
     assert!(view.facts.iter().any(|(_, v)| v == "no GPU in this test"));
 }

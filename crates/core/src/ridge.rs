@@ -30,6 +30,11 @@ impl Ridge {
         &self.a_inv[run * self.dim * self.dim..(run + 1) * self.dim * self.dim]
     }
 
+    /// A^-1 and b of every run, run-major (d x d and d each).
+    pub fn tables(&self) -> (&[f64], &[f64]) {
+        (&self.a_inv, &self.b)
+    }
+
     /// A^-1 v.
     pub fn apply(&self, run: usize, v: &[f64]) -> Vec<f64> {
         self.a_inv(run)

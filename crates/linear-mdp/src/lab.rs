@@ -12,14 +12,15 @@ use thermolab_core::rng::CounterRng;
 use thermolab_core::series::Series;
 use thermolab_core::stats::mean_and_half_width;
 use thermolab_kit::params::Choice;
-use thermolab_kit::{About, Lab, LabContext, StillRecipe, chosen_gpu};
+use thermolab_kit::{About, BenchmarkEntry, Lab, LabContext, StillRecipe, chosen_gpu};
 
 use crate::algorithms::{AlgorithmId, Context, Learner, Plan, lsvi_plan};
+use crate::bench::LsviEpisodes;
 use crate::env::{Cell, EnvKind, Environment};
 use crate::episode::play;
 use crate::features::{self, Features};
 use crate::gpu::{self, GpuLearner};
-use crate::mdp::{Values, greedy};
+use crate::mdp::{Mdp, Values, greedy};
 use crate::params::{LinearMdpParams, MapOf, SLOTS};
 
 const SERIES_CAPACITY: usize = 256;
@@ -162,6 +163,24 @@ impl LinearMdpLab {
         (0..self.seeds)
             .map(|seed| learner.weight_norm(seed))
             .try_fold(0.0f64, |m, n| n.map(|n| m.max(n)))
+    }
+
+    /// The model the learners face.
+    pub fn mdp(&self) -> &Mdp {
+        &self.env.mdp
+    }
+
+    /// The features the learners regress on.
+    pub fn features(&self) -> &Features {
+        &self.features
+    }
+
+    /// Slot `slot`'s learner, when it runs on the CPU.
+    pub fn cpu_learner(&self, slot: usize) -> Option<&Learner> {
+        match &self.slots[slot].engine {
+            Engine::Cpu(learner) => Some(learner),
+            Engine::Gpu(_) => None,
+        }
     }
 
     /// Whether slot `slot` runs on the GPU kernel.
@@ -392,6 +411,10 @@ impl Lab for LinearMdpLab {
 
     fn about() -> About {
         ABOUT
+    }
+
+    fn benchmarks() -> Vec<BenchmarkEntry> {
+        vec![BenchmarkEntry::of::<LsviEpisodes>()]
     }
 
     fn start(context: &LabContext, params: &LinearMdpParams) -> Result<Self, String> {

@@ -8,9 +8,12 @@
 //! - [`features`]: the feature maps and their realizability error.
 //! - [`episode`]: one seed's episode under a policy.
 //! - [`algorithms`]: one file per learner, naming its paper.
-//! - [`gpu`]: the kernel of the LSVI learners, one invocation per seed.
+//! - [`gpu`]: the kernel of the LSVI learners, a workgroup per seed.
+//! - [`bench`]: LSVI-UCB's episodes per second, for the bench page, and
+//!   [`tensor_plan`]: its planning pass in burn tensors, measured there.
 
 pub mod algorithms;
+pub mod bench;
 pub mod env;
 pub mod episode;
 pub mod features;
@@ -18,6 +21,7 @@ pub mod gpu;
 pub mod lab;
 pub mod mdp;
 pub mod params;
+pub mod tensor_plan;
 
 pub use lab::LinearMdpLab;
 pub use params::LinearMdpParams;

@@ -1,15 +1,18 @@
 //! The LSVI kernel against the CPU path, on a real wgpu device (lavapipe's
 //! Vulkan on a machine without a GPU). Both draw the same counter-RNG words
 //! and break near-ties alike, so every seed's cumulative regret on the GPU
-//! (f32) replays the CPU's (f64) to within 1e-3 (1 + |regret|).
+//! (f32) replays the CPU's (f64) to within 1e-3 (1 + |regret|). The burn
+//! tensor planning pass (measured on the bench page) is held to the same.
 
 use std::collections::BTreeMap;
 
 use thermolab_core::assets::Assets;
 use thermolab_core::experiment::StepOutcome;
 use thermolab_core::params::Value;
-use thermolab_gpu::Compute;
+use thermolab_gpu::{Compute, TensorDevice};
 use thermolab_kit::{Hosted, ParamSet};
+use thermolab_linear_mdp::algorithms::lsvi::Backup;
+use thermolab_linear_mdp::tensor_plan::TensorPlanner;
 use thermolab_linear_mdp::{LinearMdpLab, LinearMdpParams};
 
 type Lab = Hosted<LinearMdpLab>;
@@ -127,4 +130,42 @@ fn a_live_lambda_and_temperature_reach_the_kernel_as_they_reach_the_cpu() {
         (hot - 4f64.ln()).abs() < 1e-3,
         "soft VI at T = 1000 on the GPU: {hot}"
     );
+}
+
+#[test]
+fn the_burn_planning_pass_gives_the_cpu_paths_q_tables_on_flex_and_on_wgpu() {
+    let settings = [
+        ("env", "gridworld"),
+        ("size", "5"),
+        ("horizon", "6"),
+        ("features", "random"),
+        ("feature_dim", "10"),
+        ("algo_1", "lsvi_ucb"),
+        ("algo_2", "none"),
+        ("algo_3", "none"),
+        ("seeds", "5"),
+    ];
+    let mut cpu = lab(&settings, "cpu");
+    run_to(&mut cpu, 30);
+    let lsvi = cpu.cpu_learner(0).and_then(|l| l.lsvi()).unwrap();
+    let (mdp, features) = (cpu.mdp(), cpu.features());
+    let beta = 2.0;
+    let gpu = Compute::shared_native().tensor_device.clone();
+    for device in [TensorDevice::flex(), gpu] {
+        let planner = TensorPlanner::new(lsvi, mdp, features, 5, &device);
+        let tensor_q = pollster::block_on(planner.q_tables(beta)).unwrap();
+        for seed in 0..5 {
+            let q = lsvi.q_tables(seed, features, beta, Backup::Max);
+            for (h, qh) in q.iter().enumerate() {
+                let pairs = qh.len();
+                for (pair, expected) in qh.iter().enumerate() {
+                    let got = f64::from(tensor_q[h][seed * pairs + pair]);
+                    assert!(
+                        (got - expected).abs() < TOLERANCE * (1.0 + expected.abs()),
+                        "{device:?} seed {seed} h {h} pair {pair}: burn {got}, CPU {expected}"
+                    );
+                }
+            }
+        }
+    }
 }

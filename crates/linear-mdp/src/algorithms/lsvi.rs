@@ -74,6 +74,14 @@ impl Lsvi {
         &self.quadratic[at..at + n]
     }
 
+    /// Lambda^-1, the sums of r phi, the sums of phi per next state and the
+    /// quadratic forms of every run (seed * H + h), run-major: d x d, d,
+    /// S x d and S x A each.
+    pub fn tables(&self) -> [&[f64]; 4] {
+        let (a_inv, b) = self.ridge.tables();
+        [a_inv, b, &self.to_next, &self.quadratic]
+    }
+
     /// ||phi(s, a)||_{Lambda_h^-1} of seed `seed`.
     pub fn width(&self, seed: usize, h: usize, pair: usize) -> f64 {
         self.quadratic(seed, h)[pair].max(0.0).sqrt()

@@ -176,6 +176,16 @@ impl Learner {
         }
     }
 
+    /// The LSVI regressions of the least-squares learners.
+    pub fn lsvi(&self) -> Option<&lsvi::Lsvi> {
+        match self {
+            Learner::LsviUcb(lsvi_ucb::LsviUcb(l))
+            | Learner::LsviGreedy(lsvi_greedy::LsviGreedy(l))
+            | Learner::SoftVi(soft_vi::SoftVi(l)) => Some(l),
+            _ => None,
+        }
+    }
+
     /// Linear SARSA's weight norm.
     pub fn weight_norm(&self, seed: usize) -> Option<f64> {
         match self {
