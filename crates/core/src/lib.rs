@@ -9,10 +9,12 @@
 //! - [`stats`]: means over many runs with their 95% intervals, merged from partials.
 //! - [`math`]: temperature softmax through log-sum-exp, entropy, KL, clipping.
 //! - [`ridge`]: ridge regression per run (A^-1 by Sherman-Morrison), for the linear labs.
+//! - [`digits`]: the shipped 14x14 MNIST digits, for the labs that learn from images.
 //! - [`experiment`]: what a lab says of itself, and the snapshots it sends.
 //! - [`protocol`]: the typed messages between the UI thread and the compute worker.
 
 pub mod assets;
+pub mod digits;
 pub mod experiment;
 pub mod math;
 pub mod params;

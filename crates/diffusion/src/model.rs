@@ -16,6 +16,7 @@ use safetensors::{Dtype, SafeTensorError, SafeTensors};
 use thermolab_core::experiment::RunError;
 use thermolab_core::rng::CounterRng;
 use thermolab_gpu::TensorDevice;
+use thermolab_gpu::tensors::{linear_from, read_f32, seeded_linear};
 
 /// Sine and cosine features of the time, half each.
 pub const TIME_FEATURES: usize = 32;
@@ -102,14 +103,12 @@ impl Mlp {
             .windows(2)
             .enumerate()
             .map(|(layer, pair)| {
-                let (fan_in, fan_out) = (pair[0], pair[1]);
-                let bound = 1.0 / (fan_in as f32).sqrt();
-                let uniform = |i: usize, offset: u32| {
-                    bound * (2.0 * rng.uniform(i as u32, layer as u32, stream + offset) - 1.0)
-                };
-                let weight: Vec<f32> = (0..fan_in * fan_out).map(|i| uniform(i, 0)).collect();
-                let bias: Vec<f32> = (0..fan_out).map(|i| uniform(i, 1)).collect();
-                linear(weight, bias, fan_in, device)
+                seeded_linear(
+                    (pair[0], pair[1]),
+                    true,
+                    (rng, layer as u32, stream),
+                    device,
+                )
             })
             .collect();
         Self { layers }
@@ -148,29 +147,6 @@ impl Mlp {
             if i < last { silu(y) } else { y }
         })
     }
-}
-
-fn linear(weight: Vec<f32>, bias: Vec<f32>, fan_in: usize, device: &TensorDevice) -> Linear {
-    let fan_out = bias.len();
-    Linear {
-        weight: Param::from_tensor(Tensor::from_data(
-            TensorData::new(weight, [fan_in, fan_out]),
-            device,
-        )),
-        bias: Some(Param::from_tensor(Tensor::from_data(
-            TensorData::new(bias, [fan_out]),
-            device,
-        ))),
-    }
-}
-
-async fn read_f32<const D: usize>(tensor: Tensor<D>) -> Result<Vec<f32>, RunError> {
-    tensor
-        .into_data_async()
-        .await
-        .map_err(|e| RunError::Failed(format!("GPU readback failed: {e:?}")))?
-        .try_to_vec::<f32>()
-        .map_err(|e| RunError::Failed(format!("unexpected tensor type: {e:?}")))
 }
 
 /// A tensor's name, shape and values as little-endian f32 bytes, for safetensors.
@@ -297,7 +273,7 @@ impl Trainer {
             .map(|(i, pair)| {
                 let weight = read(format!("layers.{i}.weight"), pair)?;
                 let bias = read(format!("layers.{i}.bias"), &pair[1..])?;
-                Ok(linear(weight, bias, pair[0], &device))
+                Ok(linear_from(weight, Some(bias), pair[0], pair[1], &device))
             })
             .collect::<Result<Vec<_>, String>>()?;
         Ok(Self {

@@ -10,6 +10,7 @@ use thermolab_core::protocol::{Backend, DeviceInfo};
 
 mod rng_draws;
 pub mod shaders;
+pub mod tensors;
 
 pub use rng_draws::{GpuRng, NORMAL_TOLERANCE, RngComparison, RngDraws};
 
