@@ -10,6 +10,7 @@ pub const REGISTRY: Registry = Registry(&[
     LabEntry::of::<thermolab_diffusion::DiffusionLab>,
     LabEntry::of::<thermolab_diffusion::DigitsLab>,
     LabEntry::of::<thermolab_linear_mdp::LinearMdpLab>,
+    LabEntry::of::<thermolab_forward_forward::FfLab>,
     LabEntry::of::<thermolab_device::DeviceLab>,
 ]);
 

@@ -257,3 +257,24 @@ fn linear_mdp_controls_are_shown_exactly_when_they_act() {
         assets: Assets::default(),
     }));
 }
+
+#[test]
+fn ff_controls_are_shown_exactly_when_they_act() {
+    let info = REGISTRY.lab("ff").unwrap();
+    let assets = Assets::read_from(&Assets::repository_public(), &info.assets);
+    let base = [
+        ("width", Value::Int(50)),
+        ("depth", Value::Int(1)),
+        ("batch", Value::Int(8)),
+        ("steps", Value::Int(10)),
+        ("eval_every", Value::Int(1)),
+        ("eval_digits", Value::Int(100)),
+    ];
+    assert_none(mismatches(&Case {
+        lab: "ff",
+        base: &base,
+        steps: 3,
+        same_numbers: &[],
+        assets,
+    }));
+}
