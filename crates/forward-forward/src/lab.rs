@@ -272,7 +272,7 @@ impl FfLab {
         }
         let width = ((hi - lo) / BINS as f64).max(1e-12);
         let shares = |values: &[f32], name: String| {
-            let mut counts = vec![0usize; BINS];
+            let mut counts = [0usize; BINS];
             for g in values {
                 let bin = ((f64::from(*g) - lo) / width) as usize;
                 counts[bin.min(BINS - 1)] += 1;
