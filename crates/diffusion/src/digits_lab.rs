@@ -10,15 +10,15 @@ use thermolab_core::assets::Assets;
 use thermolab_core::experiment::{Chart, ChartKind, Figure, RunError, View};
 use thermolab_core::params::Value;
 use thermolab_core::rng::CounterRng;
-use thermolab_gpu::Compute;
+use thermolab_gpu::{Compute, checkpoint};
 use thermolab_kit::params::{ParamValue, choice, float, group, int, on, toggle};
-use thermolab_kit::{About, LabContext, ParamSet, StillRecipe, choices, params};
+use thermolab_kit::{About, LabContext, ParamSet, Start, StillRecipe, choices, params};
 
 use crate::denoise::Objective;
 use crate::digits::{CLASSES, DIGITS_FILE, Digits, NearestMean};
 use crate::guidance::drop_labels;
 use crate::metrics::{share_within, sliced_wasserstein_in};
-use crate::model::{Shape, Trainer, checkpoint_metadata};
+use crate::model::{Shape, Trainer};
 use crate::path::Schedule;
 use crate::progress::Progress;
 use crate::run::{
@@ -92,14 +92,6 @@ const ABOUT: About = About {
         "Saharia et al. 2022, dynamic thresholding",
     ],
 };
-
-choices! {
-    /// Where a run's network starts.
-    pub enum Start {
-        Checkpoint = ("checkpoint", "The shipped checkpoint"),
-        Scratch = ("scratch", "Scratch (train live)"),
-    }
-}
 
 choices! {
     /// Which class the conditional model is asked for.
@@ -242,7 +234,7 @@ fn starting_trainer(
     }
     let loaded = assets.get(CHECKPOINT_FILE).and_then(|bytes| {
         // Settings first: a checkpoint of another model says which setting differs.
-        let metadata = checkpoint_metadata(bytes)?;
+        let metadata = checkpoint::metadata(bytes)?;
         let mismatch: Vec<String> = checkpoint_identity(params)
             .into_iter()
             .filter(|(key, value)| metadata.get(key) != Some(value))

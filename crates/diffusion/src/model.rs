@@ -11,12 +11,11 @@ use burn::nn::Linear;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::tensor::activation::silu;
 use burn::tensor::{Tensor, TensorData};
-use safetensors::tensor::TensorView;
-use safetensors::{Dtype, SafeTensorError, SafeTensors};
 use thermolab_core::experiment::RunError;
 use thermolab_core::rng::CounterRng;
 use thermolab_gpu::TensorDevice;
-use thermolab_gpu::tensors::{linear_from, read_f32, seeded_linear};
+use thermolab_gpu::checkpoint::{self, Checkpoint, linear_tensors};
+use thermolab_gpu::tensors::{read_f32, seeded_linear};
 
 /// Sine and cosine features of the time, half each.
 pub const TIME_FEATURES: usize = 32;
@@ -149,35 +148,6 @@ impl Mlp {
     }
 }
 
-/// A tensor's name, shape and values as little-endian f32 bytes, for safetensors.
-async fn named_bytes<const D: usize>(
-    name: String,
-    tensor: Tensor<D>,
-) -> Result<(String, Vec<usize>, Vec<u8>), RunError> {
-    let shape = tensor.dims().to_vec();
-    let values = read_f32(tensor).await?;
-    Ok((
-        name,
-        shape,
-        values.iter().flat_map(|v| v.to_le_bytes()).collect(),
-    ))
-}
-
-fn unreadable(e: SafeTensorError) -> String {
-    format!("unreadable checkpoint: {e}")
-}
-
-/// The metadata a checkpoint was written with (the settings it was trained with).
-pub fn checkpoint_metadata(bytes: &[u8]) -> Result<BTreeMap<String, String>, String> {
-    let (_, header) = SafeTensors::read_metadata(bytes).map_err(unreadable)?;
-    Ok(header
-        .metadata()
-        .iter()
-        .flatten()
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .collect())
-}
-
 /// A network and its Adam state on one device, with an exponential moving
 /// average of its weights where asked for ("Improved Techniques for Training
 /// Score-Based Generative Models", Song & Ermon 2020, section 3.5; DDPM's
@@ -234,46 +204,20 @@ impl Trainer {
 
     /// A network of `shape` with the weights of a checkpoint written by
     /// [`Trainer::checkpoint`], and a fresh Adam state (its metadata:
-    /// [`checkpoint_metadata`]).
+    /// [`checkpoint::metadata`]).
     pub fn from_checkpoint(
         bytes: &[u8],
         shape: Shape,
         device: &TensorDevice,
     ) -> Result<Self, String> {
-        let tensors = SafeTensors::deserialize(bytes).map_err(unreadable)?;
+        let checkpoint = Checkpoint::parse(bytes)?;
         let device = device.clone().autodiff();
-        let read = |name: String, expected: &[usize]| -> Result<Vec<f32>, String> {
-            let view = tensors
-                .tensor(&name)
-                .map_err(|_| format!("the checkpoint has no tensor {name}"))?;
-            if view.dtype() != Dtype::F32 || view.shape() != expected {
-                return Err(format!(
-                    "the checkpoint's {name} is {:?} {:?}, this network needs F32 {expected:?}",
-                    view.dtype(),
-                    view.shape()
-                ));
-            }
-            let values: Vec<f32> = view
-                .data()
-                .chunks_exact(4)
-                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-                .collect();
-            // A diverged model saved as is would only report its divergence at step 0.
-            if let Some(bad) = values.iter().find(|v| !v.is_finite()) {
-                return Err(format!(
-                    "the checkpoint's {name} holds {bad}: a diverged model is not loaded"
-                ));
-            }
-            Ok(values)
-        };
         let layers = shape
             .layer_sizes()
             .windows(2)
             .enumerate()
             .map(|(i, pair)| {
-                let weight = read(format!("layers.{i}.weight"), pair)?;
-                let bias = read(format!("layers.{i}.bias"), &pair[1..])?;
-                Ok(linear_from(weight, Some(bias), pair[0], pair[1], &device))
+                checkpoint.linear(&format!("layers.{i}"), (pair[0], pair[1]), true, &device)
             })
             .collect::<Result<Vec<_>, String>>()?;
         Ok(Self {
@@ -291,22 +235,11 @@ impl Trainer {
         &self,
         metadata: BTreeMap<String, String>,
     ) -> Result<Vec<u8>, RunError> {
-        let mut bytes = Vec::new();
+        let mut tensors = Vec::new();
         for (i, layer) in self.network().model.layers.iter().enumerate() {
-            bytes.push(named_bytes(format!("layers.{i}.weight"), layer.weight.val()).await?);
-            if let Some(bias) = &layer.bias {
-                bytes.push(named_bytes(format!("layers.{i}.bias"), bias.val()).await?);
-            }
+            tensors.extend(linear_tensors(&format!("layers.{i}"), layer).await?);
         }
-        let views = bytes
-            .iter()
-            .map(|(name, shape, data)| {
-                TensorView::new(Dtype::F32, shape.clone(), data).map(|view| (name.clone(), view))
-            })
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| RunError::Failed(format!("cannot write the checkpoint: {e}")))?;
-        safetensors::serialize(views, Some(metadata.into_iter().collect()))
-            .map_err(|e| RunError::Failed(format!("cannot write the checkpoint: {e}")))
+        checkpoint::write(&tensors, metadata)
     }
 
     pub fn parameter_count(&self) -> usize {

@@ -15,10 +15,11 @@ use thermolab_diffusion::denoise::{Denoiser, Objective};
 use thermolab_diffusion::digits::{DIGITS_FILE, Digits, NearestMean};
 use thermolab_diffusion::digits_lab::{BACKGROUND_TOLERANCE, CHECKPOINT_FILE, DigitsLab};
 use thermolab_diffusion::metrics::share_within;
-use thermolab_diffusion::model::{Shape, Trainer, checkpoint_metadata};
+use thermolab_diffusion::model::{Shape, Trainer};
 use thermolab_diffusion::path::Schedule;
 use thermolab_diffusion::two_sample::classifier_two_sample;
 use thermolab_gpu::Compute;
+use thermolab_gpu::checkpoint::metadata as checkpoint_metadata;
 use thermolab_kit::{Hosted, Lab};
 
 type Run = Hosted<DigitsLab>;

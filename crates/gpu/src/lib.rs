@@ -8,6 +8,7 @@ pub use burn::tensor::Device as TensorDevice;
 pub use burn::tensor::wgpu::wgpu;
 use thermolab_core::protocol::{Backend, DeviceInfo};
 
+pub mod checkpoint;
 mod rng_draws;
 pub mod shaders;
 pub mod tensors;

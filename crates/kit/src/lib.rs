@@ -6,6 +6,7 @@
 //! - [`session`]: the [`Session`] the worker and the CLI drive.
 //! - [`wgsl`]: kernels' uniforms and constants from the same declarations.
 //! - [`compute`]: the *Compute on* choice and the device it picks.
+//! - [`start`]: the *Start from* choice of labs with a shipped checkpoint.
 //!
 //! docs/architecture.md has the recipe for a new lab.
 
@@ -13,6 +14,7 @@ pub mod compute;
 pub mod lab;
 pub mod params;
 pub mod session;
+pub mod start;
 pub mod wgsl;
 
 /// The core crate, for the macros' paths.
@@ -24,3 +26,4 @@ pub use lab::{
 };
 pub use params::{Choice, ParamSet};
 pub use session::{Session, StepReport};
+pub use start::Start;
