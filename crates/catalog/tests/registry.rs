@@ -38,7 +38,14 @@ fn every_lab_is_declared_consistently_and_keys_do_not_shadow_the_runner() {
     let labs = labs();
     assert_eq!(
         labs.iter().map(|l| l.id.as_str()).collect::<Vec<_>>(),
-        ["bandits", "diffusion", "digits", "linear-mdp", "ff", "device"]
+        [
+            "bandits",
+            "diffusion",
+            "digits",
+            "linear-mdp",
+            "ff",
+            "device"
+        ]
     );
     for lab in &labs {
         for spec in &lab.schema.params {

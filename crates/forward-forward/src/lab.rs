@@ -5,19 +5,23 @@
 //! of positive and negative data, the first layer's receptive fields and a
 //! confusion matrix.
 
+use std::collections::BTreeMap;
+
+use thermolab_core::assets::Assets;
 use thermolab_core::digits::{CLASSES, DIGITS_FILE, Digits};
 use thermolab_core::experiment::{
     Chart, ChartKind, Figure, Line, RunError, StepOutcome, View, ensure_finite,
 };
 use thermolab_core::rng::CounterRng;
 use thermolab_core::series::Series;
-use thermolab_gpu::TensorDevice;
+use thermolab_gpu::checkpoint::{self, Checkpoint};
+use thermolab_gpu::{TensorDevice, now_seconds};
 use thermolab_kit::params::Choice;
-use thermolab_kit::{About, Lab, LabContext, StillRecipe, chosen_gpu};
+use thermolab_kit::{About, Lab, LabContext, Start, StillRecipe, chosen_gpu};
 
-use crate::data::{Split, images, labelled, mixed_images, random_wrong_label};
+use crate::data::{Split, images, labelled, mixed_images, random_wrong_label, rasterize};
 use crate::net::IMAGE_PIXELS;
-use crate::params::{FfParams, Negatives};
+use crate::params::{DRAWING_CHART, FfParams, Negatives};
 use crate::rules::{Batch, Evaluation, LayerGoodness, Learner, RuleId, Settings};
 
 const SERIES_CAPACITY: usize = 256;
@@ -25,6 +29,11 @@ const SERIES_CAPACITY: usize = 256;
 const FIELDS: usize = 36;
 /// Bins of the goodness histograms.
 const BINS: usize = 40;
+/// Side of a digit.
+const SIDE: usize = 14;
+/// The shipped networks of every rule, trained at the defaults by the CLI:
+/// `thermolab run ff --set start=scratch --set rule_4=cff --steps 3000 --backend cpu --checkpoint public/models/ff.safetensors`.
+pub const CHECKPOINT_FILE: &str = "models/ff.safetensors";
 
 const ABOUT: About = About {
     id: "ff",
@@ -50,9 +59,9 @@ const ABOUT: About = About {
          accuracy per layer reads each layer alone. The memory figure is what a rule keeps per \
          example between its forward and backward passes.",
     ],
-    assets: &[DIGITS_FILE],
+    assets: &[DIGITS_FILE, CHECKPOINT_FILE],
     bench_page: false,
-    checkpoint: false,
+    checkpoint: true,
     main_chart: "accuracy",
     presenter: &["theta", "ff_temperature", "learning_rate"],
     still: Some(StillRecipe {
@@ -76,6 +85,10 @@ struct Slot {
     train_accuracy: Series,
     last: Option<Evaluation>,
     fields: Vec<Vec<f32>>,
+    /// What it reads the drawn digit as, and the goodness rules' goodness per label.
+    answer: Option<(usize, Option<Vec<f32>>)>,
+    /// Training examples per second, a moving average over steps.
+    rate: Option<f64>,
 }
 
 /// A set of digits the rules are scored on.
@@ -96,7 +109,12 @@ impl Scored {
     /// are sorted by class: every class keeps its share).
     fn spread(digits: &Digits, indices: &[usize], count: usize) -> Self {
         let stride = (indices.len() / count.max(1)).max(1);
-        let chosen: Vec<usize> = indices.iter().step_by(stride).take(count).copied().collect();
+        let chosen: Vec<usize> = indices
+            .iter()
+            .step_by(stride)
+            .take(count)
+            .copied()
+            .collect();
         Self::of(digits, &chosen)
     }
 
@@ -118,6 +136,10 @@ pub struct FfLab {
     slots: Vec<Slot>,
     rng: CounterRng,
     device_name: String,
+    /// How the networks started, in words.
+    start_note: String,
+    /// Steps the shipped checkpoint brought (0 from scratch).
+    trained: u64,
     step: u64,
     /// The step of the last evaluation.
     evaluated: u64,
@@ -200,6 +222,72 @@ impl FfLab {
         }
         self.evaluated = self.step;
         Ok(())
+    }
+
+    /// Every rule's reading of the drawn digit (none while nothing is drawn).
+    async fn answer_drawing(&mut self, params: &FfParams) -> Result<(), RunError> {
+        let settings = Settings::of(params);
+        let image = rasterize(&params.drawing, SIDE);
+        for slot in &mut self.slots {
+            slot.answer = if params.drawing.is_empty() {
+                None
+            } else {
+                Some(slot.learner.answer(&image, &settings).await?)
+            };
+        }
+        Ok(())
+    }
+
+    /// The drawn digit as the rules see it, on the chart it is drawn on.
+    fn drawing_chart(&self, params: &FfParams) -> Chart {
+        let image = rasterize(&params.drawing, SIDE);
+        // The heatmap's rows go up from the bottom; the image's down from the top.
+        let values = (0..SIDE * SIDE)
+            .map(|p| f64::from(image[(SIDE - 1 - p / SIDE) * SIDE + p % SIDE]))
+            .collect();
+        Chart {
+            key: DRAWING_CHART.to_string(),
+            title: "Your digit (drag to draw; Clear under Draw)".to_string(),
+            x_label: String::new(),
+            y_label: String::new(),
+            kind: ChartKind::Heatmap {
+                x_range: [-1.0, 1.0],
+                y_range: [-1.0, 1.0],
+                cols: SIDE,
+                rows: SIDE,
+                values,
+                arrows: Vec::new(),
+                marks: Vec::new(),
+            },
+        }
+    }
+
+    /// The goodness rules' goodness of the drawn digit with each label.
+    fn drawn_goodness_chart(&self) -> Option<Chart> {
+        let lines: Vec<Line> = self
+            .slots
+            .iter()
+            .enumerate()
+            .filter_map(|(i, slot)| {
+                let totals = slot.answer.as_ref()?.1.as_ref()?;
+                let mut series = Series::new(&self.label(i), SERIES_CAPACITY);
+                for (label, g) in totals.iter().enumerate() {
+                    series.push(label as f64, f64::from(*g));
+                }
+                Some(Line::from_series(&series, false).with_color(i))
+            })
+            .collect();
+        (!lines.is_empty()).then(|| Chart {
+            key: "drawn_goodness".to_string(),
+            title: "Goodness of your digit with each label written in".to_string(),
+            x_label: "label".to_string(),
+            y_label: "goodness".to_string(),
+            kind: ChartKind::Lines {
+                lines,
+                log_x: false,
+                log_y: false,
+            },
+        })
     }
 
     /// The slot `view_of` names, or the first.
@@ -398,6 +486,72 @@ impl FfLab {
     }
 }
 
+/// The settings a checkpoint's networks depend on: what a prediction reads.
+fn checkpoint_identity(params: &FfParams) -> BTreeMap<String, String> {
+    BTreeMap::from([
+        ("width".to_string(), params.width.to_string()),
+        ("depth".to_string(), params.depth.to_string()),
+        ("goodness".to_string(), params.goodness.key().to_string()),
+    ])
+}
+
+/// Every rule's learner: from the shipped checkpoint where it fits the
+/// settings, else fresh; the steps it brought; and what happened, in words.
+fn starting_learners(
+    params: &FfParams,
+    assets: &Assets,
+    rng: CounterRng,
+    device: &TensorDevice,
+) -> (Vec<Learner>, u64, String) {
+    let fresh = |why: String| {
+        let learners = params
+            .rules()
+            .into_iter()
+            .map(|rule| Learner::new(rule, params, rng, device))
+            .collect();
+        (learners, 0, why)
+    };
+    if params.start == Start::Scratch {
+        return fresh("from scratch".to_string());
+    }
+    let loaded = assets.get(CHECKPOINT_FILE).and_then(|bytes| {
+        let metadata = checkpoint::metadata(bytes)?;
+        let mismatch: Vec<String> = checkpoint_identity(params)
+            .into_iter()
+            .filter(|(key, value)| metadata.get(key) != Some(value))
+            .map(|(key, value)| {
+                let trained = metadata.get(&key).map_or("?", String::as_str);
+                format!("{key} = {value} (checkpoint: {trained})")
+            })
+            .collect();
+        if !mismatch.is_empty() {
+            return Err(format!(
+                "the checkpoint does not fit {}",
+                mismatch.join(", ")
+            ));
+        }
+        let steps = metadata
+            .get("trained_steps")
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        let stored = Checkpoint::parse(bytes)?;
+        let learners = params
+            .rules()
+            .into_iter()
+            .map(|rule| Learner::from_checkpoint(rule, &stored, params, device))
+            .collect::<Result<Vec<_>, String>>()?;
+        Ok((learners, steps))
+    });
+    match loaded {
+        Err(why) => fresh(format!("from scratch: {why}")),
+        Ok((learners, steps)) => (
+            learners,
+            steps,
+            format!("the shipped checkpoint ({steps} steps)"),
+        ),
+    }
+}
+
 #[async_trait::async_trait(?Send)]
 impl Lab for FfLab {
     type Params = FfParams;
@@ -426,23 +580,29 @@ impl Lab for FfLab {
                 format!("burn's CPU backend: {reason}"),
             ),
         };
-        let slots = params
-            .rules()
+        let (learners, trained, start_note) =
+            starting_learners(params, context.assets, rng, &device);
+        let slots = learners
             .into_iter()
             .enumerate()
-            .map(|(i, rule)| Slot {
-                learner: Learner::new(rule, params, rng, &device),
-                loss: Series::new(&format!("{} ({})", rule.label(), i + 1), SERIES_CAPACITY),
-                test_accuracy: Series::new(
-                    &format!("{} ({}), held out", rule.label(), i + 1),
-                    SERIES_CAPACITY,
-                ),
-                train_accuracy: Series::new(
-                    &format!("{} ({}), training", rule.label(), i + 1),
-                    SERIES_CAPACITY,
-                ),
-                last: None,
-                fields: Vec::new(),
+            .map(|(i, learner)| {
+                let rule = learner.rule;
+                Slot {
+                    learner,
+                    loss: Series::new(&format!("{} ({})", rule.label(), i + 1), SERIES_CAPACITY),
+                    test_accuracy: Series::new(
+                        &format!("{} ({}), held out", rule.label(), i + 1),
+                        SERIES_CAPACITY,
+                    ),
+                    train_accuracy: Series::new(
+                        &format!("{} ({}), training", rule.label(), i + 1),
+                        SERIES_CAPACITY,
+                    ),
+                    last: None,
+                    fields: Vec::new(),
+                    answer: None,
+                    rate: None,
+                }
             })
             .collect();
         Ok(Self {
@@ -453,12 +613,26 @@ impl Lab for FfLab {
             slots,
             rng,
             device_name,
-            step: 0,
+            start_note,
+            trained,
+            step: trained,
             evaluated: 0,
         })
     }
 
+    fn trained(&self) -> Option<u64> {
+        (self.trained > 0).then_some(self.trained)
+    }
+
     async fn step(&mut self, params: &FfParams) -> Result<StepOutcome, RunError> {
+        // Opened trained: the first step scores the shipped networks.
+        if self.trained > 0 && self.evaluated == 0 {
+            self.evaluate(params).await?;
+            self.answer_drawing(params).await?;
+            if self.step >= params.steps {
+                return Ok(StepOutcome::Finished);
+            }
+        }
         if self.step >= params.steps {
             return Ok(StepOutcome::Finished);
         }
@@ -467,10 +641,18 @@ impl Lab for FfLab {
         self.step += 1;
         let x = self.step as f64;
         for slot in &mut self.slots {
+            let started = now_seconds();
             let loss = slot
                 .learner
                 .step(&batch, &settings, params.learning_rate)
                 .await?;
+            let passes = if slot.learner.rule.uses_goodness() {
+                2
+            } else {
+                1
+            };
+            let rate = (passes * params.batch) as f64 / (now_seconds() - started).max(1e-9);
+            slot.rate = Some(slot.rate.map_or(rate, |r| 0.9 * r + 0.1 * rate));
             let name = slot.loss.name.clone();
             slot.loss
                 .push(x, ensure_finite(&format!("{name} loss"), loss)?);
@@ -481,11 +663,51 @@ impl Lab for FfLab {
         if due {
             self.evaluate(params).await?;
         }
+        self.answer_drawing(params).await?;
         Ok(if self.step >= params.steps {
             StepOutcome::Finished
         } else {
             StepOutcome::Continue
         })
+    }
+
+    /// A drawing still gets its answers once training has finished.
+    fn live_after_finish(&self) -> bool {
+        true
+    }
+
+    async fn refresh(&mut self, params: &FfParams) -> Result<(), RunError> {
+        self.answer_drawing(params).await
+    }
+
+    /// Every rule's network (one of each rule), with the settings it was
+    /// trained with.
+    async fn checkpoint(&self, params: &FfParams) -> Option<Result<Vec<u8>, RunError>> {
+        let mut metadata = checkpoint_identity(params);
+        for (key, value) in [
+            ("trained_steps", self.step.to_string()),
+            ("learning_rate", params.learning_rate.to_string()),
+            ("batch", params.batch.to_string()),
+            ("theta", params.theta.to_string()),
+            ("ff_temperature", params.ff_temperature.to_string()),
+            ("negatives", params.negatives.key().to_string()),
+            ("seed", self.rng.seed.to_string()),
+        ] {
+            metadata.insert(key.to_string(), value);
+        }
+        let mut tensors = Vec::new();
+        let mut written = Vec::new();
+        for slot in &self.slots {
+            if written.contains(&slot.learner.rule) {
+                continue;
+            }
+            written.push(slot.learner.rule);
+            match slot.learner.tensors().await {
+                Ok(named) => tensors.extend(named),
+                Err(e) => return Some(Err(e)),
+            }
+        }
+        Some(checkpoint::write(&tensors, metadata))
     }
 
     fn view(&self, params: &FfParams) -> View {
@@ -539,6 +761,8 @@ impl Lab for FfLab {
                 |e| e.sparsity.clone(),
             ),
         ];
+        charts.push(self.drawing_chart(params));
+        charts.extend(self.drawn_goodness_chart());
         charts.extend(self.goodness_chart(params));
         charts.extend(self.fields_chart(params));
         charts.extend(self.confusion_chart(params));
@@ -570,9 +794,33 @@ impl Lab for FfLab {
             })
             .collect();
         figures.extend(self.goodness_figures());
+        for (i, slot) in self.slots.iter().enumerate() {
+            figures.push(Figure {
+                key: format!("rate_{}", i + 1),
+                label: format!("{} training", self.label(i)),
+                value: slot.rate,
+                unit: "examples/s".to_string(),
+                note: "moving average over steps; positive and negative data count".to_string(),
+            });
+            figures.push(Figure {
+                key: format!("answer_{}", i + 1),
+                label: format!("{} reads your digit as", self.label(i)),
+                value: slot.answer.as_ref().map(|(digit, _)| *digit as f64),
+                unit: String::new(),
+                note: if slot.answer.is_none() {
+                    "draw a digit on the Your digit chart".to_string()
+                } else {
+                    String::new()
+                },
+            });
+        }
         let mut facts = vec![
             ("Runs on".to_string(), self.device_name.clone()),
-            ("Steps".to_string(), format!("{} of {}", self.step, params.steps)),
+            (
+                "Steps".to_string(),
+                format!("{} of {}", self.step, params.steps),
+            ),
+            ("Started from".to_string(), self.start_note.clone()),
             (
                 "Digits".to_string(),
                 format!(

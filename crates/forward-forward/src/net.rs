@@ -9,8 +9,10 @@ use burn::nn::Linear;
 use burn::tensor::Tensor;
 use burn::tensor::activation::{log_softmax, relu};
 use thermolab_core::digits::CLASSES;
+use thermolab_core::experiment::RunError;
 use thermolab_core::rng::CounterRng;
 use thermolab_gpu::TensorDevice;
+use thermolab_gpu::checkpoint::{Checkpoint, Named, linear_tensors};
 use thermolab_gpu::tensors::seeded_linear;
 
 use crate::params::Goodness;
@@ -79,6 +81,56 @@ impl Net {
                 .collect(),
         };
         Self { hidden, heads }
+    }
+
+    /// The net stored under `prefix` in a checkpoint (`prefix.hidden.l`,
+    /// `prefix.heads.l`), refused unless its shapes are this width's and depth's.
+    pub fn from_checkpoint(
+        checkpoint: &Checkpoint,
+        prefix: &str,
+        (width, depth): (usize, usize),
+        heads: Heads,
+        device: &TensorDevice,
+    ) -> Result<Self, String> {
+        let hidden = (0..depth)
+            .map(|l| {
+                let fan_in = if l == 0 { IMAGE_PIXELS } else { width };
+                checkpoint.linear(
+                    &format!("{prefix}.hidden.{l}"),
+                    (fan_in, width),
+                    true,
+                    device,
+                )
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        let head = |l: usize, bias: bool| {
+            checkpoint.linear(
+                &format!("{prefix}.heads.{l}"),
+                (width, CLASSES),
+                bias,
+                device,
+            )
+        };
+        let heads = match heads {
+            Heads::None => Vec::new(),
+            Heads::Softmax => vec![head(0, true)?],
+            Heads::PerLayer => (0..depth)
+                .map(|l| head(l, false))
+                .collect::<Result<Vec<_>, String>>()?,
+        };
+        Ok(Self { hidden, heads })
+    }
+
+    /// Its tensors under `prefix`, as [`Net::from_checkpoint`] reads them.
+    pub async fn tensors(&self, prefix: &str) -> Result<Vec<Named>, RunError> {
+        let mut named = Vec::new();
+        for (l, layer) in self.hidden.iter().enumerate() {
+            named.extend(linear_tensors(&format!("{prefix}.hidden.{l}"), layer).await?);
+        }
+        for (l, layer) in self.heads.iter().enumerate() {
+            named.extend(linear_tensors(&format!("{prefix}.heads.{l}"), layer).await?);
+        }
+        Ok(named)
     }
 
     /// Each layer's ReLU activities on `x`, each layer's input `prepare`d

@@ -3,8 +3,8 @@
 //! [`FfParams`].
 
 use thermolab_core::params::{Condition, ParamError};
-use thermolab_kit::params::{any_is, choice, float, int, optional_choice};
-use thermolab_kit::{ComputePath, choices, params};
+use thermolab_kit::params::{any_is, choice, float, int, optional_choice, points};
+use thermolab_kit::{ComputePath, Start, choices, params};
 
 use crate::rules::RuleId;
 
@@ -12,6 +12,10 @@ use crate::rules::RuleId;
 pub const SLOTS: usize = 4;
 /// The keys of the [`SLOTS`] rule selects.
 pub const RULE_SLOTS: [&str; SLOTS] = ["rule_1", "rule_2", "rule_3", "rule_4"];
+/// Points a drawn digit may hold (the drawing travels in the URL).
+pub const MAX_DRAWN_POINTS: usize = 200;
+/// The chart the digit is drawn on.
+pub const DRAWING_CHART: &str = "drawing";
 
 choices! {
     /// How a layer's goodness is read from its activities y.
@@ -62,6 +66,8 @@ params! {
         /// A learning rule to train on the same data, network and seed.
         pub rule_4: Option<RuleId> = optional_choice("Rule 4", None),
         #[section("Training")]
+        /// The shipped networks (trained at the defaults; each rule loads its own where width, depth and goodness fit), or fresh ones trained live.
+        pub start: Start = choice("Start from", Start::Checkpoint),
         /// Adam's step size, for every rule.
         pub learning_rate: f64 = float("Learning rate", 1e-5..=1.0, 1e-3).log().live().unit("Adam"),
         /// Training digits per step (drawn from the 8,000 training digits by the seed).
@@ -83,6 +89,9 @@ params! {
         pub goodness: Goodness = choice("Goodness", Goodness::SumOfSquares).when(goodness_rules()),
         /// Negative data: the image with a wrong label (random, or the one the network finds best), or a hybrid of two digits.
         pub negatives: Negatives = choice("Negative data", Negatives::Random).live().when(goodness_rules()),
+        #[section("Draw")]
+        /// Your digit: drag on the digit chart with the mouse or a finger; every rule reads it as it trains.
+        pub drawing: Vec<[f64; 2]> = points("Your digit", 1.0, MAX_DRAWN_POINTS, DRAWING_CHART).live(),
         #[section("View")]
         /// The rule whose confusion matrix and first-layer receptive fields are shown.
         pub view_of: ViewOf = choice("Confusion and fields of", ViewOf::Rule1).live(),

@@ -8,11 +8,10 @@ use std::collections::BTreeMap;
 
 use burn::tensor::{Tensor, TensorData};
 use thermolab_core::assets::Assets;
-use thermolab_core::digits::DIGITS_FILE;
 use thermolab_core::experiment::StepOutcome;
 use thermolab_core::params::Value;
 use thermolab_core::rng::CounterRng;
-use thermolab_forward_forward::data::{hybrid_mask, random_wrong_label};
+use thermolab_forward_forward::data::{hybrid_mask, random_wrong_label, rasterize};
 use thermolab_forward_forward::net::{IMAGE_PIXELS, Net, goodness, unit_length};
 use thermolab_forward_forward::params::Goodness;
 use thermolab_forward_forward::rules::{
@@ -21,7 +20,7 @@ use thermolab_forward_forward::rules::{
 use thermolab_forward_forward::{FfLab, FfParams};
 use thermolab_gpu::tensors::linear_from;
 use thermolab_gpu::{Compute, TensorDevice};
-use thermolab_kit::{Hosted, ParamSet};
+use thermolab_kit::{Hosted, Lab, ParamSet};
 
 fn device() -> TensorDevice {
     TensorDevice::flex().autodiff()
@@ -314,7 +313,12 @@ fn lab(settings: &[(&str, &str)]) -> Hosted<FfLab> {
         .iter()
         .map(|(k, raw)| (k.to_string(), schema.parse(k, raw).unwrap()))
         .collect();
-    let assets = Assets::read_from(&Assets::repository_public(), &[DIGITS_FILE.to_string()]);
+    let files: Vec<String> = FfLab::about()
+        .assets
+        .iter()
+        .map(|f| f.to_string())
+        .collect();
+    let assets = Assets::read_from(&Assets::repository_public(), &files);
     Hosted::from_values(&Compute::cpu("test"), &values, 1, &assets).unwrap()
 }
 
@@ -367,4 +371,128 @@ fn a_width_or_depth_out_of_range_is_refused_and_the_limits_name_the_param() {
     let error = params.limits().unwrap_err();
     assert_eq!(error.key, "width");
     assert!(FfParams::default().limits().is_ok());
+}
+
+#[test]
+fn a_drawn_digit_is_always_a_valid_14_by_14_image() {
+    assert_eq!(rasterize(&[], 14), vec![0.0; 196]);
+    // A vertical stroke down the middle inks the two middle columns, not the edges.
+    let stroke: Vec<[f64; 2]> = (0..=20)
+        .map(|i| [0.0, -0.8 + 0.08 * f64::from(i)])
+        .collect();
+    let image = rasterize(&stroke, 14);
+    assert_eq!(image.len(), 196);
+    assert!(image[7 * 14 + 6] > 0.5 && image[7 * 14 + 7] > 0.5);
+    assert!(image[7 * 14] < 1e-6 && image[7 * 14 + 13] < 1e-6);
+    // Row 0 is the top: a point at the top-left corner inks pixel 0.
+    assert!(rasterize(&[[-0.93, 0.93]], 14)[0] > 0.9);
+    // Any pile of points, on the edges too, stays ink in [0, 1].
+    for points in [
+        vec![[1.0, 1.0]; 200],
+        vec![[-1.0, -1.0], [1.0, -1.0], [0.0, 0.0]],
+    ] {
+        let image = rasterize(&points, 14);
+        assert_eq!(image.len(), 196);
+        assert!(image.iter().all(|v| (0.0..=1.0).contains(v)), "{points:?}");
+    }
+    assert_eq!(rasterize(&[[1.0, 1.0]; 200], 14)[13], 1.0);
+}
+
+#[test]
+fn every_rule_answers_a_drawn_digit_and_the_goodness_rules_give_each_labels_goodness() {
+    let mut run = lab(&[
+        ("width", "64"),
+        ("steps", "20"),
+        ("eval_every", "10"),
+        ("eval_digits", "100"),
+        ("rule_4", "cff"),
+        ("compute", "cpu"),
+    ]);
+    let one: Vec<f64> = (0..=20)
+        .flat_map(|i| [0.0, -0.8 + 0.08 * f64::from(i)])
+        .collect();
+    run.set("drawing", &Value::List(one)).unwrap();
+    while pollster::block_on(run.step()).unwrap() == StepOutcome::Continue {}
+    let view = run.view();
+    for slot in 1..=4 {
+        let answer = view
+            .figures
+            .iter()
+            .find(|f| f.key == format!("answer_{slot}"))
+            .unwrap();
+        let digit = answer.value.unwrap();
+        assert!(
+            (0.0..=9.0).contains(&digit) && digit.fract() == 0.0,
+            "slot {slot}: {digit}"
+        );
+    }
+    assert!(view.charts.iter().any(|c| c.key == "drawn_goodness"));
+    // Cleared: no answers, and the finished run still takes the change.
+    run.set("drawing", &Value::List(Vec::new())).unwrap();
+    pollster::block_on(run.refresh()).unwrap();
+    let view = run.view();
+    assert!(
+        view.figures
+            .iter()
+            .filter(|f| f.key.starts_with("answer_"))
+            .all(|f| f.value.is_none())
+    );
+}
+
+/// Held-out accuracy of the shipped FF, backprop, Mono-Forward and collaborative FF.
+const SHIPPED_ACCURACY: [f64; 4] = [0.9395, 0.9635, 0.961, 0.9515];
+
+/// The shipped networks (`public/models/ff.safetensors`, trained by the
+/// CLI at the defaults with rule 4 = collaborative FF, 3,000 steps, seed 1)
+/// load at the defaults and score on the 2,000 held-out digits what the
+/// README says; a stroke down the middle is a one to each; another width is
+/// refused with the reason and trains from scratch.
+#[test]
+fn the_shipped_networks_load_score_what_the_readme_says_and_are_refused_where_they_do_not_fit() {
+    let mut run = lab(&[("rule_4", "cff"), ("compute", "cpu")]);
+    assert_eq!(run.trained(), Some(3000));
+    assert_eq!(
+        pollster::block_on(run.step()).unwrap(),
+        StepOutcome::Finished
+    );
+    let accuracy: Vec<f64> = (0..4).map(|s| run.test_accuracy(s).unwrap()).collect();
+    println!("shipped networks, held-out accuracy: {accuracy:?}");
+    for (got, stated) in accuracy.iter().zip(SHIPPED_ACCURACY) {
+        assert!(
+            (got - stated).abs() < 1e-9,
+            "{got} against the README's {stated}"
+        );
+    }
+    let one: Vec<f64> = (0..=20)
+        .flat_map(|i| [0.0, -0.8 + 0.08 * f64::from(i)])
+        .collect();
+    run.set("drawing", &Value::List(one)).unwrap();
+    pollster::block_on(run.refresh()).unwrap();
+    let view = run.view();
+    for slot in 1..=4 {
+        let answer = view
+            .figures
+            .iter()
+            .find(|f| f.key == format!("answer_{slot}"))
+            .unwrap();
+        assert_eq!(
+            answer.value,
+            Some(1.0),
+            "rule {slot} reads the stroke as {:?}",
+            answer.value
+        );
+    }
+    let other = lab(&[("width", "400"), ("compute", "cpu")]);
+    assert_eq!(other.trained(), None);
+    let started = other
+        .view()
+        .facts
+        .into_iter()
+        .find(|(k, _)| k == "Started from")
+        .unwrap()
+        .1;
+    assert_eq!(
+        started,
+        "from scratch: the checkpoint does not fit width = 400 (checkpoint: 500)"
+    );
 }

@@ -18,6 +18,7 @@ use thermolab_core::digits::CLASSES;
 use thermolab_core::experiment::RunError;
 use thermolab_core::rng::CounterRng;
 use thermolab_gpu::TensorDevice;
+use thermolab_gpu::checkpoint::{Checkpoint, Named};
 use thermolab_gpu::tensors::read_f32;
 use thermolab_kit::choices;
 
@@ -156,7 +157,30 @@ impl Learner {
         }
     }
 
-    /// A learner of `rule` on `net` as it is (for the tests).
+    /// A learner of `rule` on its network in `checkpoint` (a fresh Adam state).
+    pub fn from_checkpoint(
+        rule: RuleId,
+        checkpoint: &Checkpoint,
+        params: &FfParams,
+        device: &TensorDevice,
+    ) -> Result<Self, String> {
+        let device = device.clone().autodiff();
+        let net = Net::from_checkpoint(
+            checkpoint,
+            rule.key(),
+            (params.width, params.depth),
+            rule.heads(),
+            &device,
+        )?;
+        Ok(Self::with_net(rule, net, &device))
+    }
+
+    /// Its network's tensors, named by its rule.
+    pub async fn tensors(&self) -> Result<Vec<Named>, RunError> {
+        self.net.valid().tensors(self.rule.key()).await
+    }
+
+    /// A learner of `rule` on `net` as it is.
     pub fn with_net(rule: RuleId, net: Net, device: &TensorDevice) -> Self {
         Self {
             rule,
@@ -360,6 +384,39 @@ impl Learner {
             .map(|(z, t)| *z as f64 / (*t).max(1) as f64)
             .collect();
         Ok(evaluation)
+    }
+
+    /// What the network reads `image` (196 pixels, ink in [0, 1]) as, and
+    /// for the goodness rules the goodness of each label (summed over the
+    /// layers a prediction sums).
+    pub async fn answer(
+        &self,
+        image: &[f32],
+        settings: &Settings,
+    ) -> Result<(usize, Option<Vec<f32>>), RunError> {
+        let net = self.net.valid();
+        let inner = self.device.clone().inner();
+        let argmax = |row: &[f32]| -> usize {
+            (0..row.len())
+                .max_by(|a, b| row[*a].total_cmp(&row[*b]))
+                .unwrap_or(0)
+        };
+        if self.rule.uses_goodness() {
+            let scores = label_goodness(&net, image, settings, &inner).await?;
+            let layers = self.scoring_layers(net.hidden.len());
+            let totals: Vec<f32> = (0..CLASSES)
+                .map(|c| layers.clone().map(|l| scores[l][c]).sum())
+                .collect();
+            return Ok((argmax(&totals), Some(totals)));
+        }
+        let x = rows_on(image.to_vec(), &inner);
+        let scores = match self.rule {
+            RuleId::MonoForward => mono_forward::layer_scores(&net, x)
+                .pop()
+                .expect("a network has a layer"),
+            _ => backprop::scores(&net, x),
+        };
+        Ok((argmax(&read_f32(scores).await?), None))
     }
 
     /// The first layer's weights, one 196-pixel image per unit (the first `units`).
