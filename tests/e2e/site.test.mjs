@@ -109,6 +109,22 @@ site('site with WebGPU', { webgpu: true }, ({ open, share }) => {
     assert.match(await row.innerText(), /\d\.\d\dx/);
   });
 
+  test('the forward-forward benchmark runs every rule on WebGPU and the CPU beside TensorFlow.js', async () => {
+    const lab = await open(`${TINY}&ff_bench_steps=1&ff_bench_width=50&ff_bench_batch=16`);
+    await lab.step(1);
+    for (const rule of ['ff', 'cff', 'mono_forward', 'backprop']) {
+      for (const path of ['gpu', 'cpu']) {
+        const value = await lab.figure(`ff_${rule}_${path}`);
+        assert.ok(Number.isFinite(value) && value > 0, `${rule} ${path} = ${value}`);
+      }
+    }
+    await lab.testId('measure-tfjs-ff').click();
+    const wasm = lab.testId('tfjs-ff-wasm');
+    await wasm.waitFor({ timeout: SLOW });
+    assert.ok(Number(await wasm.getAttribute('data-value')) > 0, `TF.js wasm: ${await wasm.innerText()}`);
+    assert.match(await wasm.innerText(), /\d\.\d\dx/);
+  });
+
   test('a live control changes the running experiment and the URL', async () => {
     const lab = await open(TINY);
     await lab.step(1);

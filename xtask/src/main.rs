@@ -405,6 +405,7 @@ fn bench() -> Result {
     }
     bench_diffusion()?;
     bench_linear_mdp()?;
+    bench_forward_forward()?;
     bench_snapshots()
 }
 
@@ -519,6 +520,56 @@ fn bench_linear_mdp() -> Result {
         lab.fact("LSVI-UCB bench mean regret (CPU)")
             .unwrap_or("n/a")
     );
+    Ok(())
+}
+
+/// Training examples/s of each forward-forward rule on 196-500-500 at
+/// batch 256, natively on the GPU path and the CPU path, against TF.js
+/// backprop on the identical MLP on node's wasm backend.
+fn bench_forward_forward() -> Result {
+    let (steps, width, batch) = ("20", "500", "256");
+    let lab = LabReport::run(
+        "device",
+        "1",
+        &[
+            "buffer_mib=1",
+            "matmul_n=16",
+            "repeats=1",
+            "pulls_runs=1",
+            "pulls_steps=1",
+            &format!("ff_bench_steps={steps}"),
+            &format!("ff_bench_width={width}"),
+            &format!("ff_bench_batch={batch}"),
+        ],
+    )?;
+    let out = Command::new("node")
+        .args(["public/bench/ff-tfjs.js", "wasm", steps, width, "2", batch])
+        .env("NODE_PATH", "web/node_modules")
+        .output()
+        .map_err(|e| format!("cannot run node: {e}"))?;
+    let tfjs: serde_json::Value = serde_json::from_slice(&out.stdout).map_err(|e| {
+        format!(
+            "the TensorFlow.js peer printed no result ({e}): {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })?;
+    let peer = tfjs["examplesPerSecond"].as_f64();
+    let show = |x: Option<f64>| x.map_or("n/a".to_string(), |x| format!("{x:.3e}"));
+    println!(
+        "\nForward-forward rules, 196-{width}-{width} at batch {batch}, {steps} steps timed; TF.js wasm (node) backprop {} examples/s:",
+        show(peer)
+    );
+    for rule in ["ff", "cff", "mono_forward", "backprop"] {
+        let gpu = lab.figure(&format!("ff_{rule}_gpu"));
+        let cpu = lab.figure(&format!("ff_{rule}_cpu"));
+        println!(
+            "{rule}: GPU path {}, CPU path {} examples/s; GPU / TF.js = {}, CPU / TF.js = {}",
+            show(gpu),
+            show(cpu),
+            ratio(gpu, peer),
+            ratio(cpu, peer)
+        );
+    }
     Ok(())
 }
 

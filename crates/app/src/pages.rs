@@ -11,7 +11,7 @@ use crate::charts::{ChartView, StillView, format_tick};
 use crate::controls::{ParamControl, format_number};
 use crate::js_peer::{JsPeer, LsviPeer};
 use crate::state::{Doing, Ui, Work, now_ms};
-use crate::tfjs_peer::TfjsPeer;
+use crate::tfjs_peer::{TfjsFfPeer, TfjsPeer};
 
 const SPEEDS: [u32; 8] = [1, 2, 5, 10, 50, 100, 500, 1000];
 
@@ -261,6 +261,7 @@ fn LabPage() -> impl IntoView {
                         "bandit-js" => view! { <JsPeer /> }.into_any(),
                         "tfjs-diffusion" => view! { <TfjsPeer /> }.into_any(),
                         "lsvi-js" => view! { <LsviPeer /> }.into_any(),
+                        "tfjs-ff" => view! { <TfjsFfPeer /> }.into_any(),
                         _ => ().into_any(),
                     }).collect_view()}
                     <Show when=move || !ui.hides("explanation")>

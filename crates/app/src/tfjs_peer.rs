@@ -1,7 +1,9 @@
 //! The TensorFlow.js peer of the Device page's diffusion benchmark:
 //! `public/bench/diffusion-tfjs.js` trains and samples the same 2-D denoiser
 //! with TF.js on its WebGPU and wasm backends, in a worker of this page, with
-//! the lab's sizes, so its rates sit beside the lab's GPU and CPU figures.
+//! the lab's sizes, so its rates sit beside the lab's GPU and CPU figures;
+//! and the peer of the Forward-forward lab's benchmark, backprop on the
+//! identical MLP (`public/bench/ff-tfjs.js`).
 
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -137,6 +139,145 @@ pub fn TfjsPeer() -> impl IntoView {
                         <th>"Sampling"</th>
                         <th>"WebGPU / TF.js"</th>
                         <th>"CPU (wasm) / TF.js"</th>
+                        <th>"TF.js final loss"</th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </section>
+    }
+}
+
+const FF_PEER_URL: &str = "./public/bench/ff-tfjs.js";
+/// The forward-forward lab's rules, as its benchmark names their figures.
+const FF_RULES: [(&str, &str); 4] = [
+    ("ff", "FF"),
+    ("cff", "Collaborative FF"),
+    ("mono_forward", "Mono-Forward"),
+    ("backprop", "Backprop"),
+];
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct FfRequest {
+    backends: [&'static str; 2],
+    steps: i64,
+    width: i64,
+    depth: i64,
+    batch: i64,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct FfResult {
+    backend: Option<String>,
+    examples_per_second: Option<f64>,
+    final_loss: Option<f64>,
+    error: Option<String>,
+}
+
+/// The TensorFlow.js peer of the Forward-forward lab's benchmark:
+/// `public/bench/ff-tfjs.js` trains the identical MLP by backprop in TF.js
+/// on its WebGPU and wasm backends, with the benchmark's sizes.
+#[component]
+pub fn TfjsFfPeer() -> impl IntoView {
+    let ui = expect_context::<Ui>();
+    let results = RwSignal::new(Vec::<FfResult>::new());
+    let running = RwSignal::new(false);
+    let size = move || {
+        ui.params.with(|p| {
+            let p = p.as_ref()?;
+            let steps = p.int("ff_bench_steps").ok()?;
+            (steps > 0).then_some((
+                steps,
+                p.int("ff_bench_width").ok()?,
+                p.int("ff_bench_batch").ok()?,
+            ))
+        })
+    };
+    let measure = move |_| {
+        let Some((steps, width, batch)) = size() else {
+            return;
+        };
+        let request = FfRequest {
+            backends: BACKENDS,
+            steps,
+            width,
+            depth: 2,
+            batch,
+        };
+        let serializer = serde_wasm_bindgen::Serializer::json_compatible();
+        let Ok(message) = request.serialize(&serializer) else {
+            return;
+        };
+        run_peer(
+            ui,
+            PeerWorker {
+                url: FF_PEER_URL,
+                kind: WorkerType::Classic,
+                name: "The TensorFlow.js forward-forward peer",
+            },
+            vec![message],
+            BACKENDS.len(),
+            (results, running),
+        );
+    };
+    let rows = move || {
+        results
+            .get()
+            .into_iter()
+            .map(|result| {
+                let backend = result.backend.clone().unwrap_or_default();
+                let Some(rate) = result.examples_per_second else {
+                    let error = result.error.unwrap_or_default();
+                    return view! {
+                        <tr data-testid=format!("tfjs-ff-{backend}")>
+                            <th>{format!("TF.js {backend}")}</th>
+                            <td colspan="6">"failed: "{error}</td>
+                        </tr>
+                    }
+                    .into_any();
+                };
+                let ratios = FF_RULES
+                    .iter()
+                    .map(|(key, _)| {
+                        let gpu = ratio(figure_value(ui, &format!("ff_{key}_gpu")), rate);
+                        let cpu = ratio(figure_value(ui, &format!("ff_{key}_cpu")), rate);
+                        view! { <td>{gpu}" · "{cpu}</td> }
+                    })
+                    .collect_view();
+                let loss = result.final_loss.unwrap_or(f64::NAN);
+                view! {
+                    <tr data-testid=format!("tfjs-ff-{backend}") data-value=rate.to_string()>
+                        <th>{format!("TF.js {backend}")}</th>
+                        <td>{format_number(rate)}" examples/s"</td>
+                        {ratios}
+                        <td>{format_number(loss)}</td>
+                    </tr>
+                }
+                .into_any()
+            })
+            .collect_view()
+    };
+    view! {
+        <section class="peer" aria-label="TensorFlow.js forward-forward peer">
+            <h2>"Forward-forward against TensorFlow.js"</h2>
+            <p>
+                "Backprop on the identical MLP (196 inputs, two ReLU layers of FF bench width, a "
+                "softmax head, Adam, the loss read back every step) in TensorFlow.js 4.22, on its "
+                "WebGPU and wasm backends, in a worker of this page. Each cell is the lab's rule on "
+                "WebGPU · on the CPU (wasm) over TF.js; above 1 the lab's path is faster. Set FF bench "
+                "steps timed above 0 and step the lab first."
+            </p>
+            <button data-testid="measure-tfjs-ff" on:click=measure disabled=move || running.get() || size().is_none()>
+                {move || if running.get() { "Measuring…" } else { "Measure TensorFlow.js" }}
+            </button>
+            <table class="facts">
+                <thead>
+                    <tr>
+                        <th></th>
+                        <th>"TF.js backprop"</th>
+                        {FF_RULES.iter().map(|(_, name)| view! { <th>{*name}</th> }).collect_view()}
                         <th>"TF.js final loss"</th>
                     </tr>
                 </thead>

@@ -63,10 +63,14 @@ fn every_lab_is_declared_consistently_and_keys_do_not_shadow_the_runner() {
         "pulls_runs",
         "diffusion_train_steps",
         "lsvi_episodes",
+        "ff_bench_steps",
     ] {
         assert!(device.schema.spec(key).is_some(), "{key}");
     }
-    assert_eq!(device.panels, ["bandit-js", "tfjs-diffusion", "lsvi-js"]);
+    assert_eq!(
+        device.panels,
+        ["bandit-js", "tfjs-diffusion", "lsvi-js", "tfjs-ff"]
+    );
     let bandits = labs.iter().find(|l| l.id == "bandits").unwrap();
     assert!(bandits.schema.spec("pulls_runs").is_none());
     assert!(bandits.panels.is_empty());
@@ -168,6 +172,9 @@ fn bench_page(compute: &Compute) -> Session {
         ("diffusion_sample_steps", Value::Int(2)),
         ("lsvi_seeds", Value::Int(4)),
         ("lsvi_episodes", Value::Int(3)),
+        ("ff_bench_steps", Value::Int(1)),
+        ("ff_bench_width", Value::Int(50)),
+        ("ff_bench_batch", Value::Int(16)),
     ]);
     start(compute, "device", &pairs)
 }
@@ -253,6 +260,8 @@ fn the_cpu_bench_page_leaves_gpu_figures_empty_with_a_reason() {
     assert!(figure("lsvi_gpu").note.contains("no WebGPU"));
     assert!(figure("lsvi_cpu").value.unwrap() > 0.0);
     assert!(figure("lsvi_plan_tensors").note.contains("burn flex"));
+    assert_eq!(figure("ff_backprop_gpu").value, None);
+    assert!(figure("ff_ff_cpu").value.unwrap() > 0.0);
     assert!(figure("rng_mismatches").note.contains("no WebGPU"));
     assert!(view.facts.iter().any(|(_, v)| v == "no GPU in this test"));
 }

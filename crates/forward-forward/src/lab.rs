@@ -17,8 +17,9 @@ use thermolab_core::series::Series;
 use thermolab_gpu::checkpoint::{self, Checkpoint};
 use thermolab_gpu::{TensorDevice, now_seconds};
 use thermolab_kit::params::Choice;
-use thermolab_kit::{About, Lab, LabContext, Start, StillRecipe, chosen_gpu};
+use thermolab_kit::{About, BenchmarkEntry, Lab, LabContext, Start, StillRecipe, chosen_gpu};
 
+use crate::bench::RuleThroughput;
 use crate::data::{Split, images, labelled, mixed_images, random_wrong_label, rasterize};
 use crate::net::IMAGE_PIXELS;
 use crate::params::{DRAWING_CHART, FfParams, Negatives};
@@ -486,13 +487,17 @@ impl FfLab {
     }
 }
 
-/// The settings a checkpoint's networks depend on: what a prediction reads.
+/// The settings the chosen rules' shipped networks depend on: their shape,
+/// and what a goodness rule's prediction reads.
 fn checkpoint_identity(params: &FfParams) -> BTreeMap<String, String> {
-    BTreeMap::from([
+    let mut identity = BTreeMap::from([
         ("width".to_string(), params.width.to_string()),
         ("depth".to_string(), params.depth.to_string()),
-        ("goodness".to_string(), params.goodness.key().to_string()),
-    ])
+    ]);
+    if params.rules().iter().any(|r| r.uses_goodness()) {
+        identity.insert("goodness".to_string(), params.goodness.key().to_string());
+    }
+    identity
 }
 
 /// Every rule's learner: from the shipped checkpoint where it fits the
@@ -620,6 +625,10 @@ impl Lab for FfLab {
         })
     }
 
+    fn benchmarks() -> Vec<BenchmarkEntry> {
+        vec![BenchmarkEntry::of::<RuleThroughput>()]
+    }
+
     fn trained(&self) -> Option<u64> {
         (self.trained > 0).then_some(self.trained)
     }
@@ -685,6 +694,7 @@ impl Lab for FfLab {
     async fn checkpoint(&self, params: &FfParams) -> Option<Result<Vec<u8>, RunError>> {
         let mut metadata = checkpoint_identity(params);
         for (key, value) in [
+            ("goodness", params.goodness.key().to_string()),
             ("trained_steps", self.step.to_string()),
             ("learning_rate", params.learning_rate.to_string()),
             ("batch", params.batch.to_string()),

@@ -7,7 +7,9 @@
 //! - [`net`]: the network and the pieces the rules share (normalization, goodness).
 //! - [`rules`]: one file per rule, naming its paper, and the learner that trains one.
 //! - [`lab`]: the [`FfLab`]: its runs, curves and views.
+//! - [`bench`]: each rule's training examples per second, for the bench page.
 
+pub mod bench;
 pub mod data;
 pub mod lab;
 pub mod net;
