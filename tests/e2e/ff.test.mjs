@@ -13,6 +13,8 @@ const TINY = ['width=50', 'depth=2', 'batch=16', 'eval_every=2', 'eval_digits=10
 
 // A stroke down the middle of the digit chart, dragged with the mouse.
 async function drawStroke(lab) {
+  // The chart sits below the accuracy chart: bring it into the viewport first.
+  await lab.testId('chart-drawing').scrollIntoViewIfNeeded();
   const box = await lab.testId('chart-drawing').boundingBox();
   const mouse = lab.page.mouse;
   await mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.2);

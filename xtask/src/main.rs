@@ -329,6 +329,42 @@ impl LabReport {
     }
 }
 
+/// The Device lab for one step, its own measurements at their smallest and
+/// the benchmark `settings` on top: what each lab's benchmark runs in.
+fn bench_page(settings: &[String]) -> Result<LabReport> {
+    let mut all: Vec<String> = [
+        "buffer_mib=1",
+        "matmul_n=16",
+        "repeats=1",
+        "pulls_runs=1",
+        "pulls_steps=1",
+    ]
+    .map(String::from)
+    .to_vec();
+    all.extend(settings.iter().cloned());
+    LabReport::run(
+        "device",
+        "1",
+        &all.iter().map(String::as_str).collect::<Vec<_>>(),
+    )
+}
+
+/// What a benchmark peer script printed (one JSON object), run by node
+/// with TF.js found in web/node_modules.
+fn node_peer(args: &[&str], peer: &str) -> Result<serde_json::Value> {
+    let out = Command::new("node")
+        .args(args)
+        .env("NODE_PATH", "web/node_modules")
+        .output()
+        .map_err(|e| format!("cannot run node: {e}"))?;
+    serde_json::from_slice(&out.stdout).map_err(|e| {
+        format!(
+            "{peer} printed no result ({e}): {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
 fn ratio(a: Option<f64>, b: Option<f64>) -> String {
     match (a, b) {
         (Some(a), Some(b)) if b > 0.0 => format!("{:.2}x", a / b),
@@ -376,12 +412,10 @@ fn bench() -> Result {
     )?;
     println!("\nBandit arm pulls, {runs} runs x {steps} steps x 10 arms, seed 1:");
     for (id, name) in [("ucb1", "UCB1"), ("thompson", "Thompson sampling")] {
-        let out = Command::new("node")
-            .args(["public/bench/bandit-pulls.js", id, runs, steps, "1"])
-            .output()
-            .map_err(|e| format!("cannot run node: {e}"))?;
-        let js: serde_json::Value = serde_json::from_slice(&out.stdout)
-            .map_err(|e| format!("the JavaScript peer printed no result: {e}"))?;
+        let js = node_peer(
+            &["public/bench/bandit-pulls.js", id, runs, steps, "1"],
+            "the JavaScript peer",
+        )?;
         let js_pulls = js["pullsPerSecond"].as_f64();
         let gpu = pulls.figure(&format!("pulls_{id}_gpu"));
         let cpu = pulls.figure(&format!("pulls_{id}_cpu"));
@@ -414,37 +448,21 @@ fn bench() -> Result {
 /// backend (its WebGPU backend needs a browser: the Device page runs both).
 fn bench_diffusion() -> Result {
     let (train_steps, particles, sample_steps) = ("50", "10000", "100");
-    let lab = LabReport::run(
-        "device",
-        "1",
+    let lab = bench_page(&[
+        format!("diffusion_train_steps={train_steps}"),
+        format!("diffusion_particles={particles}"),
+        format!("diffusion_sample_steps={sample_steps}"),
+    ])?;
+    let tfjs = node_peer(
         &[
-            "buffer_mib=1",
-            "matmul_n=16",
-            "repeats=1",
-            "pulls_runs=1",
-            "pulls_steps=1",
-            &format!("diffusion_train_steps={train_steps}"),
-            &format!("diffusion_particles={particles}"),
-            &format!("diffusion_sample_steps={sample_steps}"),
-        ],
-    )?;
-    let out = Command::new("node")
-        .args([
             "public/bench/diffusion-tfjs.js",
             "wasm",
             train_steps,
             particles,
             sample_steps,
-        ])
-        .env("NODE_PATH", "web/node_modules")
-        .output()
-        .map_err(|e| format!("cannot run node: {e}"))?;
-    let tfjs: serde_json::Value = serde_json::from_slice(&out.stdout).map_err(|e| {
-        format!(
-            "the TensorFlow.js peer printed no result ({e}): {}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-    })?;
+        ],
+        "the TensorFlow.js peer",
+    )?;
     let show = |x: Option<f64>| x.map_or("n/a".to_string(), |x| format!("{x:.3e}"));
     println!(
         "\nDiffusion denoiser (batch 1,024, 3 x 128; {particles} particles x {sample_steps} DDPM steps):"
@@ -474,29 +492,14 @@ fn bench_diffusion() -> Result {
 /// path and the plain-JavaScript peer in node.
 fn bench_linear_mdp() -> Result {
     let (seeds, episodes) = ("256", "200");
-    let lab = LabReport::run(
-        "device",
-        "1",
-        &[
-            "buffer_mib=1",
-            "matmul_n=16",
-            "repeats=1",
-            "pulls_runs=1",
-            "pulls_steps=1",
-            &format!("lsvi_seeds={seeds}"),
-            &format!("lsvi_episodes={episodes}"),
-        ],
+    let lab = bench_page(&[
+        format!("lsvi_seeds={seeds}"),
+        format!("lsvi_episodes={episodes}"),
+    ])?;
+    let js = node_peer(
+        &["public/bench/lsvi-episodes.js", seeds, episodes, "1"],
+        "the JavaScript peer",
     )?;
-    let out = Command::new("node")
-        .args(["public/bench/lsvi-episodes.js", seeds, episodes, "1"])
-        .output()
-        .map_err(|e| format!("cannot run node: {e}"))?;
-    let js: serde_json::Value = serde_json::from_slice(&out.stdout).map_err(|e| {
-        format!(
-            "the JavaScript peer printed no result ({e}): {}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-    })?;
     let (gpu, cpu) = (lab.figure("lsvi_gpu"), lab.figure("lsvi_cpu"));
     let peer = js["episodesPerSecond"].as_f64();
     let show = |x: Option<f64>| x.map_or("n/a".to_string(), |x| format!("{x:.3e}"));
@@ -528,31 +531,15 @@ fn bench_linear_mdp() -> Result {
 /// backprop on the identical MLP on node's wasm backend.
 fn bench_forward_forward() -> Result {
     let (steps, width, batch) = ("20", "500", "256");
-    let lab = LabReport::run(
-        "device",
-        "1",
-        &[
-            "buffer_mib=1",
-            "matmul_n=16",
-            "repeats=1",
-            "pulls_runs=1",
-            "pulls_steps=1",
-            &format!("ff_bench_steps={steps}"),
-            &format!("ff_bench_width={width}"),
-            &format!("ff_bench_batch={batch}"),
-        ],
+    let lab = bench_page(&[
+        format!("ff_bench_steps={steps}"),
+        format!("ff_bench_width={width}"),
+        format!("ff_bench_batch={batch}"),
+    ])?;
+    let tfjs = node_peer(
+        &["public/bench/ff-tfjs.js", "wasm", steps, width, "2", batch],
+        "the TensorFlow.js peer",
     )?;
-    let out = Command::new("node")
-        .args(["public/bench/ff-tfjs.js", "wasm", steps, width, "2", batch])
-        .env("NODE_PATH", "web/node_modules")
-        .output()
-        .map_err(|e| format!("cannot run node: {e}"))?;
-    let tfjs: serde_json::Value = serde_json::from_slice(&out.stdout).map_err(|e| {
-        format!(
-            "the TensorFlow.js peer printed no result ({e}): {}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-    })?;
     let peer = tfjs["examplesPerSecond"].as_f64();
     let show = |x: Option<f64>| x.map_or("n/a".to_string(), |x| format!("{x:.3e}"));
     println!(

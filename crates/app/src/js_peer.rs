@@ -107,12 +107,61 @@ pub fn figure_value(ui: Ui, key: &str) -> Option<f64> {
     })
 }
 
+/// A panel of the bench page that measures a peer in this page: what it
+/// does, the button that starts it (disabled while it runs or while
+/// `disabled` holds) and the table of its answers, the rows its children.
+#[component]
+pub fn PeerPanel(
+    /// Its name for screen readers.
+    label: &'static str,
+    title: &'static str,
+    description: &'static str,
+    /// The button's test id and text.
+    button: (&'static str, &'static str),
+    columns: Vec<&'static str>,
+    running: RwSignal<bool>,
+    #[prop(into)] disabled: Signal<bool>,
+    on_measure: impl Fn() + 'static,
+    children: ChildrenFn,
+) -> impl IntoView {
+    let (button_id, button_text) = button;
+    view! {
+        <section class="peer" aria-label=label>
+            <h2>{title}</h2>
+            <p>{description}</p>
+            <button data-testid=button_id on:click=move |_| on_measure() disabled=move || running.get() || disabled.get()>
+                {move || if running.get() { "Measuring…" } else { button_text }}
+            </button>
+            <table class="facts">
+                <thead>
+                    <tr>
+                        <th></th>
+                        {columns.into_iter().map(|c| view! { <th>{c}</th> }).collect_view()}
+                    </tr>
+                </thead>
+                <tbody>{children()}</tbody>
+            </table>
+        </section>
+    }
+}
+
+/// A row of a peer that could not measure: its name and why.
+pub fn failed_row(testid: String, name: String, columns: usize, error: String) -> AnyView {
+    view! {
+        <tr data-testid=testid>
+            <th>{name}</th>
+            <td colspan=columns.to_string()>"failed: "{error}</td>
+        </tr>
+    }
+    .into_any()
+}
+
 #[component]
 pub fn JsPeer() -> impl IntoView {
     let ui = expect_context::<Ui>();
     let results = RwSignal::new(Vec::<PeerResult>::new());
     let running = RwSignal::new(false);
-    let measure = move |_| {
+    let measure = move || {
         let size = ui.params.with_untracked(|p| {
             p.as_ref()
                 .and_then(|p| Some((p.int("pulls_runs").ok()?, p.int("pulls_steps").ok()?)))
@@ -159,8 +208,7 @@ pub fn JsPeer() -> impl IntoView {
                     .map_or("?", |(_, name)| name);
                 let Some(js) = result.pulls_per_second else {
                     let error = result.error.unwrap_or_default();
-                    return view! { <tr><th>{name}</th><td colspan="4">"failed: "{error}</td></tr> }
-                        .into_any();
+                    return failed_row(format!("js-{id}"), name.to_string(), 4, error);
                 };
                 let ratio = |path: &str| {
                     figure_value(ui, &format!("pulls_{id}_{path}"))
@@ -181,29 +229,20 @@ pub fn JsPeer() -> impl IntoView {
             .collect_view()
     };
     view! {
-        <section class="peer" aria-label="JavaScript peer">
-            <h2>"Against plain JavaScript"</h2>
-            <p>
-                "The same bandit loop in plain JavaScript (typed arrays, the same random numbers), "
-                "run in a worker of this page with the lab's runs, steps and seed. Ratios above 1 "
-                "mean the lab's path is faster. The mean regrets agree when the work is the same."
-            </p>
-            <button data-testid="measure-js" on:click=measure disabled=move || running.get()>
-                {move || if running.get() { "Measuring…" } else { "Measure plain JavaScript" }}
-            </button>
-            <table class="facts">
-                <thead>
-                    <tr>
-                        <th></th>
-                        <th>"JavaScript"</th>
-                        <th>"WebGPU / JS"</th>
-                        <th>"CPU (wasm) / JS"</th>
-                        <th>"JS mean regret"</th>
-                    </tr>
-                </thead>
-                <tbody>{rows}</tbody>
-            </table>
-        </section>
+        <PeerPanel
+            label="JavaScript peer"
+            title="Against plain JavaScript"
+            description="The same bandit loop in plain JavaScript (typed arrays, the same random \
+                numbers), run in a worker of this page with the lab's runs, steps and seed. Ratios \
+                above 1 mean the lab's path is faster. The mean regrets agree when the work is the same."
+            button=("measure-js", "Measure plain JavaScript")
+            columns=vec!["JavaScript", "WebGPU / JS", "CPU (wasm) / JS", "JS mean regret"]
+            running=running
+            disabled=false
+            on_measure=measure
+        >
+            {rows}
+        </PeerPanel>
     }
 }
 
@@ -233,7 +272,7 @@ pub fn LsviPeer() -> impl IntoView {
     let ui = expect_context::<Ui>();
     let results = RwSignal::new(Vec::<LsviResult>::new());
     let running = RwSignal::new(false);
-    let measure = move |_| {
+    let measure = move || {
         let size = ui.params.with_untracked(|p| {
             p.as_ref()
                 .and_then(|p| Some((p.int("lsvi_seeds").ok()?, p.int("lsvi_episodes").ok()?)))
@@ -273,8 +312,7 @@ pub fn LsviPeer() -> impl IntoView {
             .map(|result| {
                 let Some(js) = result.episodes_per_second else {
                     let error = result.error.unwrap_or_default();
-                    return view! { <tr><th>"LSVI-UCB"</th><td colspan="4">"failed: "{error}</td></tr> }
-                        .into_any();
+                    return failed_row("js-lsvi".to_string(), "LSVI-UCB".to_string(), 4, error);
                 };
                 let ratio = |path: &str| {
                     figure_value(ui, &format!("lsvi_{path}"))
@@ -295,30 +333,21 @@ pub fn LsviPeer() -> impl IntoView {
             .collect_view()
     };
     view! {
-        <section class="peer" aria-label="JavaScript LSVI-UCB peer">
-            <h2>"LSVI-UCB against plain JavaScript"</h2>
-            <p>
-                "LSVI-UCB's episode loop (plan, play, exact value, Sherman-Morrison updates) in plain "
-                "JavaScript, on the benchmark's gridworld and features with the lab's random numbers, "
-                "run in a worker of this page with the LSVI-UCB seeds, episodes and seed set above. "
-                "Ratios above 1 mean the lab's path is faster. The mean regrets agree when the work is "
-                "the same."
-            </p>
-            <button data-testid="measure-lsvi-js" on:click=measure disabled=move || running.get()>
-                {move || if running.get() { "Measuring…" } else { "Measure plain JavaScript" }}
-            </button>
-            <table class="facts">
-                <thead>
-                    <tr>
-                        <th></th>
-                        <th>"JavaScript"</th>
-                        <th>"WebGPU / JS"</th>
-                        <th>"CPU (wasm) / JS"</th>
-                        <th>"JS mean regret"</th>
-                    </tr>
-                </thead>
-                <tbody>{rows}</tbody>
-            </table>
-        </section>
+        <PeerPanel
+            label="JavaScript LSVI-UCB peer"
+            title="LSVI-UCB against plain JavaScript"
+            description="LSVI-UCB's episode loop (plan, play, exact value, Sherman-Morrison updates) \
+                in plain JavaScript, on the benchmark's gridworld and features with the lab's random \
+                numbers, run in a worker of this page with the LSVI-UCB seeds, episodes and seed set \
+                above. Ratios above 1 mean the lab's path is faster. The mean regrets agree when the \
+                work is the same."
+            button=("measure-lsvi-js", "Measure plain JavaScript")
+            columns=vec!["JavaScript", "WebGPU / JS", "CPU (wasm) / JS", "JS mean regret"]
+            running=running
+            disabled=false
+            on_measure=measure
+        >
+            {rows}
+        </PeerPanel>
     }
 }

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use web_sys::WorkerType;
 
 use crate::controls::format_number;
-use crate::js_peer::{PeerWorker, figure_value, run_peer};
+use crate::js_peer::{PeerPanel, PeerWorker, failed_row, figure_value, run_peer};
 use crate::state::Ui;
 
 /// Relative, so the site works from any sub-path.
@@ -40,6 +40,28 @@ fn ratio(lab: Option<f64>, peer: f64) -> String {
     lab.map_or("n/a".to_string(), |v| format!("{:.2}x", v / peer))
 }
 
+/// Posts `request` to the TF.js peer script at `url` (a classic worker of
+/// this page), which answers once per backend into `results`.
+fn run_tfjs<T>(
+    ui: Ui,
+    (url, name): (&'static str, &'static str),
+    request: impl Serialize,
+    signals: (RwSignal<Vec<T>>, RwSignal<bool>),
+) where
+    T: serde::de::DeserializeOwned + Send + Sync + 'static,
+{
+    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
+    let Ok(message) = request.serialize(&serializer) else {
+        return;
+    };
+    let worker = PeerWorker {
+        url,
+        kind: WorkerType::Classic,
+        name,
+    };
+    run_peer(ui, worker, vec![message], BACKENDS.len(), signals);
+}
+
 #[component]
 pub fn TfjsPeer() -> impl IntoView {
     let ui = expect_context::<Ui>();
@@ -56,7 +78,7 @@ pub fn TfjsPeer() -> impl IntoView {
             ))
         })
     };
-    let measure = move |_| {
+    let measure = move || {
         let Some((train_steps, particles, sample_steps)) = size() else {
             return;
         };
@@ -66,19 +88,10 @@ pub fn TfjsPeer() -> impl IntoView {
             particles,
             sample_steps,
         };
-        let serializer = serde_wasm_bindgen::Serializer::json_compatible();
-        let Ok(message) = request.serialize(&serializer) else {
-            return;
-        };
-        run_peer(
+        run_tfjs(
             ui,
-            PeerWorker {
-                url: PEER_URL,
-                kind: WorkerType::Classic,
-                name: "The TensorFlow.js peer",
-            },
-            vec![message],
-            BACKENDS.len(),
+            (PEER_URL, "The TensorFlow.js peer"),
+            request,
             (results, running),
         );
     };
@@ -92,13 +105,7 @@ pub fn TfjsPeer() -> impl IntoView {
                     (result.train_steps_per_second, result.samples_per_second)
                 else {
                     let error = result.error.unwrap_or_default();
-                    return view! {
-                        <tr data-testid=format!("tfjs-{backend}")>
-                            <th>{format!("TF.js {backend}")}</th>
-                            <td colspan="7">"failed: "{error}</td>
-                        </tr>
-                    }
-                    .into_any();
+                    return failed_row(format!("tfjs-{backend}"), format!("TF.js {backend}"), 7, error);
                 };
                 let loss = result.final_loss.unwrap_or(f64::NAN);
                 view! {
@@ -118,33 +125,29 @@ pub fn TfjsPeer() -> impl IntoView {
             .collect_view()
     };
     view! {
-        <section class="peer" aria-label="TensorFlow.js peer">
-            <h2>"Diffusion against TensorFlow.js"</h2>
-            <p>
-                "The same 2-D denoiser (batch 1,024, 3 hidden layers of 128, Adam, the loss read back "
-                "every step) and the same DDPM sampler in TensorFlow.js 4.22, on its WebGPU and wasm "
-                "backends, in a worker of this page with the lab's sizes. Set Diffusion steps timed "
-                "above 0 and step the lab first; ratios above 1 mean the lab's path is faster."
-            </p>
-            <button data-testid="measure-tfjs" on:click=measure disabled=move || running.get() || size().is_none()>
-                {move || if running.get() { "Measuring…" } else { "Measure TensorFlow.js" }}
-            </button>
-            <table class="facts">
-                <thead>
-                    <tr>
-                        <th></th>
-                        <th>"Training"</th>
-                        <th>"WebGPU / TF.js"</th>
-                        <th>"CPU (wasm) / TF.js"</th>
-                        <th>"Sampling"</th>
-                        <th>"WebGPU / TF.js"</th>
-                        <th>"CPU (wasm) / TF.js"</th>
-                        <th>"TF.js final loss"</th>
-                    </tr>
-                </thead>
-                <tbody>{rows}</tbody>
-            </table>
-        </section>
+        <PeerPanel
+            label="TensorFlow.js peer"
+            title="Diffusion against TensorFlow.js"
+            description="The same 2-D denoiser (batch 1,024, 3 hidden layers of 128, Adam, the loss \
+                read back every step) and the same DDPM sampler in TensorFlow.js 4.22, on its WebGPU \
+                and wasm backends, in a worker of this page with the lab's sizes. Set Diffusion steps \
+                timed above 0 and step the lab first; ratios above 1 mean the lab's path is faster."
+            button=("measure-tfjs", "Measure TensorFlow.js")
+            columns=vec![
+                "Training",
+                "WebGPU / TF.js",
+                "CPU (wasm) / TF.js",
+                "Sampling",
+                "WebGPU / TF.js",
+                "CPU (wasm) / TF.js",
+                "TF.js final loss",
+            ]
+            running=running
+            disabled=Signal::derive(move || size().is_none())
+            on_measure=measure
+        >
+            {rows}
+        </PeerPanel>
     }
 }
 
@@ -195,7 +198,7 @@ pub fn TfjsFfPeer() -> impl IntoView {
             ))
         })
     };
-    let measure = move |_| {
+    let measure = move || {
         let Some((steps, width, batch)) = size() else {
             return;
         };
@@ -206,19 +209,10 @@ pub fn TfjsFfPeer() -> impl IntoView {
             depth: 2,
             batch,
         };
-        let serializer = serde_wasm_bindgen::Serializer::json_compatible();
-        let Ok(message) = request.serialize(&serializer) else {
-            return;
-        };
-        run_peer(
+        run_tfjs(
             ui,
-            PeerWorker {
-                url: FF_PEER_URL,
-                kind: WorkerType::Classic,
-                name: "The TensorFlow.js forward-forward peer",
-            },
-            vec![message],
-            BACKENDS.len(),
+            (FF_PEER_URL, "The TensorFlow.js forward-forward peer"),
+            request,
             (results, running),
         );
     };
@@ -230,13 +224,12 @@ pub fn TfjsFfPeer() -> impl IntoView {
                 let backend = result.backend.clone().unwrap_or_default();
                 let Some(rate) = result.examples_per_second else {
                     let error = result.error.unwrap_or_default();
-                    return view! {
-                        <tr data-testid=format!("tfjs-ff-{backend}")>
-                            <th>{format!("TF.js {backend}")}</th>
-                            <td colspan="6">"failed: "{error}</td>
-                        </tr>
-                    }
-                    .into_any();
+                    return failed_row(
+                        format!("tfjs-ff-{backend}"),
+                        format!("TF.js {backend}"),
+                        6,
+                        error,
+                    );
                 };
                 let ratios = FF_RULES
                     .iter()
@@ -259,30 +252,25 @@ pub fn TfjsFfPeer() -> impl IntoView {
             })
             .collect_view()
     };
+    let mut columns = vec!["TF.js backprop"];
+    columns.extend(FF_RULES.iter().map(|(_, name)| *name));
+    columns.push("TF.js final loss");
     view! {
-        <section class="peer" aria-label="TensorFlow.js forward-forward peer">
-            <h2>"Forward-forward against TensorFlow.js"</h2>
-            <p>
-                "Backprop on the identical MLP (196 inputs, two ReLU layers of FF bench width, a "
-                "softmax head, Adam, the loss read back every step) in TensorFlow.js 4.22, on its "
-                "WebGPU and wasm backends, in a worker of this page. Each cell is the lab's rule on "
-                "WebGPU · on the CPU (wasm) over TF.js; above 1 the lab's path is faster. Set FF bench "
-                "steps timed above 0 and step the lab first."
-            </p>
-            <button data-testid="measure-tfjs-ff" on:click=measure disabled=move || running.get() || size().is_none()>
-                {move || if running.get() { "Measuring…" } else { "Measure TensorFlow.js" }}
-            </button>
-            <table class="facts">
-                <thead>
-                    <tr>
-                        <th></th>
-                        <th>"TF.js backprop"</th>
-                        {FF_RULES.iter().map(|(_, name)| view! { <th>{*name}</th> }).collect_view()}
-                        <th>"TF.js final loss"</th>
-                    </tr>
-                </thead>
-                <tbody>{rows}</tbody>
-            </table>
-        </section>
+        <PeerPanel
+            label="TensorFlow.js forward-forward peer"
+            title="Forward-forward against TensorFlow.js"
+            description="Backprop on the identical MLP (196 inputs, two ReLU layers of FF bench width, \
+                a softmax head, Adam, the loss read back every step) in TensorFlow.js 4.22, on its \
+                WebGPU and wasm backends, in a worker of this page. Each cell is the lab's rule on \
+                WebGPU · on the CPU (wasm) over TF.js; above 1 the lab's path is faster. Set FF bench \
+                steps timed above 0 and step the lab first."
+            button=("measure-tfjs-ff", "Measure TensorFlow.js")
+            columns=columns
+            running=running
+            disabled=Signal::derive(move || size().is_none())
+            on_measure=measure
+        >
+            {rows}
+        </PeerPanel>
     }
 }

@@ -233,26 +233,7 @@ fn starting_trainer(
         return fresh("from scratch".to_string());
     }
     let loaded = assets.get(CHECKPOINT_FILE).and_then(|bytes| {
-        // Settings first: a checkpoint of another model says which setting differs.
-        let metadata = checkpoint::metadata(bytes)?;
-        let mismatch: Vec<String> = checkpoint_identity(params)
-            .into_iter()
-            .filter(|(key, value)| metadata.get(key) != Some(value))
-            .map(|(key, value)| {
-                let trained = metadata.get(&key).map_or("?", String::as_str);
-                format!("{key} = {value} (checkpoint: {trained})")
-            })
-            .collect();
-        if !mismatch.is_empty() {
-            return Err(format!(
-                "the checkpoint does not fit {}",
-                mismatch.join(", ")
-            ));
-        }
-        let steps = metadata
-            .get("trained_steps")
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0);
+        let steps = checkpoint::fitting(bytes, &checkpoint_identity(params))?;
         Ok((
             Trainer::from_checkpoint(bytes, shape, &compute.tensor_device)?
                 .with_ema(params.training.ema),

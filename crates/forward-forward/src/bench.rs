@@ -58,8 +58,6 @@ fn random_batch(rng: CounterRng, size: usize) -> Batch {
         images,
         labels,
         negatives: Negatives::Random,
-        rng,
-        step: 0,
     }
 }
 

@@ -190,8 +190,6 @@ impl FfLab {
             positive,
             negative,
             negatives: params.negatives,
-            rng: self.rng,
-            step,
         }
     }
 
@@ -520,25 +518,7 @@ fn starting_learners(
         return fresh("from scratch".to_string());
     }
     let loaded = assets.get(CHECKPOINT_FILE).and_then(|bytes| {
-        let metadata = checkpoint::metadata(bytes)?;
-        let mismatch: Vec<String> = checkpoint_identity(params)
-            .into_iter()
-            .filter(|(key, value)| metadata.get(key) != Some(value))
-            .map(|(key, value)| {
-                let trained = metadata.get(&key).map_or("?", String::as_str);
-                format!("{key} = {value} (checkpoint: {trained})")
-            })
-            .collect();
-        if !mismatch.is_empty() {
-            return Err(format!(
-                "the checkpoint does not fit {}",
-                mismatch.join(", ")
-            ));
-        }
-        let steps = metadata
-            .get("trained_steps")
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0);
+        let steps = checkpoint::fitting(bytes, &checkpoint_identity(params))?;
         let stored = Checkpoint::parse(bytes)?;
         let learners = params
             .rules()
@@ -752,6 +732,7 @@ impl Lab for FfLab {
                 accuracy,
                 false,
             ),
+            self.drawing_chart(params),
             lines("loss", "Each rule's own loss", "loss", losses, true),
             self.per_layer_chart(
                 "layer_accuracy",
@@ -771,7 +752,6 @@ impl Lab for FfLab {
                 |e| e.sparsity.clone(),
             ),
         ];
-        charts.push(self.drawing_chart(params));
         charts.extend(self.drawn_goodness_chart());
         charts.extend(self.goodness_chart(params));
         charts.extend(self.fields_chart(params));

@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 
+use burn::module::Module;
 use burn::tensor::{Tensor, TensorData};
 use thermolab_core::assets::Assets;
 use thermolab_core::experiment::StepOutcome;
@@ -15,7 +16,7 @@ use thermolab_forward_forward::data::{hybrid_mask, random_wrong_label, rasterize
 use thermolab_forward_forward::net::{IMAGE_PIXELS, Net, goodness, unit_length};
 use thermolab_forward_forward::params::Goodness;
 use thermolab_forward_forward::rules::{
-    Settings, backprop, collaborative, forward_forward, mono_forward,
+    RuleId, Settings, backprop, collaborative, forward_forward, label_goodness, mono_forward,
 };
 use thermolab_forward_forward::{FfLab, FfParams};
 use thermolab_gpu::tensors::linear_from;
@@ -495,4 +496,41 @@ fn the_shipped_networks_load_score_what_the_readme_says_and_are_refused_where_th
         started,
         "from scratch: the checkpoint does not fit width = 400 (checkpoint: 500)"
     );
+}
+
+/// Hard negatives (Hinton 2022, section 3.3) are the wrong label the network
+/// finds best: on the shipped FF, every digit's hard label is not its own
+/// and has the most goodness (summed over the layers a prediction sums) of
+/// its nine wrong labels.
+#[test]
+fn hard_negatives_carry_the_wrong_label_with_the_most_goodness() {
+    let run = lab(&[("compute", "cpu")]);
+    let learner = run.learner(0);
+    assert_eq!(learner.rule, RuleId::ForwardForward);
+    let rng = CounterRng::new(4);
+    let images: Vec<f32> = (0..8 * IMAGE_PIXELS)
+        .map(|i| rng.uniform(i as u32, 0, 1))
+        .collect();
+    let labels: Vec<usize> = (0..8).map(|i| i % 10).collect();
+    let settings = Settings::of(&FfParams::default());
+    let hard = pollster::block_on(learner.hard_labels(&images, &labels, &settings)).unwrap();
+    let inner = TensorDevice::flex();
+    let scores = pollster::block_on(label_goodness(
+        &learner.net().valid(),
+        &images,
+        &settings,
+        &inner,
+    ))
+    .unwrap();
+    for (i, (&label, &wrong)) in labels.iter().zip(&hard).enumerate() {
+        assert_ne!(wrong, label);
+        // Depth 2: the second layer's goodness is what a prediction reads.
+        let g = |c: usize| scores[1][i * 10 + c];
+        for c in (0..10).filter(|c| *c != label) {
+            assert!(
+                g(wrong) >= g(c),
+                "digit {i}: hard label {wrong} below label {c}"
+            );
+        }
+    }
 }

@@ -53,6 +53,32 @@ pub fn metadata(bytes: &[u8]) -> Result<BTreeMap<String, String>, String> {
         .collect())
 }
 
+/// The steps a checkpoint was trained for (its `trained_steps`) if its
+/// metadata holds every setting of `identity` (what its networks depend on);
+/// otherwise which settings differ, in words. Read before any tensor: a
+/// checkpoint of another model says which setting to change.
+pub fn fitting(bytes: &[u8], identity: &BTreeMap<String, String>) -> Result<u64, String> {
+    let metadata = metadata(bytes)?;
+    let mismatch: Vec<String> = identity
+        .iter()
+        .filter(|(key, value)| metadata.get(*key) != Some(*value))
+        .map(|(key, value)| {
+            let trained = metadata.get(key).map_or("?", String::as_str);
+            format!("{key} = {value} (checkpoint: {trained})")
+        })
+        .collect();
+    if !mismatch.is_empty() {
+        return Err(format!(
+            "the checkpoint does not fit {}",
+            mismatch.join(", ")
+        ));
+    }
+    Ok(metadata
+        .get("trained_steps")
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0))
+}
+
 /// A checkpoint's tensors, read by name.
 pub struct Checkpoint<'a>(SafeTensors<'a>);
 

@@ -11,6 +11,7 @@ use thermolab_core::experiment::{
 use thermolab_core::rng::CounterRng;
 use thermolab_core::series::Series;
 use thermolab_core::stats::mean_and_half_width;
+use thermolab_gpu::now_seconds;
 use thermolab_kit::params::Choice;
 use thermolab_kit::{About, BenchmarkEntry, Lab, LabContext, StillRecipe, chosen_gpu};
 
@@ -111,6 +112,8 @@ pub struct LinearMdpLab {
     seeds: usize,
     episodes: u64,
     episode: u64,
+    /// Episodes (every seed and learner) per second, a moving average over steps.
+    episode_rate: Option<f64>,
 }
 
 impl LinearMdpLab {
@@ -489,6 +492,7 @@ impl Lab for LinearMdpLab {
             seeds,
             episodes: params.episodes,
             episode: 0,
+            episode_rate: None,
         })
     }
 
@@ -496,6 +500,7 @@ impl Lab for LinearMdpLab {
         if self.episode >= self.episodes {
             return Ok(StepOutcome::Finished);
         }
+        let started = now_seconds();
         let x = (self.episode + 1) as f64;
         for i in 0..self.slots.len() {
             let results = self.episode_of(i, params).await?;
@@ -523,6 +528,8 @@ impl Lab for LinearMdpLab {
             }
         }
         self.episode += 1;
+        let rate = (self.seeds * self.slots.len()) as f64 / (now_seconds() - started).max(1e-9);
+        self.episode_rate = Some(self.episode_rate.map_or(rate, |r| 0.9 * r + 0.1 * rate));
         Ok(if self.episode >= self.episodes {
             StepOutcome::Finished
         } else {
@@ -636,6 +643,13 @@ impl Lab for LinearMdpLab {
                 )
             })
             .collect();
+        figures.push(Figure {
+            key: "episodes_per_second".to_string(),
+            label: "Episodes per second".to_string(),
+            value: self.episode_rate,
+            unit: "episodes/s".to_string(),
+            note: "every seed and learner; a moving average over steps".to_string(),
+        });
         figures.extend(self.slots.iter().enumerate().map(|(i, s)| {
             figure(
                 i,
@@ -665,7 +679,7 @@ impl Lab for LinearMdpLab {
             (
                 "Episodes a step".to_string(),
                 format!(
-                    "{} ({} seeds x {} learners): the run bar's steps/s times this is episodes/s",
+                    "{} ({} seeds x {} learners)",
                     self.seeds * self.slots.len(),
                     self.seeds,
                     self.slots.len()

@@ -110,9 +110,6 @@ pub struct Batch {
     /// on each network and are made by its learner).
     pub negative: Vec<f32>,
     pub negatives: Negatives,
-    /// For the hard negatives' fallback draws.
-    pub rng: CounterRng,
-    pub step: u64,
 }
 
 /// What a network says on held-out digits.
@@ -259,12 +256,24 @@ impl Learner {
         batch: &Batch,
         settings: &Settings,
     ) -> Result<Vec<f32>, RunError> {
+        let wrong = self
+            .hard_labels(&batch.images, &batch.labels, settings)
+            .await?;
+        Ok(labelled(&batch.images, &wrong, IMAGE_PIXELS))
+    }
+
+    /// For each image, the label other than its own with the most goodness
+    /// summed over the layers a prediction sums.
+    pub async fn hard_labels(
+        &self,
+        images: &[f32],
+        labels: &[usize],
+        settings: &Settings,
+    ) -> Result<Vec<usize>, RunError> {
         let inner = self.device.clone().inner();
-        let scores = label_goodness(&self.net.valid(), &batch.images, settings, &inner).await?;
-        let depth = self.net.hidden.len();
-        let layers = self.scoring_layers(depth);
-        let wrong: Vec<usize> = batch
-            .labels
+        let scores = label_goodness(&self.net.valid(), images, settings, &inner).await?;
+        let layers = self.scoring_layers(self.net.hidden.len());
+        Ok(labels
             .iter()
             .enumerate()
             .map(|(i, &label)| {
@@ -273,10 +282,9 @@ impl Learner {
                 (0..CLASSES)
                     .filter(|c| *c != label)
                     .max_by(|a, b| total(*a).total_cmp(&total(*b)))
-                    .unwrap_or_else(|| random_wrong_label(batch.rng, batch.step, i, label))
+                    .expect("nine wrong labels")
             })
-            .collect();
-        Ok(labelled(&batch.images, &wrong, IMAGE_PIXELS))
+            .collect())
     }
 
     fn scoring_layers(&self, depth: usize) -> std::ops::Range<usize> {
