@@ -17,7 +17,7 @@ use thermolab_kit::{Benchmark, params};
 
 use crate::data::{labelled, random_wrong_label};
 use crate::net::IMAGE_PIXELS;
-use crate::params::{FfParams, Negatives};
+use crate::params::FfParams;
 use crate::rules::{Batch, Learner, RuleId, Settings};
 
 /// Hidden layers of the benchmark's MLP.
@@ -57,7 +57,6 @@ fn random_batch(rng: CounterRng, size: usize) -> Batch {
         negative: labelled(&images, &wrong, IMAGE_PIXELS),
         images,
         labels,
-        negatives: Negatives::Random,
     }
 }
 

@@ -189,7 +189,6 @@ impl FfLab {
             labels,
             positive,
             negative,
-            negatives: params.negatives,
         }
     }
 

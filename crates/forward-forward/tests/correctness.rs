@@ -14,7 +14,7 @@ use thermolab_core::params::Value;
 use thermolab_core::rng::CounterRng;
 use thermolab_forward_forward::data::{hybrid_mask, random_wrong_label, rasterize};
 use thermolab_forward_forward::net::{IMAGE_PIXELS, Net, goodness, unit_length};
-use thermolab_forward_forward::params::Goodness;
+use thermolab_forward_forward::params::{Goodness, Negatives};
 use thermolab_forward_forward::rules::{
     RuleId, Settings, backprop, collaborative, forward_forward, label_goodness, mono_forward,
 };
@@ -124,6 +124,7 @@ fn goodness_the_ff_loss_and_its_gradient_match_hand_computed_values_on_a_width_3
         goodness: Goodness::SumOfSquares,
         theta,
         temperature,
+        negatives: Negatives::Random,
     };
     let (xp, xn) = ([0.9, 0.2, 0.4], [0.1, 0.8, 0.3]);
     let positive = by_hand(xp);
@@ -215,6 +216,7 @@ fn no_gradient_crosses_layers_in_ff_collaborative_ff_and_mono_forward_but_it_doe
         goodness: Goodness::SumOfSquares,
         theta: 2.0,
         temperature: 1.0,
+        negatives: Negatives::Random,
     };
     use thermolab_forward_forward::net::Heads;
     // Forward-forward: a loss on layer 2's goodness alone.

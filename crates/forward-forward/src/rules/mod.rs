@@ -87,6 +87,7 @@ pub struct Settings {
     pub goodness: Goodness,
     pub theta: f64,
     pub temperature: f64,
+    pub negatives: Negatives,
 }
 
 impl Settings {
@@ -95,6 +96,7 @@ impl Settings {
             goodness: params.goodness,
             theta: params.theta,
             temperature: params.ff_temperature,
+            negatives: params.negatives,
         }
     }
 }
@@ -109,7 +111,6 @@ pub struct Batch {
     /// The negatives for random or mixed negative data (hard ones depend
     /// on each network and are made by its learner).
     pub negative: Vec<f32>,
-    pub negatives: Negatives,
 }
 
 /// What a network says on held-out digits.
@@ -211,7 +212,7 @@ impl Learner {
     pub async fn loss(&self, batch: &Batch, settings: &Settings) -> Result<Tensor<1>, RunError> {
         Ok(match self.rule {
             RuleId::ForwardForward | RuleId::Collaborative => {
-                let negative = match batch.negatives {
+                let negative = match settings.negatives {
                     Negatives::Hard => self.hard_negatives(batch, settings).await?,
                     Negatives::Random | Negatives::Mixed => batch.negative.clone(),
                 };
@@ -272,16 +273,14 @@ impl Learner {
     ) -> Result<Vec<usize>, RunError> {
         let inner = self.device.clone().inner();
         let scores = label_goodness(&self.net.valid(), images, settings, &inner).await?;
-        let layers = self.scoring_layers(self.net.hidden.len());
         Ok(labels
             .iter()
             .enumerate()
             .map(|(i, &label)| {
-                let total =
-                    |c: usize| -> f32 { layers.clone().map(|l| scores[l][i * CLASSES + c]).sum() };
+                let totals = self.label_totals(&scores, i);
                 (0..CLASSES)
                     .filter(|c| *c != label)
-                    .max_by(|a, b| total(*a).total_cmp(&total(*b)))
+                    .max_by(|a, b| totals[*a].total_cmp(&totals[*b]))
                     .expect("nine wrong labels")
             })
             .collect())
@@ -307,24 +306,15 @@ impl Learner {
         let depth = net.hidden.len();
         let inner = self.device.clone().inner();
         let n = labels.len();
-        let argmax = |row: &[f32]| -> usize {
-            (0..row.len())
-                .max_by(|a, b| row[*a].total_cmp(&row[*b]))
-                .unwrap_or(0)
-        };
         let mut evaluation = Evaluation {
             sparsity: vec![0.0; depth],
             ..Evaluation::default()
         };
         if self.rule.uses_goodness() {
             let scores = label_goodness(&net, images, settings, &inner).await?;
-            let layers = self.scoring_layers(depth);
-            let total = |i: usize| -> Vec<f32> {
-                (0..CLASSES)
-                    .map(|c| layers.clone().map(|l| scores[l][i * CLASSES + c]).sum())
-                    .collect()
-            };
-            evaluation.predictions = (0..n).map(|i| argmax(&total(i))).collect();
+            evaluation.predictions = (0..n)
+                .map(|i| argmax(&self.label_totals(&scores, i)))
+                .collect();
             evaluation.layer_predictions = scores
                 .iter()
                 .map(|g| g.chunks_exact(CLASSES).map(argmax).collect())
@@ -343,25 +333,12 @@ impl Learner {
                 negative: with(&wrong),
             });
         } else {
-            let mut layer_scores = vec![Vec::new(); depth];
-            for chunk in images.chunks(EVAL_CHUNK * IMAGE_PIXELS) {
-                let x = rows_on(chunk.to_vec(), &inner);
-                match self.rule {
-                    RuleId::MonoForward => {
-                        for (l, s) in mono_forward::layer_scores(&net, x).into_iter().enumerate() {
-                            layer_scores[l].extend(read_f32(s).await?);
-                        }
-                    }
-                    _ => layer_scores[0].extend(read_f32(backprop::scores(&net, x)).await?),
-                }
-            }
             let predictions =
                 |s: &Vec<f32>| s.chunks_exact(CLASSES).map(argmax).collect::<Vec<_>>();
+            let layer_scores = self.class_scores(&net, images, &inner).await?;
+            evaluation.predictions = layer_scores.last().map(predictions).unwrap_or_default();
             if self.rule == RuleId::MonoForward {
                 evaluation.layer_predictions = layer_scores.iter().map(predictions).collect();
-                evaluation.predictions = evaluation.layer_predictions[depth - 1].clone();
-            } else {
-                evaluation.predictions = predictions(&layer_scores[0]);
             }
         }
         // Sparsity on what each rule's first layer sees: the labelled image
@@ -404,27 +381,46 @@ impl Learner {
     ) -> Result<(usize, Option<Vec<f32>>), RunError> {
         let net = self.net.valid();
         let inner = self.device.clone().inner();
-        let argmax = |row: &[f32]| -> usize {
-            (0..row.len())
-                .max_by(|a, b| row[*a].total_cmp(&row[*b]))
-                .unwrap_or(0)
-        };
         if self.rule.uses_goodness() {
             let scores = label_goodness(&net, image, settings, &inner).await?;
-            let layers = self.scoring_layers(net.hidden.len());
-            let totals: Vec<f32> = (0..CLASSES)
-                .map(|c| layers.clone().map(|l| scores[l][c]).sum())
-                .collect();
+            let totals = self.label_totals(&scores, 0);
             return Ok((argmax(&totals), Some(totals)));
         }
-        let x = rows_on(image.to_vec(), &inner);
-        let scores = match self.rule {
-            RuleId::MonoForward => mono_forward::layer_scores(&net, x)
-                .pop()
-                .expect("a network has a layer"),
-            _ => backprop::scores(&net, x),
-        };
-        Ok((argmax(&read_f32(scores).await?), None))
+        let scores = self.class_scores(&net, image, &inner).await?;
+        Ok((argmax(scores.last().map_or(&[][..], Vec::as_slice)), None))
+    }
+
+    /// The class scores of `images` (rows of 196) that predict: every
+    /// layer's projection for Mono-Forward (the last predicts), the head's
+    /// for backprop.
+    async fn class_scores(
+        &self,
+        net: &Net,
+        images: &[f32],
+        device: &TensorDevice,
+    ) -> Result<Vec<Vec<f32>>, RunError> {
+        let mut layer_scores = Vec::new();
+        for chunk in images.chunks(EVAL_CHUNK * IMAGE_PIXELS) {
+            let x = rows_on(chunk.to_vec(), device);
+            let scores = match self.rule {
+                RuleId::MonoForward => mono_forward::layer_scores(net, x),
+                _ => vec![backprop::scores(net, x)],
+            };
+            layer_scores.resize(scores.len(), Vec::new());
+            for (l, s) in scores.into_iter().enumerate() {
+                layer_scores[l].extend(read_f32(s).await?);
+            }
+        }
+        Ok(layer_scores)
+    }
+
+    /// Digit `i`'s goodness with each label, summed over the layers a
+    /// prediction sums (`scores` from [`label_goodness`]).
+    fn label_totals(&self, scores: &[Vec<f32>], i: usize) -> Vec<f32> {
+        let layers = self.scoring_layers(scores.len());
+        (0..CLASSES)
+            .map(|c| layers.clone().map(|l| scores[l][i * CLASSES + c]).sum())
+            .collect()
     }
 
     /// The first layer's weights, one 196-pixel image per unit (the first `units`).
@@ -436,6 +432,13 @@ impl Learner {
             .map(|u| (0..IMAGE_PIXELS).map(|p| values[p * width + u]).collect())
             .collect())
     }
+}
+
+/// The index of the largest entry (the first of ties).
+fn argmax(row: &[f32]) -> usize {
+    (0..row.len())
+        .max_by(|a, b| row[*a].total_cmp(&row[*b]))
+        .unwrap_or(0)
 }
 
 fn rows_on(values: Vec<f32>, device: &TensorDevice) -> Tensor<2> {
