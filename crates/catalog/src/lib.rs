@@ -11,6 +11,7 @@ pub const REGISTRY: Registry = Registry(&[
     LabEntry::of::<thermolab_diffusion::DigitsLab>,
     LabEntry::of::<thermolab_linear_mdp::LinearMdpLab>,
     LabEntry::of::<thermolab_forward_forward::FfLab>,
+    LabEntry::of::<thermolab_policy_entropy::PolicyEntropyLab>,
     LabEntry::of::<thermolab_device::DeviceLab>,
 ]);
 
