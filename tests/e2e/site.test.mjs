@@ -125,6 +125,20 @@ site('site with WebGPU', { webgpu: true }, ({ open, share }) => {
     assert.match(await wasm.innerText(), /\d\.\d\dx/);
   });
 
+  test('the policy-entropy benchmark runs GRPO updates on WebGPU and the CPU beside TensorFlow.js', async () => {
+    const lab = await open(`${TINY}&pe_bench_steps=1&pe_bench_prompts=2`);
+    await lab.step(1);
+    for (const path of ['gpu', 'cpu']) {
+      const value = await lab.figure(`pe_updates_${path}`);
+      assert.ok(Number.isFinite(value) && value > 0, `${path} = ${value}`);
+    }
+    await lab.testId('measure-tfjs-grpo').click();
+    const wasm = lab.testId('tfjs-grpo-wasm');
+    await wasm.waitFor({ timeout: SLOW });
+    assert.ok(Number(await wasm.getAttribute('data-value')) > 0, `TF.js wasm: ${await wasm.innerText()}`);
+    assert.match(await wasm.innerText(), /\d\.\d\dx/);
+  });
+
   test('a live control changes the running experiment and the URL', async () => {
     const lab = await open(TINY);
     await lab.step(1);

@@ -440,6 +440,7 @@ fn bench() -> Result {
     bench_diffusion()?;
     bench_linear_mdp()?;
     bench_forward_forward()?;
+    bench_policy_entropy()?;
     bench_snapshots()
 }
 
@@ -557,6 +558,33 @@ fn bench_forward_forward() -> Result {
             ratio(cpu, peer)
         );
     }
+    Ok(())
+}
+
+/// GRPO policy updates/s at V 64, L 8, G 16, 64 prompts, natively on the
+/// GPU path and the CPU path, against the same update in TF.js on node's
+/// wasm backend.
+fn bench_policy_entropy() -> Result {
+    let (steps, prompts) = ("20", "64");
+    let lab = bench_page(&[
+        format!("pe_bench_steps={steps}"),
+        format!("pe_bench_prompts={prompts}"),
+    ])?;
+    let tfjs = node_peer(
+        &["public/bench/grpo-tfjs.js", "wasm", steps, prompts],
+        "the TensorFlow.js peer",
+    )?;
+    let peer = tfjs["updatesPerSecond"].as_f64();
+    let (gpu, cpu) = (lab.figure("pe_updates_gpu"), lab.figure("pe_updates_cpu"));
+    let show = |x: Option<f64>| x.map_or("n/a".to_string(), |x| format!("{x:.3e}"));
+    println!(
+        "\nGRPO policy updates (V 64, L 8, G 16, {prompts} prompts, 4 epochs), {steps} timed: GPU path {}, CPU path {}, TF.js wasm (node) {} updates/s; GPU / TF.js = {}, CPU / TF.js = {}",
+        show(gpu),
+        show(cpu),
+        show(peer),
+        ratio(gpu, peer),
+        ratio(cpu, peer)
+    );
     Ok(())
 }
 

@@ -11,7 +11,7 @@ use crate::charts::{ChartView, StillView, format_tick};
 use crate::controls::{ParamControl, format_number};
 use crate::js_peer::{JsPeer, LsviPeer};
 use crate::state::{Doing, Ui, Work, now_ms};
-use crate::tfjs_peer::{TfjsFfPeer, TfjsPeer};
+use crate::tfjs_peer::{TfjsFfPeer, TfjsGrpoPeer, TfjsPeer};
 
 const SPEEDS: [u32; 8] = [1, 2, 5, 10, 50, 100, 500, 1000];
 
@@ -262,6 +262,7 @@ fn LabPage() -> impl IntoView {
                         "tfjs-diffusion" => view! { <TfjsPeer /> }.into_any(),
                         "lsvi-js" => view! { <LsviPeer /> }.into_any(),
                         "tfjs-ff" => view! { <TfjsFfPeer /> }.into_any(),
+                        "tfjs-grpo" => view! { <TfjsGrpoPeer /> }.into_any(),
                         _ => ().into_any(),
                     }).collect_view()}
                     <Show when=move || !ui.hides("explanation")>

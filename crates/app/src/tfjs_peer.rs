@@ -274,3 +274,104 @@ pub fn TfjsFfPeer() -> impl IntoView {
         </PeerPanel>
     }
 }
+
+const GRPO_PEER_URL: &str = "./public/bench/grpo-tfjs.js";
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct GrpoRequest {
+    backends: [&'static str; 2],
+    steps: i64,
+    prompts: i64,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GrpoResult {
+    backend: Option<String>,
+    updates_per_second: Option<f64>,
+    final_reward: Option<f64>,
+    error: Option<String>,
+}
+
+/// The TensorFlow.js peer of the Policy entropy lab's benchmark:
+/// `public/bench/grpo-tfjs.js` runs the same GRPO update on the same table
+/// policy in TF.js on its WebGPU and wasm backends, with the benchmark's sizes.
+#[component]
+pub fn TfjsGrpoPeer() -> impl IntoView {
+    let ui = expect_context::<Ui>();
+    let results = RwSignal::new(Vec::<GrpoResult>::new());
+    let running = RwSignal::new(false);
+    let size = move || {
+        ui.params.with(|p| {
+            let p = p.as_ref()?;
+            let steps = p.int("pe_bench_steps").ok()?;
+            (steps > 0).then_some((steps, p.int("pe_bench_prompts").ok()?))
+        })
+    };
+    let measure = move || {
+        let Some((steps, prompts)) = size() else {
+            return;
+        };
+        let request = GrpoRequest {
+            backends: BACKENDS,
+            steps,
+            prompts,
+        };
+        run_tfjs(
+            ui,
+            (GRPO_PEER_URL, "The TensorFlow.js GRPO peer"),
+            request,
+            (results, running),
+        );
+    };
+    let rows = move || {
+        results
+            .get()
+            .into_iter()
+            .map(|result| {
+                let backend = result.backend.clone().unwrap_or_default();
+                let Some(rate) = result.updates_per_second else {
+                    let error = result.error.unwrap_or_default();
+                    return failed_row(
+                        format!("tfjs-grpo-{backend}"),
+                        format!("TF.js {backend}"),
+                        4,
+                        error,
+                    );
+                };
+                let gpu = ratio(figure_value(ui, "pe_updates_gpu"), rate);
+                let cpu = ratio(figure_value(ui, "pe_updates_cpu"), rate);
+                let reward = result.final_reward.unwrap_or(f64::NAN);
+                view! {
+                    <tr data-testid=format!("tfjs-grpo-{backend}") data-value=rate.to_string()>
+                        <th>{format!("TF.js {backend}")}</th>
+                        <td>{format_number(rate)}" updates/s"</td>
+                        <td>{gpu}" · "{cpu}</td>
+                        <td>{format_number(reward)}</td>
+                    </tr>
+                }
+                .into_any()
+            })
+            .collect_view()
+    };
+    view! {
+        <PeerPanel
+            label="TensorFlow.js GRPO peer"
+            title="Policy entropy against TensorFlow.js"
+            description="The same GRPO update (table policy, V 64, L 8, G 16, Policy bench prompts, \
+                digit-sum reward, group-normalized advantages, 4 Adam epochs on the clipped \
+                surrogate, the loss and reward read back every update) in TensorFlow.js 4.22, on \
+                its WebGPU and wasm backends, in a worker of this page. The ratio is the lab's \
+                update on WebGPU · on the CPU (wasm) over TF.js; above 1 the lab's path is faster. \
+                Set Policy bench updates timed above 0 and step the lab first."
+            button=("measure-tfjs-grpo", "Measure TensorFlow.js")
+            columns=vec!["TF.js GRPO", "Lab GPU · CPU over TF.js", "TF.js final reward"]
+            running=running
+            disabled=Signal::derive(move || size().is_none())
+            on_measure=measure
+        >
+            {rows}
+        </PeerPanel>
+    }
+}

@@ -94,12 +94,15 @@ fn nudges(spec: &ParamSpec, value: &Value) -> Vec<Value> {
 /// A lab at small sizes: the defaults with `base` over them (so the
 /// thousands of runs stay quick), stepped `steps` times; `same_numbers`
 /// names params that by design change where the numbers are computed, not
-/// what they are (the tests of each lab hold the paths equal).
+/// what they are (the tests of each lab hold the paths equal);
+/// `repeated_selects` names selects with the same options and knobs as one
+/// the case already walks (its pass covers them).
 struct Case<'a> {
     lab: &'a str,
     base: &'a [(&'a str, Value)],
     steps: usize,
     same_numbers: &'a [&'a str],
+    repeated_selects: &'a [&'a str],
     assets: Assets,
 }
 
@@ -110,6 +113,7 @@ fn mismatches(case: &Case) -> Vec<String> {
         base,
         steps,
         same_numbers,
+        repeated_selects,
         ref assets,
     } = *case;
     let info = REGISTRY.lab(lab).unwrap();
@@ -123,7 +127,8 @@ fn mismatches(case: &Case) -> Vec<String> {
         .schema
         .params
         .iter()
-        .filter(|spec| matches!(spec.kind, ParamKind::Choice { .. }));
+        .filter(|spec| matches!(spec.kind, ParamKind::Choice { .. }))
+        .filter(|spec| !repeated_selects.contains(&spec.key.as_str()));
     for select in selects {
         let ParamKind::Choice { options, .. } = &select.kind else {
             unreachable!("filtered above");
@@ -186,6 +191,7 @@ fn bandits_controls_are_shown_exactly_when_they_act() {
         base: &base,
         steps: 30,
         same_numbers: &["compute"],
+        repeated_selects: &[],
         assets: Assets::default(),
     }));
 }
@@ -209,6 +215,7 @@ fn diffusion_controls_are_shown_exactly_when_they_act() {
         base: &base,
         steps: 3,
         same_numbers: &[],
+        repeated_selects: &[],
         assets: Assets::default(),
     }));
 }
@@ -232,6 +239,7 @@ fn digits_controls_are_shown_exactly_when_they_act() {
         base: &base,
         steps: 3,
         same_numbers: &[],
+        repeated_selects: &[],
         assets,
     }));
 }
@@ -258,6 +266,7 @@ fn linear_mdp_controls_are_shown_exactly_when_they_act() {
         base: &base,
         steps: 3,
         same_numbers: &[],
+        repeated_selects: &[],
         assets: Assets::default(),
     }));
 }
@@ -279,6 +288,45 @@ fn ff_controls_are_shown_exactly_when_they_act() {
         base: &base,
         steps: 3,
         same_numbers: &[],
+        repeated_selects: &[],
         assets,
+    }));
+}
+
+#[test]
+fn policy_entropy_controls_are_shown_exactly_when_they_act() {
+    let text = |s: &str| Value::Text(s.to_string());
+    // One token per answer and spread-out initial logits: the seeds start
+    // on both sides of the entropy target, so every targeting knob acts at
+    // once; eight epochs, so the clip bites (a larger step moves every
+    // ratio past any bound at once). Controller
+    // 1's pass walks every controller, so the other slots stay empty (each
+    // run is then cheap) and their selects, the same options, are not walked.
+    let base = [
+        ("seeds", Value::Int(8)),
+        ("prompts", Value::Int(4)),
+        ("length", Value::Int(1)),
+        ("vocab", Value::Int(8)),
+        ("init_spread", Value::Float(3.0)),
+        ("entropy_target", Value::Float(1.0)),
+        ("learning_rate", Value::Float(0.05)),
+        ("epochs", Value::Int(8)),
+        ("group", Value::Int(8)),
+        ("pass_k", Value::Int(2)),
+        // A covariance band from 0: Clip-Cov has tokens to pick.
+        ("cov_low", Value::Float(0.0)),
+        ("cov_high", Value::Float(0.3)),
+        ("cov_ratio", Value::Float(0.2)),
+        ("controller_1", text("aent")),
+        ("controller_2", text("none")),
+        ("controller_3", text("none")),
+    ];
+    assert_none(mismatches(&Case {
+        lab: "policy-entropy",
+        base: &base,
+        steps: 3,
+        same_numbers: &[],
+        repeated_selects: &["controller_2", "controller_3", "controller_4"],
+        assets: Assets::default(),
     }));
 }

@@ -44,6 +44,7 @@ fn every_lab_is_declared_consistently_and_keys_do_not_shadow_the_runner() {
             "digits",
             "linear-mdp",
             "ff",
+            "policy-entropy",
             "device"
         ]
     );
@@ -69,7 +70,13 @@ fn every_lab_is_declared_consistently_and_keys_do_not_shadow_the_runner() {
     }
     assert_eq!(
         device.panels,
-        ["bandit-js", "tfjs-diffusion", "lsvi-js", "tfjs-ff"]
+        [
+            "bandit-js",
+            "tfjs-diffusion",
+            "lsvi-js",
+            "tfjs-ff",
+            "tfjs-grpo"
+        ]
     );
     let bandits = labs.iter().find(|l| l.id == "bandits").unwrap();
     assert!(bandits.schema.spec("pulls_runs").is_none());
@@ -175,6 +182,8 @@ fn bench_page(compute: &Compute) -> Session {
         ("ff_bench_steps", Value::Int(1)),
         ("ff_bench_width", Value::Int(50)),
         ("ff_bench_batch", Value::Int(16)),
+        ("pe_bench_steps", Value::Int(1)),
+        ("pe_bench_prompts", Value::Int(2)),
     ]);
     start(compute, "device", &pairs)
 }

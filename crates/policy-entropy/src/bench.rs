@@ -1,9 +1,11 @@
 //! The benchmark this lab offers the bench page: GRPO policy updates per
 //! second at the size (V = 64, L = 8, G = 16, 64 prompts, one seed,
-//! the table policy, no controller, the lab's 2 epochs), on WebGPU and on
+//! the table policy, no controller, the lab's 4 epochs), on WebGPU and on
 //! burn's CPU backend: the lab's own trainer and step (sampling, rewards,
 //! advantages, the clipped update and the step's readbacks), after one
-//! untimed step that compiles the kernels.
+//! untimed step that compiles the kernels. `public/bench/grpo-tfjs.js` is
+//! the same update in TensorFlow.js, the peer the page measures beside it
+//! (its panel, `tfjs-grpo`).
 
 use thermolab_core::experiment::{Figure, RunError, View};
 use thermolab_core::rng::CounterRng;
@@ -74,6 +76,7 @@ pub struct UpdateThroughput {
 #[async_trait::async_trait(?Send)]
 impl Benchmark for UpdateThroughput {
     type Params = UpdatesParams;
+    const PANEL: Option<&'static str> = Some("tfjs-grpo");
 
     fn new() -> Self {
         Self::default()
@@ -110,7 +113,7 @@ impl Benchmark for UpdateThroughput {
             } else if value.is_none() {
                 "set Policy bench updates timed above 0".to_string()
             } else {
-                "V 64, L 8, G 16, one seed, 2 epochs".to_string()
+                "V 64, L 8, G 16, one seed, 4 epochs".to_string()
             },
         };
         View {

@@ -41,12 +41,16 @@ fn by_probability(p: &[f64]) -> Vec<usize> {
     order
 }
 
-/// The tokens Top-H keeps of law `p`, in order of probability.
+/// The tokens Top-H keeps of law `p`, in order of probability (never one of probability 0).
 pub fn top_h(p: &[f64], alpha: f64) -> Vec<usize> {
     let bound = alpha * entropy(p);
     let order = by_probability(p);
     let mut kept = vec![order[0]];
     for &token in &order[1..] {
+        // A token the law never draws adds nothing to keep.
+        if p[token] == 0.0 {
+            break;
+        }
         let mut trial: Vec<f64> = kept.iter().chain([&token]).map(|&t| p[t]).collect();
         let mass: f64 = trial.iter().sum();
         trial.iter_mut().for_each(|x| *x /= mass);

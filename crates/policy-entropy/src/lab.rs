@@ -17,11 +17,21 @@ use crate::analysis::{fit_reward_entropy, pass_at_k};
 use crate::bench::UpdateThroughput;
 use crate::controllers::ControllerId;
 use crate::decoding::{decode, em_inf_temperature};
-use crate::params::{Decoding, PeParams};
+use crate::params::{Decoding, PeParams, SLOTS};
 use crate::task::{Dims, Rule};
 use crate::trainer::{Draws, Run, StepReport};
 
 const SERIES_CAPACITY: usize = 256;
+
+/// The controller each select names, in slot order.
+pub fn slot_choices(params: &PeParams) -> [Option<ControllerId>; SLOTS] {
+    [
+        Some(params.controller_1),
+        params.controller_2,
+        params.controller_3,
+        params.controller_4,
+    ]
+}
 /// Steps of the token-probability history kept.
 const HISTORY: usize = 120;
 /// (entropy, reward) points kept per controller for the scatter and fit.
@@ -49,7 +59,7 @@ const ABOUT: About = About {
          top-p, min-p or Top-H; EM-INF finds the temperature that gives a target entropy.",
     ],
     assets: &[],
-    bench_page: true,
+    bench_page: false,
     checkpoint: false,
     main_chart: "entropy",
     presenter: &["entropy_target", "eps_high", "temperature"],
@@ -73,6 +83,8 @@ const ABOUT: About = About {
 
 /// One controller and what the page shows of it.
 struct Slot {
+    /// Which controller select (0 to 3) it belongs to.
+    position: usize,
     run: Run,
     entropy: Series,
     reward: Series,
@@ -92,29 +104,50 @@ struct Slot {
 }
 
 impl Slot {
-    fn new(run: Run, index: usize) -> Self {
-        let name = format!("{} ({})", run.controller.label(), index + 1);
-        let series = |suffix: &str| Series::new(&format!("{name}{suffix}"), SERIES_CAPACITY);
-        Self {
-            entropy: series(""),
-            reward: series(""),
-            pass_1: series(", pass@1"),
-            pass_k: series(", pass@k"),
-            clipped_positive: series(", A > 0"),
-            clipped_negative: series(", A < 0"),
-            bound_low: series(", c_low"),
-            bound_high: series(", c_high"),
-            predicted: series(", predicted"),
-            actual: series(", measured"),
+    fn new(run: Run, position: usize) -> Self {
+        let series = || Series::new("", SERIES_CAPACITY);
+        let mut slot = Self {
+            position,
+            entropy: series(),
+            reward: series(),
+            pass_1: series(),
+            pass_k: series(),
+            clipped_positive: series(),
+            clipped_negative: series(),
+            bound_low: series(),
+            bound_high: series(),
+            predicted: series(),
+            actual: series(),
             points: Vec::new(),
             last: None,
             rate: None,
             run,
-        }
+        };
+        slot.name_series();
+        slot
     }
 
-    fn name(&self, index: usize) -> String {
-        format!("{} ({})", self.run.controller.label(), index + 1)
+    fn name(&self) -> String {
+        format!("{} ({})", self.run.controller.label(), self.position + 1)
+    }
+
+    /// Names every series after the slot's controller.
+    fn name_series(&mut self) {
+        let name = self.name();
+        for (series, suffix) in [
+            (&mut self.entropy, ""),
+            (&mut self.reward, ""),
+            (&mut self.pass_1, ", pass@1"),
+            (&mut self.pass_k, ", pass@k"),
+            (&mut self.clipped_positive, ", A > 0"),
+            (&mut self.clipped_negative, ", A < 0"),
+            (&mut self.bound_low, ", c_low"),
+            (&mut self.bound_high, ", c_high"),
+            (&mut self.predicted, ", predicted"),
+            (&mut self.actual, ", measured"),
+        ] {
+            series.name = format!("{name}{suffix}");
+        }
     }
 
     /// Records a step's report at x = `step`.
@@ -184,6 +217,7 @@ pub struct PolicyEntropyLab {
     rule: Rule,
     dims: Dims,
     rng: CounterRng,
+    device: TensorDevice,
     slots: Vec<Slot>,
     device_name: String,
     step: u64,
@@ -257,9 +291,8 @@ impl PolicyEntropyLab {
         let mut groups: Vec<PointGroup> = self
             .slots
             .iter()
-            .enumerate()
-            .map(|(i, slot)| PointGroup {
-                label: slot.name(i),
+            .map(|slot| PointGroup {
+                label: slot.name(),
                 points: slot
                     .points
                     .iter()
@@ -268,7 +301,7 @@ impl PolicyEntropyLab {
                 marked: false,
             })
             .collect();
-        for (i, slot) in self.slots.iter().enumerate() {
+        for slot in &self.slots {
             let Some((a, b)) = slot.fit() else { continue };
             let (lo, hi) = slot
                 .points
@@ -277,7 +310,7 @@ impl PolicyEntropyLab {
                     (lo.min(*h), hi.max(*h))
                 });
             groups.push(PointGroup {
-                label: format!("{}: R = -{a:.3} e^H + {b:.3}", slot.name(i)),
+                label: format!("{}: R = -{a:.3} e^H + {b:.3}", slot.name()),
                 points: (0..=40)
                     .map(|j| {
                         let h = lo + (hi - lo) * j as f64 / 40.0;
@@ -312,7 +345,7 @@ impl PolicyEntropyLab {
             key: "token_probs".to_string(),
             title: format!(
                 "Token probabilities over steps: {}, seed 1, prompt {}, position {}",
-                self.slots[0].name(0),
+                self.slots[0].name(),
                 params.view_prompt,
                 params.view_position
             ),
@@ -419,16 +452,18 @@ impl Lab for PolicyEntropyLab {
                 format!("burn's CPU backend: {reason}"),
             ),
         };
-        let slots = params
-            .controllers()
+        let slots = slot_choices(params)
             .into_iter()
             .enumerate()
-            .map(|(i, controller)| Slot::new(Run::new(controller, params, rng, &device), i))
+            .filter_map(|(position, choice)| {
+                choice.map(|c| Slot::new(Run::new(c, params, rng, &device), position))
+            })
             .collect();
         Ok(Self {
             rule: Rule::draw(params, rng),
             dims: Dims::of(params),
             rng,
+            device,
             slots,
             device_name,
             step: 0,
@@ -467,6 +502,31 @@ impl Lab for PolicyEntropyLab {
         })
     }
 
+    /// A controller switched mid-run takes over its slot's policy as
+    /// trained so far; one added starts from the seeds' initial policy at
+    /// the current step; one set to none leaves.
+    fn live_changed(&mut self, old: &PeParams, new: &PeParams) {
+        let (before, after) = (slot_choices(old), slot_choices(new));
+        for position in 0..SLOTS {
+            let index = self.slots.iter().position(|s| s.position == position);
+            match (before[position], after[position], index) {
+                (Some(a), Some(b), Some(i)) if a != b => {
+                    self.slots[i].run.switch(b, new);
+                    self.slots[i].name_series();
+                }
+                (_, None, Some(i)) => {
+                    self.slots.remove(i);
+                }
+                (None, Some(b), None) => {
+                    let run = Run::new(b, new, self.rng, &self.device);
+                    let at = self.slots.partition_point(|s| s.position < position);
+                    self.slots.insert(at, Slot::new(run, position));
+                }
+                _ => {}
+            }
+        }
+    }
+
     /// The decoding panel reads the trained policy after the run ends.
     fn live_after_finish(&self) -> bool {
         true
@@ -476,18 +536,16 @@ impl Lab for PolicyEntropyLab {
         let colored = |pick: &dyn Fn(&Slot) -> &Series, band: bool| -> Vec<Line> {
             self.slots
                 .iter()
-                .enumerate()
-                .map(|(i, s)| Line::from_series(pick(s), band).with_color(i))
+                .map(|s| Line::from_series(pick(s), band).with_color(s.position))
                 .collect()
         };
         let paired = |solid: &dyn Fn(&Slot) -> &Series, dashed: &dyn Fn(&Slot) -> &Series| {
             self.slots
                 .iter()
-                .enumerate()
-                .flat_map(|(i, s)| {
+                .flat_map(|s| {
                     [
-                        Line::from_series(solid(s), false).with_color(i),
-                        Line::guide(dashed(s)).with_color(i),
+                        Line::from_series(solid(s), false).with_color(s.position),
+                        Line::guide(dashed(s)).with_color(s.position),
                     ]
                 })
                 .collect::<Vec<Line>>()
@@ -539,12 +597,11 @@ impl Lab for PolicyEntropyLab {
                 "ratio bound",
                 self.slots
                     .iter()
-                    .enumerate()
-                    .filter(|(_, s)| s.run.controller == ControllerId::Bapo)
-                    .flat_map(|(i, s)| {
+                    .filter(|s| s.run.controller == ControllerId::Bapo)
+                    .flat_map(|s| {
                         [
-                            Line::from_series(&s.bound_high, false).with_color(i),
-                            Line::guide(&s.bound_low).with_color(i),
+                            Line::from_series(&s.bound_high, false).with_color(s.position),
+                            Line::guide(&s.bound_low).with_color(s.position),
                         ]
                     })
                     .collect(),
@@ -555,12 +612,12 @@ impl Lab for PolicyEntropyLab {
         charts.extend(decoding_chart);
 
         let mut figures = Vec::new();
-        for (i, slot) in self.slots.iter().enumerate() {
-            let name = slot.name(i);
+        for slot in &self.slots {
+            let name = slot.name();
             let last = |series: &Series| series.last().map(|b| b.mean);
             let figure =
                 |key: &str, label: &str, value: Option<f64>, unit: &str, note: String| Figure {
-                    key: format!("{key}_{}", i + 1),
+                    key: format!("{key}_{}", slot.position + 1),
                     label: format!("{name} {label}"),
                     value,
                     unit: unit.to_string(),

@@ -76,10 +76,10 @@ params! {
         pub epochs: usize = int("Epochs per batch", 1..=8, 4).live(),
         /// Adam's step size.
         pub learning_rate: f64 = float("Learning rate", 1e-4..=1.0, 0.02).log().live().unit("Adam"),
-        /// The ratio's lower bound is 1 - eps_low.
-        pub eps_low: f64 = float("Clip eps_low", 0.0..=0.9, 0.2).live(),
+        /// The ratio's lower bound is 1 - eps_low (BAPO sets its own bounds).
+        pub eps_low: f64 = float("Clip eps_low", 0.0..=0.9, 0.2).live().when(uses(&ControllerId::FIXED_CLIP)),
         /// The ratio's upper bound is 1 + eps_high (clip-higher: above eps_low).
-        pub eps_high: f64 = float("Clip eps_high", 0.0..=5.0, 0.2).live(),
+        pub eps_high: f64 = float("Clip eps_high", 0.0..=5.0, 0.2).live().when(uses(&ControllerId::FIXED_CLIP)),
         /// Weight of the KL penalty to the initial policy (k3 estimator).
         pub kl_coef: f64 = float("KL to initial policy", 0.0..=1.0, 0.0).live().unit("beta"),
         /// The policy samples from softmax(logits / T) and is trained at the same T.
@@ -91,14 +91,14 @@ params! {
         /// WebGPU runs the trainer through burn on the GPU; the CPU reference runs burn's CPU backend.
         pub compute: ComputePath = choice("Compute on", ComputePath::Auto),
         #[section("Entropy control")]
+        /// A controller run on the same seeds; switched mid-run, it takes over the policy as trained so far.
+        pub controller_1: ControllerId = choice("Controller 1", ControllerId::None).live(),
         /// A controller run on the same seeds.
-        pub controller_1: ControllerId = choice("Controller 1", ControllerId::None),
+        pub controller_2: Option<ControllerId> = optional_choice("Controller 2", Some(ControllerId::Dual)).live(),
         /// A controller run on the same seeds.
-        pub controller_2: Option<ControllerId> = optional_choice("Controller 2", Some(ControllerId::Dual)),
+        pub controller_3: Option<ControllerId> = optional_choice("Controller 3", Some(ControllerId::Aepo)).live(),
         /// A controller run on the same seeds.
-        pub controller_3: Option<ControllerId> = optional_choice("Controller 3", Some(ControllerId::Aepo)),
-        /// A controller run on the same seeds.
-        pub controller_4: Option<ControllerId> = optional_choice("Controller 4", None),
+        pub controller_4: Option<ControllerId> = optional_choice("Controller 4", None).live(),
         /// The policy entropy (nats per token) the targeting controllers hold.
         pub entropy_target: f64 = float("Entropy target", 0.0..=5.5, 1.0).live().unit("nats").when(uses(&ControllerId::TARGETING)),
         /// Half-width of the band around the target (AEnt and ERA act outside it; drawn on the chart).
@@ -159,15 +159,10 @@ pub const MAX_LOGITS: usize = 8_000_000;
 impl PeParams {
     /// The controllers chosen, in slot order ("none" slots skipped).
     pub fn controllers(&self) -> Vec<ControllerId> {
-        [
-            Some(self.controller_1),
-            self.controller_2,
-            self.controller_3,
-            self.controller_4,
-        ]
-        .into_iter()
-        .flatten()
-        .collect()
+        crate::lab::slot_choices(self)
+            .into_iter()
+            .flatten()
+            .collect()
     }
 
     /// Tokens one seed samples a step.

@@ -114,6 +114,13 @@ impl Run {
         }
     }
 
+    /// Hands the policy, as trained so far, to another controller (its
+    /// state starts afresh).
+    pub fn switch(&mut self, controller: ControllerId, params: &PeParams) {
+        self.controller = controller;
+        self.states = vec![SeedState::new(controller, params); self.dims.seeds];
+    }
+
     pub fn states(&self) -> &[SeedState] {
         &self.states
     }

@@ -30,7 +30,7 @@ use crate::params::PeParams;
 choices! {
     /// How (and whether) the entropy is controlled.
     pub enum ControllerId {
-        None = ("none", "No control"),
+        None = ("uncontrolled", "No control"),
         Bonus = ("bonus", "Fixed entropy bonus"),
         Dual = ("dual", "Dual ascent to a target"),
         Aent = ("aent", "AEnt"),
@@ -49,6 +49,18 @@ impl ControllerId {
         ControllerId::Aent,
         ControllerId::Aepo,
         ControllerId::Era,
+    ];
+
+    /// The controllers that clip at 1 -+ eps (all but BAPO, which moves its bounds).
+    pub const FIXED_CLIP: [ControllerId; 8] = [
+        ControllerId::None,
+        ControllerId::Bonus,
+        ControllerId::Dual,
+        ControllerId::Aent,
+        ControllerId::Aepo,
+        ControllerId::Era,
+        ControllerId::ClipCov,
+        ControllerId::KlCov,
     ];
 
     pub fn targets(self) -> bool {
