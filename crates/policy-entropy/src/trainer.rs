@@ -153,11 +153,14 @@ impl Run {
         let rewards = rule.rewards(tokens.clone(), dims, &inner);
         let advantages = token_advantages(rewards.clone(), dims);
         let before = sampler.logits(tokens.clone(), dims) / t;
-        let reference = token_log_probs(
-            self.reference.logits(tokens.clone(), dims) / t,
-            tokens.clone(),
-            dims,
-        );
+        // The initial policy's log-probabilities, for the KL penalty only.
+        let reference = (params.kl_coef > 0.0).then(|| {
+            token_log_probs(
+                self.reference.logits(tokens.clone(), dims) / t,
+                tokens.clone(),
+                dims,
+            )
+        });
         let entropy = to_f64(read_f32(row_entropy(before.clone()).mean_dim(1)).await?);
 
         let extra = if controller == ControllerId::Aepo {
@@ -278,7 +281,7 @@ impl Run {
 
             let surrogate = clipped_surrogate(ratio, advantages.clone(), low, high);
             let mut loss = -surrogate.mean_dim(1);
-            if params.kl_coef > 0.0 {
+            if let Some(reference) = &reference {
                 loss =
                     loss + kl_k3(log_probs.clone(), reference.clone()).mean_dim(1) * params.kl_coef;
             }
