@@ -17,7 +17,9 @@ use thermolab_core::series::Series;
 use thermolab_gpu::checkpoint::{self, Checkpoint};
 use thermolab_gpu::{TensorDevice, now_seconds};
 use thermolab_kit::params::Choice;
-use thermolab_kit::{About, BenchmarkEntry, Lab, LabContext, Start, StillRecipe, chosen_gpu};
+use thermolab_kit::{
+    About, BenchmarkEntry, Lab, LabContext, Start, StillRecipe, chosen_tensor_device,
+};
 
 use crate::bench::RuleThroughput;
 use crate::data::{Split, images, labelled, mixed_images, random_wrong_label, rasterize};
@@ -554,16 +556,7 @@ impl Lab for FfLab {
         }
         let split = Split::of(&digits);
         let rng = CounterRng::new(context.seed);
-        let (device, device_name) = match chosen_gpu(context.compute, params.compute) {
-            Ok(_) => (
-                context.compute.tensor_device.clone(),
-                format!("burn on WebGPU ({})", context.compute.info.name),
-            ),
-            Err(reason) => (
-                TensorDevice::flex(),
-                format!("burn's CPU backend: {reason}"),
-            ),
-        };
+        let (device, device_name) = chosen_tensor_device(context.compute, params.compute);
         let (learners, trained, start_note) =
             starting_learners(params, context.assets, rng, &device);
         let slots = learners

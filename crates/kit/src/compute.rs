@@ -1,6 +1,6 @@
 //! The *Compute on* choice labs with GPU kernels offer, and the device it picks.
 
-use thermolab_gpu::{Compute, Gpu};
+use thermolab_gpu::{Compute, Gpu, TensorDevice};
 
 use crate::choices;
 
@@ -22,5 +22,20 @@ pub fn chosen_gpu(compute: &Compute, path: ComputePath) -> Result<&Gpu, String> 
             .clone()
             .unwrap_or_else(|| "no GPU".to_string())),
         (Some(gpu), ComputePath::Auto) => Ok(gpu),
+    }
+}
+
+/// burn's device for a lab that runs through burn: the GPU's when `path`
+/// allows one, burn's CPU backend otherwise; and where it runs, in words.
+pub fn chosen_tensor_device(compute: &Compute, path: ComputePath) -> (TensorDevice, String) {
+    match chosen_gpu(compute, path) {
+        Ok(_) => (
+            compute.tensor_device.clone(),
+            format!("burn on WebGPU ({})", compute.info.name),
+        ),
+        Err(reason) => (
+            TensorDevice::flex(),
+            format!("burn's CPU backend: {reason}"),
+        ),
     }
 }

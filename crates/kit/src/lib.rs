@@ -20,7 +20,7 @@ pub mod wgsl;
 /// The core crate, for the macros' paths.
 pub use thermolab_core as core;
 
-pub use compute::{ComputePath, chosen_gpu};
+pub use compute::{ComputePath, chosen_gpu, chosen_tensor_device};
 pub use lab::{
     About, Benchmark, BenchmarkEntry, Hosted, Lab, LabContext, LabEntry, Registry, StillRecipe,
 };

@@ -11,7 +11,7 @@ use thermolab_core::rng::CounterRng;
 use thermolab_core::series::Series;
 use thermolab_core::stats::mean_and_half_width;
 use thermolab_gpu::{TensorDevice, now_seconds};
-use thermolab_kit::{About, BenchmarkEntry, Lab, LabContext, StillRecipe, chosen_gpu};
+use thermolab_kit::{About, BenchmarkEntry, Lab, LabContext, StillRecipe, chosen_tensor_device};
 
 use crate::analysis::{fit_reward_entropy, pass_at_k};
 use crate::bench::UpdateThroughput;
@@ -442,16 +442,7 @@ impl Lab for PolicyEntropyLab {
 
     fn start(context: &LabContext, params: &PeParams) -> Result<Self, String> {
         let rng = CounterRng::new(context.seed);
-        let (device, device_name) = match chosen_gpu(context.compute, params.compute) {
-            Ok(_) => (
-                context.compute.tensor_device.clone(),
-                format!("burn on WebGPU ({})", context.compute.info.name),
-            ),
-            Err(reason) => (
-                TensorDevice::flex(),
-                format!("burn's CPU backend: {reason}"),
-            ),
-        };
+        let (device, device_name) = chosen_tensor_device(context.compute, params.compute);
         let slots = slot_choices(params)
             .into_iter()
             .enumerate()
