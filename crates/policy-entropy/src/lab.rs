@@ -226,29 +226,6 @@ pub struct PolicyEntropyLab {
 }
 
 impl PolicyEntropyLab {
-    pub fn steps_taken(&self) -> u64 {
-        self.step
-    }
-
-    pub fn rule(&self) -> &Rule {
-        &self.rule
-    }
-
-    /// Slot `slot`'s mean (over seeds) entropy and reward at the last step.
-    pub fn last_means(&self, slot: usize) -> Option<(f64, f64)> {
-        let slot = &self.slots[slot];
-        Some((slot.entropy.last()?.mean, slot.reward.last()?.mean))
-    }
-
-    pub fn report(&self, slot: usize) -> Option<&StepReport> {
-        self.slots[slot].last.as_ref()
-    }
-
-    /// The controller's (entropy, reward) means, one pair per step.
-    pub fn points(&self, slot: usize) -> &[(f64, f64)] {
-        &self.slots[slot].points
-    }
-
     fn shown_logits(&self) -> Option<Vec<f64>> {
         let report = self.slots.first()?.last.as_ref()?;
         Some(report.shown_logits.iter().map(|z| f64::from(*z)).collect())

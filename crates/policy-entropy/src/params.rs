@@ -7,6 +7,7 @@ use thermolab_kit::params::{any_is, choice, float, int, is, optional_choice};
 use thermolab_kit::{ComputePath, choices, params};
 
 use crate::controllers::ControllerId;
+use crate::task::Dims;
 
 /// Controllers trained side by side on the same seeds.
 pub const SLOTS: usize = 4;
@@ -164,11 +165,6 @@ impl PeParams {
             .flatten()
             .collect()
     }
-
-    /// Tokens one seed samples a step.
-    pub fn tokens_per_seed(&self) -> usize {
-        self.prompts * self.group * self.length
-    }
 }
 
 fn uses(controllers: &[ControllerId]) -> Condition {
@@ -189,7 +185,7 @@ fn work_limit(params: &PeParams) -> Result<(), ParamError> {
         .iter()
         .map(|c| if *c == ControllerId::Aepo { 2 } else { 1 })
         .sum();
-    let logits = batches * params.seeds * params.tokens_per_seed() * params.vocab;
+    let logits = batches * params.seeds * Dims::of(params).tokens() * params.vocab;
     if logits > MAX_LOGITS {
         return error(
             "seeds",

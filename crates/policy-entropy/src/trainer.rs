@@ -4,11 +4,11 @@
 //! device, rewards them, makes group advantages and takes `epochs` Adam
 //! steps on the clipped surrogate; then it measures, per seed, the entropy
 //! before and after, its first-order prediction, the clipped shares and
-//! the rewards, read back in a few small transfers.
+//! the rewards, read back in one transfer at the end of the step.
 
 use burn::module::Module;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
-use burn::tensor::{Int, Tensor, TensorData};
+use burn::tensor::{Tensor, TensorData};
 use thermolab_core::experiment::RunError;
 use thermolab_core::rng::CounterRng;
 use thermolab_gpu::TensorDevice;
@@ -90,10 +90,6 @@ fn per_seed(values: impl Iterator<Item = f64>, device: &TensorDevice) -> Tensor<
     Tensor::from_data(TensorData::new(values, [s, 1]), device)
 }
 
-fn to_f64(values: Vec<f32>) -> Vec<f64> {
-    values.into_iter().map(f64::from).collect()
-}
-
 impl Run {
     pub fn new(
         controller: ControllerId,
@@ -123,10 +119,6 @@ impl Run {
 
     pub fn states(&self) -> &[SeedState] {
         &self.states
-    }
-
-    pub fn policy(&self) -> &Policy {
-        &self.policy
     }
 
     /// One GRPO step on a fresh batch.
@@ -161,7 +153,7 @@ impl Run {
                 dims,
             )
         });
-        let entropy = to_f64(read_f32(row_entropy(before.clone()).mean_dim(1)).await?);
+        let entropy_before = row_entropy(before.clone()).mean_dim(1);
 
         let extra = if controller == ControllerId::Aepo {
             let temperatures: Vec<f64> = states.iter().map(|x| x.aepo_temperature).collect();
@@ -324,36 +316,51 @@ impl Run {
         }
 
         let after = self.policy.valid().logits(tokens.clone(), dims) / t;
-        let entropy_after = to_f64(read_f32(row_entropy(after.clone()).mean_dim(1)).await?);
-        let predicted = to_f64(read_f32(predicted_entropy_change(before, after.clone())).await?);
         let later_epochs = (params.epochs.max(2) - 1) as f64;
-        let clipped = read_f32(clipped / later_epochs).await?;
         let shown_row = (params.view_prompt * g * l + params.view_position).min(m - 1);
-        let shown_logits =
-            read_f32((after * t).slice([0..1, shown_row..shown_row + 1, 0..v])).await?;
-        let rewards = read_f32(rewards).await?;
+        // One readback for the whole step: per seed its entropy before and
+        // after, the predicted change and the two clipped shares, then the
+        // shown row's logits and the rewards.
+        let per_seed = Tensor::cat(
+            vec![
+                entropy_before,
+                row_entropy(after.clone()).mean_dim(1),
+                predicted_entropy_change(before, after.clone()).reshape([s, 1]),
+                clipped / later_epochs,
+            ],
+            1,
+        );
+        let shown = (after * t).slice([0..1, shown_row..shown_row + 1, 0..v]);
+        let values = read_f32(Tensor::cat(
+            vec![
+                per_seed.reshape([s * 5]),
+                shown.reshape([v]),
+                rewards.reshape([s * p * g]),
+            ],
+            0,
+        ))
+        .await?;
+        let (per_seed, rest) = values.split_at(s * 5);
+        let (shown_logits, rewards) = rest.split_at(v);
+        let column = |c: usize| -> Vec<f64> {
+            per_seed
+                .chunks_exact(5)
+                .map(|row| f64::from(row[c]))
+                .collect()
+        };
+        let entropy = column(0);
         for (seed, state) in self.states.iter_mut().enumerate() {
             *state = used_states[seed].after(controller, entropy[seed], params);
         }
         Ok(StepReport {
-            entropy_after,
-            predicted_change: predicted,
-            rewards,
-            clipped_positive: clipped.iter().step_by(2).map(|x| f64::from(*x)).collect(),
-            clipped_negative: clipped
-                .iter()
-                .skip(1)
-                .step_by(2)
-                .map(|x| f64::from(*x))
-                .collect(),
+            entropy_after: column(1),
+            predicted_change: column(2),
+            clipped_positive: column(3),
+            clipped_negative: column(4),
+            rewards: rewards.to_vec(),
+            shown_logits: shown_logits.to_vec(),
             states: used_states,
-            shown_logits,
             entropy,
         })
     }
-}
-
-/// Tokens [S, P, G, L] from host values (tests and the drawn examples).
-pub fn tokens_from(values: Vec<i64>, dims: Dims, device: &TensorDevice) -> Tensor<4, Int> {
-    Tensor::from_data(TensorData::new(values, dims.batch_shape()), device)
 }
