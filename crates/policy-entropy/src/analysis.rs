@@ -46,7 +46,7 @@ pub fn fit_reward_entropy(points: &[(f64, f64)]) -> Option<(f64, f64)> {
 }
 
 /// The first-order entropy change -Cov_pi(log pi, dz) of each row, from
-/// the logits before and after an update [S, M, V], averaged per seed [S].
+/// the logits before and after an update [S, R, V], averaged per seed [S].
 pub fn predicted_entropy_change(before: Tensor<3>, after: Tensor<3>) -> Tensor<1> {
     let [s, m, _] = before.dims();
     let p = softmax(before.clone(), 2);

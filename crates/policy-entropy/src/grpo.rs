@@ -8,9 +8,10 @@
 //! eps_low: "clip-higher"); and an optional KL penalty to the initial policy
 //! by the k3 estimator exp(q) - q - 1, q = log pi_ref - log pi (Schulman 2020).
 
+use burn::tensor::Tensor;
 use burn::tensor::activation::{log_softmax, softmax};
-use burn::tensor::{Int, Tensor};
 
+use crate::policy::StateLogits;
 use crate::task::Dims;
 
 /// Added to a group's standard deviation: a group of equal rewards has A = 0.
@@ -29,15 +30,12 @@ pub fn token_advantages(rewards: Tensor<3>, dims: Dims) -> Tensor<2> {
         .reshape([s, dims.tokens()])
 }
 
-/// log pi of each sampled token [S, M] from logits [S, M, V].
-pub fn token_log_probs(logits: Tensor<3>, tokens: Tensor<4, Int>, dims: Dims) -> Tensor<2> {
-    let [s, m] = [dims.seeds, dims.tokens()];
-    log_softmax(logits, 2)
-        .gather(2, tokens.reshape([s, m, 1]))
-        .reshape([s, m])
+/// log pi of each sampled token [S, M].
+pub fn token_log_probs(logits: &StateLogits) -> Tensor<2> {
+    logits.at_tokens(log_softmax(logits.rows.clone(), 2))
 }
 
-/// The entropy [S, M] of every row of logits [S, M, V], in nats.
+/// The entropy [S, R] of every row of logits [S, R, V], in nats.
 pub fn row_entropy(logits: Tensor<3>) -> Tensor<2> {
     let [s, m, _] = logits.dims();
     let p = softmax(logits.clone(), 2);

@@ -100,24 +100,27 @@ impl Policy {
         }
     }
 
-    /// Logits [S, P x G x L, V] of every position of `tokens` [S, P, G, L]
-    /// (position l sees the tokens before it only).
-    pub fn logits(&self, tokens: Tensor<4, Int>, dims: Dims) -> Tensor<3> {
+    /// The logits at the states of `tokens` [S, P, G, L] (position l sees
+    /// the tokens before it only).
+    pub fn logits(&self, tokens: Tensor<4, Int>, dims: Dims) -> StateLogits {
         let [s, p, g, l] = dims.batch_shape();
         let v = dims.vocab;
         match self {
-            Policy::Table(table) => table
-                .logits
-                .val()
-                .unsqueeze_dim::<5>(2)
-                .expand([s, p, g, l, v])
-                .reshape([s, dims.tokens(), v]),
+            Policy::Table(table) => StateLogits::new(
+                table.logits.val().reshape([s, p * l, v]),
+                tokens,
+                Rows::PerState,
+                dims,
+            ),
             Policy::Mlp(mlp) => {
                 let e = mlp.prompt.val().dims()[2];
                 let device = tokens.device();
                 let start = Tensor::<4, Int>::full([s, p, g, 1], v as i64, &device);
                 let previous = if l > 1 {
-                    Tensor::cat(vec![start, tokens.slice([0..s, 0..p, 0..g, 0..l - 1])], 3)
+                    Tensor::cat(
+                        vec![start, tokens.clone().slice([0..s, 0..p, 0..g, 0..l - 1])],
+                        3,
+                    )
                 } else {
                     start
                 };
@@ -133,7 +136,8 @@ impl Policy {
                 let hidden = relu(
                     (prompt + position + previous).matmul(mlp.hidden.val()) + mlp.hidden_bias.val(),
                 );
-                hidden.matmul(mlp.head.val()) + mlp.head_bias.val()
+                let rows = hidden.matmul(mlp.head.val()) + mlp.head_bias.val();
+                StateLogits::new(rows, tokens, Rows::PerToken, dims)
             }
         }
     }
@@ -146,13 +150,21 @@ impl Policy {
         let v = dims.vocab;
         let device = uniforms.device();
         let inverse = per_seed(temperatures, &device).reshape([s, 1, 1, 1, 1]);
-        let draw = |logits: Tensor<3>, positions: std::ops::Range<usize>| {
+        // The table's rows are shared by a group: each state's CDF is made
+        // once and compared with every answer's uniform.
+        let draw = |logits: StateLogits, positions: std::ops::Range<usize>| {
             let width = positions.end - positions.start;
-            let logits =
-                logits
-                    .reshape([s, p, g, l, v])
-                    .slice([0..s, 0..p, 0..g, positions.clone(), 0..v]);
-            let cdf = softmax(logits * inverse.clone().expand([s, p, g, width, v]), 4).cumsum(4);
+            let answers = if logits.shared { 1 } else { g };
+            let rows = logits.rows.reshape([s, p, answers, l, v]).slice([
+                0..s,
+                0..p,
+                0..answers,
+                positions.clone(),
+                0..v,
+            ]);
+            let cdf = softmax(rows * inverse.clone().expand([s, p, answers, width, v]), 4)
+                .cumsum(4)
+                .expand([s, p, g, width, v]);
             let u = uniforms
                 .clone()
                 .slice([0..s, 0..p, 0..g, positions])
@@ -174,6 +186,82 @@ impl Policy {
                 tokens.slice_assign([0..s, 0..p, 0..g, position..position + 1], drawn)
             }),
         }
+    }
+}
+
+/// Which states the rows of [`StateLogits`] stand for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Rows {
+    /// One row per (prompt, position), shared by the G answers of a group.
+    PerState,
+    /// One row per sampled token (its state includes the previous token).
+    PerToken,
+}
+
+/// A policy's logits at a batch's states, [S, R, V], and where each sampled
+/// token lies in them. The table's R = P x L rows are shared by a group's G
+/// answers, so every softmax over V is made once per state rather than G
+/// times (most of a step's work); the MLP has one row per token. Each
+/// state's row counts as often as tokens sit at it, so a mean over rows is
+/// the mean over the batch's tokens.
+#[derive(Clone, Debug)]
+pub struct StateLogits {
+    pub rows: Tensor<3>,
+    /// [S, M]: row x V + token of every sampled token, into the rows flattened.
+    token_index: Tensor<2, Int>,
+    shared: bool,
+    group: usize,
+    length: usize,
+}
+
+impl StateLogits {
+    fn new(rows: Tensor<3>, tokens: Tensor<4, Int>, kind: Rows, dims: Dims) -> Self {
+        let [s, p, g, l] = dims.batch_shape();
+        let v = dims.vocab;
+        let offsets: Vec<i64> = (0..p)
+            .flat_map(|prompt| (0..g).map(move |answer| (prompt, answer)))
+            .flat_map(|(prompt, answer)| (0..l).map(move |position| (prompt, answer, position)))
+            .map(|(prompt, answer, position)| {
+                let row = match kind {
+                    Rows::PerState => prompt * l + position,
+                    Rows::PerToken => (prompt * g + answer) * l + position,
+                };
+                (row * v) as i64
+            })
+            .collect();
+        let m = dims.tokens();
+        let device = tokens.device();
+        let offsets = Tensor::<2, Int>::from_data(TensorData::new(offsets, [1, m]), &device);
+        Self {
+            rows,
+            token_index: tokens.reshape([s, m]) + offsets.expand([s, m]),
+            shared: kind == Rows::PerState,
+            group: g,
+            length: l,
+        }
+    }
+
+    /// The same states with the rows mapped (a temperature, a scale).
+    pub fn map(self, f: impl FnOnce(Tensor<3>) -> Tensor<3>) -> Self {
+        Self {
+            rows: f(self.rows),
+            ..self
+        }
+    }
+
+    /// The entries of `per_row` [S, R, V] (a function of the rows) at the
+    /// sampled tokens: [S, M].
+    pub fn at_tokens(&self, per_row: Tensor<3>) -> Tensor<2> {
+        let [s, r, v] = per_row.dims();
+        per_row
+            .reshape([s, r * v])
+            .gather(1, self.token_index.clone())
+    }
+
+    /// The row of a prompt's first answer at a position.
+    pub fn row_of(&self, prompt: usize, position: usize) -> usize {
+        let answers = if self.shared { 1 } else { self.group };
+        prompt * answers * self.length + position
     }
 }
 

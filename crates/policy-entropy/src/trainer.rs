@@ -144,16 +144,12 @@ impl Run {
         let tokens = sampler.sample(dims, &vec![t; s], uniforms(&draws.sample));
         let rewards = rule.rewards(tokens.clone(), dims, &inner);
         let advantages = token_advantages(rewards.clone(), dims);
-        let before = sampler.logits(tokens.clone(), dims) / t;
+        let tempered = |z: Tensor<3>| z / t;
+        let before = sampler.logits(tokens.clone(), dims).map(tempered);
         // The initial policy's log-probabilities, for the KL penalty only.
-        let reference = (params.kl_coef > 0.0).then(|| {
-            token_log_probs(
-                self.reference.logits(tokens.clone(), dims) / t,
-                tokens.clone(),
-                dims,
-            )
-        });
-        let entropy_before = row_entropy(before.clone()).mean_dim(1);
+        let reference = (params.kl_coef > 0.0)
+            .then(|| token_log_probs(&self.reference.logits(tokens.clone(), dims).map(tempered)));
+        let entropy_before = row_entropy(before.rows.clone()).mean_dim(1);
 
         let extra = if controller == ControllerId::Aepo {
             let temperatures: Vec<f64> = states.iter().map(|x| x.aepo_temperature).collect();
@@ -170,9 +166,9 @@ impl Run {
         let era_scales = per_seed(states.iter().map(|x| x.era_scale), &inner);
         let coefficients = per_seed(states.iter().map(|x| x.coefficient), &inner);
         let aent_thresholds = if controller == ControllerId::Aent {
-            let rows = read_f32(before.clone()).await?;
+            let rows = read_f32(before.rows.clone()).await?;
             let keep = aent::kept(v, params.aent_clamp);
-            Some(aent::thresholds(&rows, [s, m, v], keep, &inner))
+            Some(aent::thresholds(&rows, before.rows.dims(), keep, &inner))
         } else {
             None
         };
@@ -187,13 +183,12 @@ impl Run {
         let mut clipped = Tensor::<2>::zeros([s, 2], &inner);
         let mut used_states = states.clone();
         for epoch in 0..params.epochs {
-            let logits = self.policy.logits(tokens.clone(), dims) / t;
-            let seen = if controller == ControllerId::Era {
-                era::scaled_logits(logits.clone(), advantages.clone(), era_scales.clone())
+            let logits = self.policy.logits(tokens.clone(), dims).map(tempered);
+            let log_probs = if controller == ControllerId::Era {
+                era::token_log_probs(&logits, advantages.clone(), era_scales.clone())
             } else {
-                logits.clone()
+                token_log_probs(&logits)
             };
-            let log_probs = token_log_probs(seen, tokens.clone(), dims);
             let old_log_probs = old
                 .get_or_insert_with(|| log_probs.clone().detach().inner())
                 .clone();
@@ -279,18 +274,19 @@ impl Run {
             }
             match controller {
                 ControllerId::Bonus | ControllerId::Dual => {
-                    let mean_entropy = row_entropy(logits.clone()).mean_dim(1);
+                    let mean_entropy = row_entropy(logits.rows.clone()).mean_dim(1);
                     loss = loss + bonus::loss(mean_entropy, coefficients.clone());
                 }
                 ControllerId::Aent => {
                     let thresholds = aent_thresholds.clone().expect("AEnt thresholds");
-                    let clamped = aent::clamped_entropy(logits.clone(), thresholds).mean_dim(1);
+                    let clamped =
+                        aent::clamped_entropy(logits.rows.clone(), thresholds).mean_dim(1);
                     loss = loss + bonus::loss(clamped, coefficients.clone());
                 }
                 ControllerId::Aepo => {
                     let (drawn, spread) = extra.clone().expect("AEPO answers");
-                    let drawn_logits = self.policy.logits(drawn.clone(), dims) / t;
-                    let log_probs = token_log_probs(drawn_logits, drawn, dims);
+                    let drawn_logits = self.policy.logits(drawn.clone(), dims).map(tempered);
+                    let log_probs = token_log_probs(&drawn_logits);
                     loss = loss + aepo::loss(log_probs, spread, params.aepo_alpha);
                 }
                 ControllerId::KlCov => {
@@ -315,22 +311,25 @@ impl Run {
                 .step(params.learning_rate, self.policy.clone(), grads);
         }
 
-        let after = self.policy.valid().logits(tokens.clone(), dims) / t;
+        let after = self.policy.valid().logits(tokens, dims).map(tempered);
         let later_epochs = (params.epochs.max(2) - 1) as f64;
-        let shown_row = (params.view_prompt * g * l + params.view_position).min(m - 1);
+        let [_, rows, _] = after.rows.dims();
+        let shown_row = after
+            .row_of(params.view_prompt, params.view_position)
+            .min(rows - 1);
         // One readback for the whole step: per seed its entropy before and
         // after, the predicted change and the two clipped shares, then the
         // shown row's logits and the rewards.
         let per_seed = Tensor::cat(
             vec![
                 entropy_before,
-                row_entropy(after.clone()).mean_dim(1),
-                predicted_entropy_change(before, after.clone()).reshape([s, 1]),
+                row_entropy(after.rows.clone()).mean_dim(1),
+                predicted_entropy_change(before.rows, after.rows.clone()).reshape([s, 1]),
                 clipped / later_epochs,
             ],
             1,
         );
-        let shown = (after * t).slice([0..1, shown_row..shown_row + 1, 0..v]);
+        let shown = (after.rows * t).slice([0..1, shown_row..shown_row + 1, 0..v]);
         let values = read_f32(Tensor::cat(
             vec![
                 per_seed.reshape([s * 5]),

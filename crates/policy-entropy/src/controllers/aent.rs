@@ -25,7 +25,7 @@ pub fn kept(vocab: usize, clamp: f64) -> usize {
     (((1.0 - clamp) * vocab as f64).ceil() as usize).clamp(1, vocab)
 }
 
-/// Each row's `keep`-th largest logit, [S, M, 1], from the rows of
+/// Each row's `keep`-th largest logit, [S, R, 1], from the rows of
 /// `logits` read back (the device has no sort that runs in a browser).
 pub fn thresholds(
     logits: &[f32],
@@ -33,7 +33,7 @@ pub fn thresholds(
     keep: usize,
     device: &TensorDevice,
 ) -> Tensor<3> {
-    let [s, m, v] = shape;
+    let [s, r, v] = shape;
     let values: Vec<f32> = logits
         .chunks_exact(v)
         .map(|row| {
@@ -42,10 +42,10 @@ pub fn thresholds(
             *kth
         })
         .collect();
-    Tensor::from_data(TensorData::new(values, [s, m, 1]), device)
+    Tensor::from_data(TensorData::new(values, [s, r, 1]), device)
 }
 
-/// The clamped entropy [S, M] of each row of `logits` [S, M, V]: the
+/// The clamped entropy [S, R] of each row of `logits` [S, R, V]: the
 /// entropy of softmax over the logits at or above the row's threshold.
 pub fn clamped_entropy(logits: Tensor<3>, thresholds: Tensor<3>) -> Tensor<2> {
     let [s, m, v] = logits.dims();

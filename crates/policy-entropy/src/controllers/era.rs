@@ -7,6 +7,10 @@
 //! its update pushes less (the collapse slows); a flatter one pushes more.
 
 use burn::tensor::Tensor;
+use burn::tensor::activation::log_softmax;
+
+use crate::grpo;
+use crate::policy::StateLogits;
 
 /// The scale of the next step.
 pub fn scale(entropy: f64, (low, high): (f64, f64), k: f64) -> f64 {
@@ -19,11 +23,18 @@ pub fn scale(entropy: f64, (low, high): (f64, f64), k: f64) -> f64 {
     }
 }
 
-/// `logits` [S, M, V] with the rows of positive-advantage tokens scaled by
-/// the seed's `scales` [S, 1].
-pub fn scaled_logits(logits: Tensor<3>, advantages: Tensor<2>, scales: Tensor<2>) -> Tensor<3> {
-    let [s, m, v] = logits.dims();
+/// log pi of each sampled token [S, M] as the loss sees it: at a
+/// positive-advantage token from the logits scaled by the seed's `scales`
+/// [S, 1], elsewhere from the logits as they are.
+pub fn token_log_probs(
+    logits: &StateLogits,
+    advantages: Tensor<2>,
+    scales: Tensor<2>,
+) -> Tensor<2> {
+    let [s, r, v] = logits.rows.dims();
+    let scaled = logits.rows.clone() * scales.reshape([s, 1, 1]).expand([s, r, v]);
     let positive = advantages.greater_elem(0.0).float();
-    let factor = (positive * (scales.expand([s, m]) - 1.0)) + 1.0;
-    logits * factor.reshape([s, m, 1]).expand([s, m, v])
+    let plain = grpo::token_log_probs(logits);
+    let sharper = logits.at_tokens(log_softmax(scaled, 2));
+    plain.clone() + (sharper - plain) * positive
 }
