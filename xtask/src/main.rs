@@ -16,6 +16,8 @@ const WEB_TOOLS_BIN: &str = "web/node_modules/.bin";
 const TFJS_BUNDLE: &str = "web/node_modules/@tensorflow/tfjs/dist/tf.min.js";
 const LAVAPIPE_ICD: &str = "/usr/share/vulkan/icd.d/lvp_icd.x86_64.json";
 const CHROMIUM: &str = "/usr/bin/chromium";
+/// The built site zipped, for copying to a classroom machine.
+const SITE_ZIP: &str = "thermolab-site.zip";
 
 #[derive(Parser)]
 #[command(about = "Thermolab's build, serve, test and bench tasks.")]
@@ -243,12 +245,51 @@ fn setup_test_tools() -> Result {
 
 fn serve(port: u16) -> Result {
     eprintln!("xtask: building, then serving Thermolab at http://127.0.0.1:{port}/");
-    run(trunk().args(["serve", "--release", "--port", &port.to_string()]))
+    run(trunk()
+        .args(["serve", "--release", "--port", &port.to_string()])
+        .env("THERMOLAB_DEV_SERVER", "1"))
 }
 
 fn dist() -> Result {
     run(trunk().args(["build", "--release"]))?;
-    eprintln!("xtask: the static site is in dist/; serve it from any path.");
+    zip_site(Path::new("dist"), Path::new(SITE_ZIP))?;
+    eprintln!(
+        "xtask: the static site is in dist/ (serve it from any path, e.g. `thermolab serve dist`), \
+         and zipped in {SITE_ZIP} for a USB stick."
+    );
+    Ok(())
+}
+
+/// Every file under `dir` into the zip `out`, under a `thermolab/` folder.
+fn zip_site(dir: &Path, out: &Path) -> Result {
+    use std::io::Write;
+    let failed = |e: &dyn std::fmt::Display| format!("cannot write {}: {e}", out.display());
+    let mut files = Vec::new();
+    let mut folders = vec![dir.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        let entries = std::fs::read_dir(&folder).map_err(|e| failed(&e))?;
+        for entry in entries {
+            let path = entry.map_err(|e| failed(&e))?.path();
+            if path.is_dir() {
+                folders.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(out).map_err(|e| failed(&e))?);
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for file in files {
+        let relative = file.strip_prefix(dir).map_err(|e| failed(&e))?;
+        let name = Path::new("thermolab").join(relative);
+        zip.start_file(name.to_string_lossy(), options)
+            .map_err(|e| failed(&e))?;
+        let bytes = std::fs::read(&file).map_err(|e| failed(&e))?;
+        zip.write_all(&bytes).map_err(|e| failed(&e))?;
+    }
+    zip.finish().map_err(|e| failed(&e))?;
     Ok(())
 }
 

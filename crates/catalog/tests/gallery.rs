@@ -4,13 +4,12 @@
 //! hand, turns this red. `cargo xtask gallery` (this test with
 //! `THERMOLAB_GALLERY=write`) writes the files again.
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use serde_json::Value as Json;
 use thermolab_catalog::{REGISTRY, labs};
 use thermolab_core::assets::Assets;
-use thermolab_core::experiment::{GalleryStill, LabInfo, Still};
+use thermolab_core::experiment::{GalleryStill, LabInfo, Still, parse_assignments};
 use thermolab_gpu::Compute;
 use thermolab_kit::{Session, StepReport};
 
@@ -27,16 +26,8 @@ fn gallery_file(id: &str) -> PathBuf {
 
 /// The lab's chart after its recipe's steps.
 fn draw_still(lab: &LabInfo, still: &Still) -> GalleryStill {
-    let mut values = BTreeMap::new();
-    for pair in &still.set {
-        let (key, raw) = pair
-            .split_once('=')
-            .expect("a recipe's values are KEY=VALUE");
-        let value = lab.schema.parse(key, raw).unwrap_or_else(|e| {
-            panic!("{}: recipe value {pair}: {}", lab.id, e.message);
-        });
-        values.insert(key.to_string(), value);
-    }
+    let values = parse_assignments(&lab.schema, &still.set)
+        .unwrap_or_else(|e| panic!("{}: recipe values: {e}", lab.id));
     let compute = Compute::cpu("gallery stills are drawn on the CPU");
     let assets = Assets::read_from(&Assets::repository_public(), &lab.assets);
     let (mut session, refused) = Session::start(REGISTRY, &compute, &lab.id, &values, 1, &assets)

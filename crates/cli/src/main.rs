@@ -7,6 +7,7 @@
 //! thermolab run device --set matmul_n=512 --seed 7 --steps 3 --format csv
 //! thermolab run diffusion --set data=swiss_roll --steps 2000 --points samples.csv
 //! thermolab run digits --set start=scratch --steps 20000 --checkpoint public/models/digits.safetensors
+//! thermolab serve dist --host 0.0.0.0
 //! ```
 //! Bad values get a clear message and exit code 2.
 
@@ -16,9 +17,13 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
+
+mod serve;
 use thermolab_catalog::{REGISTRY, labs};
 use thermolab_core::assets::Assets;
-use thermolab_core::experiment::{ChartKind, LabInfo, RunStatus, Snapshot, runner_schema};
+use thermolab_core::experiment::{
+    ChartKind, LabInfo, RunStatus, Snapshot, parse_assignments, runner_schema,
+};
 use thermolab_core::params::{Apply, ParamKind, ParamSpec, Scale, Schema, Value};
 use thermolab_gpu::Compute;
 use thermolab_kit::{Session, StepReport};
@@ -43,7 +48,10 @@ enum Command {
     Run {
         /// Lab id, as printed by `thermolab list`.
         lab: String,
-        /// A parameter, `key=value`; repeat for several.
+        /// Start from this preset's params (`thermolab list LAB` names them).
+        #[arg(long)]
+        preset: Option<String>,
+        /// A parameter, `key=value`; repeat for several (over the preset's, if any).
         #[arg(long = "set", value_name = "KEY=VALUE")]
         set: Vec<String>,
         /// 0 to 2^53 - 1 (what a URL can carry).
@@ -65,6 +73,18 @@ enum Command {
         /// The site's public/ folder, where labs find their data and checkpoints.
         #[arg(long, value_name = "DIR", default_value_os_t = Assets::repository_public())]
         public: std::path::PathBuf,
+    },
+    /// Serve a built site (for a classroom: `--host 0.0.0.0` serves the LAN).
+    Serve {
+        /// The built site's folder.
+        #[arg(default_value = "dist")]
+        dir: PathBuf,
+        /// 127.0.0.1 for this machine only; 0.0.0.0 for every network it is on.
+        #[arg(long, default_value = "127.0.0.1")]
+        host: std::net::IpAddr,
+        /// 0 picks a free port.
+        #[arg(long, default_value_t = 8080)]
+        port: u16,
     },
 }
 
@@ -139,6 +159,7 @@ fn main() -> ExitCode {
         Command::List { lab, format } => list(lab.as_deref(), format).map(|text| print!("{text}")),
         Command::Run {
             lab,
+            preset,
             set,
             seed,
             steps,
@@ -149,7 +170,10 @@ fn main() -> ExitCode {
             public,
         } => run(
             &lab,
-            &set,
+            &Chosen {
+                preset: preset.as_deref(),
+                set: &set,
+            },
             &seed,
             steps,
             format,
@@ -160,6 +184,7 @@ fn main() -> ExitCode {
                 points,
             },
         ),
+        Command::Serve { dir, host, port } => serve::serve(&dir, host, port).map_err(Refused),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -259,6 +284,12 @@ fn text_list(lab: &LabInfo) -> String {
             help_with_condition(spec, &lab.schema)
         ));
     }
+    for preset in &lab.presets {
+        out.push_str(&format!(
+            "    --preset {}  {} ({} steps; {})\n",
+            preset.name, preset.title, preset.steps, preset.paper
+        ));
+    }
     out
 }
 
@@ -290,28 +321,29 @@ fn log_mark(scale: Scale) -> &'static str {
     }
 }
 
-/// The values `--set` gives, parsed against the lab's schema; a key given
-/// twice is refused rather than silently overridden.
-fn values_from(info: &LabInfo, set: &[String]) -> Result<BTreeMap<String, Value>, Refused> {
-    let mut values = BTreeMap::new();
-    for pair in set {
-        let (key, raw) = pair
-            .split_once('=')
-            .ok_or_else(|| Refused(format!("--set expects key=value, got '{pair}'")))?;
-        let value = info
-            .schema
-            .parse(key, raw)
-            .map_err(|e| Refused(e.message))?;
-        if values.insert(key.to_string(), value).is_some() {
-            return Err(Refused(format!("--set {key} is given twice")));
-        }
-    }
+/// The values a run starts from: the preset's (when `--preset` names one),
+/// then what `--set` gives, parsed against the lab's schema (a key given
+/// twice is refused rather than silently overridden).
+fn values_from(info: &LabInfo, chosen: &Chosen) -> Result<BTreeMap<String, Value>, Refused> {
+    let mut values = match chosen.preset {
+        Some(name) => info.preset_params(name).map_err(Refused)?.values().clone(),
+        None => BTreeMap::new(),
+    };
+    let set =
+        parse_assignments(&info.schema, chosen.set).map_err(|e| Refused(format!("--set: {e}")))?;
+    values.extend(set);
     Ok(values)
+}
+
+/// What the command line chose of a lab's params.
+struct Chosen<'a> {
+    preset: Option<&'a str>,
+    set: &'a [String],
 }
 
 fn run(
     lab: &str,
-    set: &[String],
+    chosen: &Chosen,
     seed: &str,
     steps: u64,
     format: Format,
@@ -324,7 +356,7 @@ fn run(
         Ok(_) => unreachable!("the seed is a whole-number param"),
         Err(e) => return Err(Refused(e.message)),
     };
-    let values = values_from(&info, set)?;
+    let values = values_from(&info, chosen)?;
     if files.checkpoint.is_some() && !info.checkpoint {
         return Err(Refused(format!(
             "the {lab} lab has no trained model to write: --checkpoint is for labs with one"

@@ -1,4 +1,5 @@
-//! The `thermolab` binary: listing, a CSV run, and refusals with exit code 2.
+//! The `thermolab` binary: listing, a CSV run, refusals with exit code 2, and
+//! `serve`.
 
 use std::process::Command;
 
@@ -289,4 +290,121 @@ fn a_diverged_run_leaves_the_checkpoint_path_as_it_was() {
         b"{",
         "a safetensors header"
     );
+}
+
+/// `thermolab serve` on a free port, stopped when dropped.
+struct Served {
+    child: std::process::Child,
+    address: String,
+}
+
+impl Served {
+    fn start(dir: &std::path::Path) -> Self {
+        use std::io::BufRead;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_thermolab"))
+            .args(["serve", dir.to_str().unwrap(), "--port", "0"])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("the binary runs");
+        let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
+        let url = lines
+            .by_ref()
+            .map_while(Result::ok)
+            .find_map(|line| line.trim().strip_prefix("http://").map(str::to_string))
+            .expect("serve prints its URL");
+        Self {
+            child,
+            address: url.trim_end_matches('/').to_string(),
+        }
+    }
+
+    /// The status line, the Content-Type and the body of GET `path`, the
+    /// path sent as written (no client normalizes it away).
+    fn get(&self, path: &str) -> (u16, String, Vec<u8>) {
+        use std::io::{Read, Write};
+        let mut stream = std::net::TcpStream::connect(&self.address).unwrap();
+        write!(
+            stream,
+            "GET {path} HTTP/1.0\r\nHost: {}\r\n\r\n",
+            self.address
+        )
+        .unwrap();
+        let mut response = Vec::new();
+        stream.read_to_end(&mut response).unwrap();
+        let split = response
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .expect("a header");
+        let head = String::from_utf8_lossy(&response[..split]).to_string();
+        let code = head[9..12].parse().unwrap();
+        let content_type = head
+            .lines()
+            .find_map(|line| {
+                let (name, value) = line.split_once(':')?;
+                name.eq_ignore_ascii_case("content-type")
+                    .then(|| value.trim().to_string())
+            })
+            .unwrap_or_default();
+        (code, content_type, response[split + 4..].to_vec())
+    }
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn serve_gives_the_site_with_its_mime_types_and_nothing_outside_it() {
+    let dir = temp_dir("serve");
+    let site = dir.join("site");
+    std::fs::create_dir_all(site.join("pkg")).unwrap();
+    std::fs::write(site.join("index.html"), "<p>lab</p>").unwrap();
+    std::fs::write(site.join("pkg/app.wasm"), b"\0asm\x01\0\0\0").unwrap();
+    std::fs::write(site.join("pkg/app.js"), "export {}").unwrap();
+    std::fs::write(dir.join("secret.txt"), "teacher's notes").unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(dir.join("secret.txt"), site.join("link.txt")).unwrap();
+    let served = Served::start(&site);
+
+    let (code, kind, body) = served.get("/");
+    assert_eq!(
+        (code, kind.as_str(), body.as_slice()),
+        (200, "text/html; charset=utf-8", &b"<p>lab</p>"[..])
+    );
+    assert_eq!(served.get("/index.html?lab=bandits").0, 200);
+    let (code, kind, body) = served.get("/pkg/app.wasm");
+    assert_eq!((code, kind.as_str()), (200, "application/wasm"));
+    assert_eq!(body, b"\0asm\x01\0\0\0");
+    assert!(served.get("/pkg/app.js").1.starts_with("text/javascript"));
+    assert_eq!(served.get("/pkg/missing.wasm").0, 404);
+    for outside in [
+        "/../secret.txt",
+        "/pkg/../../secret.txt",
+        "/%2e%2e/secret.txt",
+        "/..%2fsecret.txt",
+        "/pkg/%2E%2E%2F%2E%2E%2Fsecret.txt",
+        "/..%5csecret.txt",
+        "/link.txt",
+    ] {
+        let (code, _, body) = served.get(outside);
+        assert!(code == 403 || code == 404, "{outside} answered {code}");
+        assert!(
+            !String::from_utf8_lossy(&body).contains("teacher"),
+            "{outside} leaked the file"
+        );
+    }
+    drop(served);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn serve_refuses_a_folder_without_a_site() {
+    let dir = temp_dir("serve-empty");
+    let out = thermolab(&["serve", dir.to_str().unwrap(), "--port", "0"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no index.html"));
+    std::fs::remove_dir_all(&dir).unwrap();
 }
