@@ -5,7 +5,7 @@
 //! the chosen environment and algorithms, else on the CPU reference path.
 
 use thermolab_core::experiment::{
-    Chart, ChartKind, Figure, Line, RunError, StepOutcome, View, ensure_finite,
+    Chart, ChartKind, Figure, Line, Preset, RunError, StepOutcome, View, ensure_finite,
 };
 use thermolab_core::rng::CounterRng;
 use thermolab_core::series::Series;
@@ -240,6 +240,10 @@ impl Lab for BanditsLab {
 
     fn about() -> About {
         ABOUT
+    }
+
+    fn presets() -> Vec<Preset> {
+        crate::presets::presets()
     }
 
     /// On the GPU kernels when `compute` has a GPU, the `compute` param allows

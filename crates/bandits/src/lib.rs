@@ -19,6 +19,7 @@ pub mod gpu;
 pub mod lab;
 pub mod params;
 pub mod policy;
+pub mod presets;
 pub mod stats;
 
 pub use lab::BanditsLab;

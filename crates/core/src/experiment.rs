@@ -7,7 +7,7 @@ use crate::params::{ParamError, ParamSpec, Schema};
 use crate::series::{Bucket, Series};
 
 /// Keys the runner owns; no lab may declare a parameter with these names.
-pub const RESERVED_KEYS: [&str; 5] = ["lab", "seed", "speed", "embed", "hide"];
+pub const RESERVED_KEYS: [&str; 6] = ["lab", "seed", "speed", "embed", "hide", "preset"];
 
 /// Largest seed: 2^53 - 1, so it survives a round trip through a JavaScript number.
 pub const MAX_SEED: i64 = (1 << 53) - 1;
@@ -58,6 +58,29 @@ pub struct LabInfo {
     /// The papers its algorithms implement, short, for the gallery card.
     #[serde(default)]
     pub papers: Vec<String>,
+    /// Named params sets that reproduce a paper's figure or claim.
+    #[serde(default)]
+    pub presets: Vec<Preset>,
+}
+
+impl LabInfo {
+    pub fn preset(&self, name: &str) -> Option<&Preset> {
+        self.presets.iter().find(|p| p.name == name)
+    }
+
+    /// The params of preset `name`: the defaults with its values set.
+    pub fn preset_params(&self, name: &str) -> Result<crate::params::Params, String> {
+        let preset = self
+            .preset(name)
+            .ok_or_else(|| format!("{} has no preset '{name}'", self.title))?;
+        let mut params = self.schema.defaults();
+        for (key, value) in parse_assignments(&self.schema, &preset.set)? {
+            params
+                .set(&self.schema, &key, &value)
+                .map_err(|e| e.message)?;
+        }
+        Ok(params)
+    }
 }
 
 /// The gallery's picture of a lab: its chart `chart` after `steps` steps
@@ -69,6 +92,134 @@ pub struct Still {
     pub chart: String,
     pub set: Vec<String>,
     pub steps: u64,
+}
+
+/// A named params set that reproduces a figure or a claim of a paper: one
+/// click on the lab's page (its URL `#lab=<id>&preset=<name>`), `--preset`
+/// in the CLI. `checks` state the claim in the figures the lab reports
+/// after `steps` steps from seed 1; the tests run every preset and check
+/// them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Preset {
+    /// Its name in URLs and on the command line.
+    pub name: String,
+    pub title: String,
+    /// One paragraph: what to watch, and why.
+    pub claim: String,
+    /// The paper the claim comes from.
+    pub paper: String,
+    /// `KEY=VALUE` over the lab's defaults.
+    pub set: Vec<String>,
+    pub steps: u64,
+    pub checks: Vec<Check>,
+}
+
+impl Preset {
+    pub fn new(
+        name: &str,
+        title: &str,
+        paper: &str,
+        claim: &str,
+        set: &[&str],
+        steps: u64,
+        checks: Vec<Check>,
+    ) -> Self {
+        Self {
+            name: name.to_string(),
+            title: title.to_string(),
+            claim: claim.to_string(),
+            paper: paper.to_string(),
+            set: set.iter().map(|pair| pair.to_string()).collect(),
+            steps,
+            checks,
+        }
+    }
+}
+
+/// A claim about the figures of a view, by their keys.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Check {
+    Below {
+        figure: String,
+        value: f64,
+    },
+    Above {
+        figure: String,
+        value: f64,
+    },
+    /// One figure below another.
+    Less {
+        figure: String,
+        than: String,
+    },
+}
+
+impl Check {
+    pub fn below(figure: &str, value: f64) -> Self {
+        Check::Below {
+            figure: figure.to_string(),
+            value,
+        }
+    }
+
+    pub fn above(figure: &str, value: f64) -> Self {
+        Check::Above {
+            figure: figure.to_string(),
+            value,
+        }
+    }
+
+    pub fn less(figure: &str, than: &str) -> Self {
+        Check::Less {
+            figure: figure.to_string(),
+            than: than.to_string(),
+        }
+    }
+
+    /// Whether `view` bears the claim out; the error says what it shows instead.
+    pub fn holds(&self, view: &View) -> Result<(), String> {
+        let figure = |key: &str| {
+            view.figures
+                .iter()
+                .find(|f| f.key == key)
+                .and_then(|f| f.value)
+                .ok_or_else(|| format!("the view has no value for figure {key}"))
+        };
+        let (ok, said) = match self {
+            Check::Below { figure: key, value } => {
+                let x = figure(key)?;
+                (x < *value, format!("{key} = {x} is not below {value}"))
+            }
+            Check::Above { figure: key, value } => {
+                let x = figure(key)?;
+                (x > *value, format!("{key} = {x} is not above {value}"))
+            }
+            Check::Less { figure: key, than } => {
+                let (x, y) = (figure(key)?, figure(than)?);
+                (x < y, format!("{key} = {x} is not below {than} = {y}"))
+            }
+        };
+        if ok { Ok(()) } else { Err(said) }
+    }
+}
+
+/// `KEY=VALUE` pairs parsed against `schema`; a key given twice
+/// is refused rather than silently overridden.
+pub fn parse_assignments(
+    schema: &Schema,
+    pairs: &[String],
+) -> Result<std::collections::BTreeMap<String, crate::params::Value>, String> {
+    let mut values = std::collections::BTreeMap::new();
+    for pair in pairs {
+        let (key, raw) = pair
+            .split_once('=')
+            .ok_or_else(|| format!("expected key=value, got '{pair}'"))?;
+        let value = schema.parse(key, raw).map_err(|e| e.message)?;
+        if values.insert(key.to_string(), value).is_some() {
+            return Err(format!("{key} is given twice"));
+        }
+    }
+    Ok(values)
 }
 
 /// What `public/gallery/<id>.json` holds: the recipe and the chart it made.

@@ -1,5 +1,6 @@
 //! The whole state of a lab in the URL hash, e.g.
-//! `#lab=device&seed=7&matmul_n=512&embed=1&hide=seed,speed`.
+//! `#lab=device&seed=7&matmul_n=512&embed=1&hide=seed,speed`, or a lab's
+//! preset and what was changed since: `#lab=bandits&preset=ucb1-log-regret&horizon=5000`.
 //!
 //! Parsing never fails and never panics: whatever a link holds, the result is a
 //! valid state, field by field, plus a list of notices saying what was ignored.
@@ -19,13 +20,15 @@ const MAX_SHOWN_CHARS: usize = 40;
 
 /// Controls that `hide=` may name besides the lab's own parameters. The run
 /// bar is not one of them: without it an embedded lab could never start.
-pub const HIDEABLE_PANELS: [&str; 3] = ["explanation", "seed", "speed"];
+pub const HIDEABLE_PANELS: [&str; 4] = ["explanation", "presets", "seed", "speed"];
 
 /// The resolved state of the page.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PageState {
     /// `None` is the gallery.
     pub lab: Option<String>,
+    /// The preset the params start from, if any.
+    pub preset: Option<String>,
     pub params: Option<Params>,
     pub seed: u64,
     pub speed: u32,
@@ -39,6 +42,7 @@ impl PageState {
     fn gallery(seed: u64, speed: u32) -> Self {
         Self {
             lab: None,
+            preset: None,
             params: None,
             seed,
             speed,
@@ -162,6 +166,19 @@ pub fn parse(hash: &str, labs: &[LabInfo]) -> PageState {
     };
 
     let mut params = lab.schema.defaults();
+    if let Some(name) = pairs.remove("preset") {
+        match lab.preset_params(&name) {
+            Ok(preset) => {
+                params = preset;
+                state.preset = Some(name);
+            }
+            Err(_) => state.notice(format!(
+                "{} has no preset '{}'; starting from the defaults.",
+                lab.title,
+                shown(&name)
+            )),
+        }
+    }
     for (key, raw) in &pairs {
         let Some(spec) = lab.schema.spec(key) else {
             state.notice(format!("Ignored unknown field '{}'.", shown(key)));
@@ -214,18 +231,22 @@ fn shown_message(message: &str) -> String {
 }
 
 /// Writes the state of an open lab as a hash (with the leading `#`). Only
-/// values that differ from the schema's defaults are written, so links stay short.
-pub fn encode(
-    lab: &LabInfo,
-    params: &Params,
-    seed: u64,
-    speed: u32,
-    embed: bool,
-    hide: &[String],
-) -> String {
-    let defaults = lab.schema.defaults();
+/// values that differ from the preset's (or without one, the schema's
+/// defaults) are written, so links stay short.
+pub fn encode(lab: &LabInfo, params: &Params, state: &PageState) -> String {
+    let (seed, speed, embed, hide) = (state.seed, state.speed, state.embed, &state.hide);
+    let preset = state
+        .preset
+        .as_ref()
+        .and_then(|name| Some((name, lab.preset_params(name).ok()?)));
+    let defaults = preset
+        .as_ref()
+        .map_or_else(|| lab.schema.defaults(), |(_, params)| params.clone());
     let mut out = form_urlencoded::Serializer::new(String::new());
     out.append_pair("lab", &lab.id);
+    if let Some((name, _)) = &preset {
+        out.append_pair("preset", name);
+    }
     out.append_pair("seed", &seed.to_string());
     if speed != 1 {
         out.append_pair("speed", &speed.to_string());
@@ -268,6 +289,15 @@ mod tests {
             presenter: vec!["temperature".into()],
             still: None,
             papers: Vec::new(),
+            presets: vec![crate::experiment::Preset {
+                name: "cold".into(),
+                title: "Cold".into(),
+                claim: String::new(),
+                paper: String::new(),
+                set: vec!["temperature=0.01".into(), "arms=3".into()],
+                steps: 10,
+                checks: Vec::new(),
+            }],
             schema: Schema::new(vec![
                 ParamSpec::float("temperature", "Temperature", 1e-3, 1e3, 1.0)
                     .log()
@@ -298,7 +328,14 @@ mod tests {
             .set(&labs[0].schema, "anneal", &Value::Bool(true))
             .unwrap();
         let hide = vec!["arms".to_string(), "speed".to_string()];
-        let hash = encode(&labs[0], &params, 1234, 20, true, &hide);
+        let page = PageState {
+            seed: 1234,
+            speed: 20,
+            embed: true,
+            hide: hide.clone(),
+            ..PageState::gallery(1, 1)
+        };
+        let hash = encode(&labs[0], &params, &page);
         let state = parse(&hash, &labs);
         assert!(state.notices.is_empty(), "{:?}", state.notices);
         assert_eq!(state.lab.as_deref(), Some("toy"));
@@ -317,14 +354,46 @@ mod tests {
         )
         .unwrap();
         assert_eq!(crossed.get("temperature"), Some(&Value::Int(1)));
-        let hash = encode(&labs[0], &crossed, 1, 1, false, &[]);
+        let page = PageState::gallery(1, 1);
+        let hash = encode(&labs[0], &crossed, &page);
         assert_eq!(hash, "#lab=toy&seed=1");
         // A value that differs is still written.
         let mut params = labs[0].schema.defaults();
         params
             .set(&labs[0].schema, "temperature", &Value::Float(2.0))
             .unwrap();
-        assert!(encode(&labs[0], &params, 1, 1, false, &[]).contains("temperature=2"));
+        assert!(encode(&labs[0], &params, &page).contains("temperature=2"));
+    }
+
+    #[test]
+    fn a_preset_is_its_name_in_the_link_and_changes_are_written_over_it() {
+        let labs = labs();
+        let state = parse("#lab=toy&preset=cold", &labs);
+        assert!(state.notices.is_empty(), "{:?}", state.notices);
+        let params = state.params.clone().unwrap();
+        assert_eq!(params.float("temperature").unwrap(), 0.01);
+        assert_eq!(params.int("arms").unwrap(), 3);
+        assert_eq!(
+            encode(&labs[0], &params, &state),
+            "#lab=toy&preset=cold&seed=1"
+        );
+        // A change after the preset is written over it, and read back.
+        let mut changed = params.clone();
+        changed
+            .set(&labs[0].schema, "arms", &Value::Int(5))
+            .unwrap();
+        let hash = encode(&labs[0], &changed, &state);
+        assert_eq!(hash, "#lab=toy&preset=cold&seed=1&arms=5");
+        assert_eq!(parse(&hash, &labs).params, Some(changed));
+        // An unknown preset: the defaults, with a notice.
+        let state = parse("#lab=toy&preset=warm", &labs);
+        assert_eq!(state.preset, None);
+        assert_eq!(state.params, Some(labs[0].schema.defaults()));
+        assert!(
+            state.notices[0].contains("no preset 'warm'"),
+            "{:?}",
+            state.notices
+        );
     }
 
     #[test]

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use thermolab_core::assets::Assets;
-use thermolab_core::experiment::{Chart, ChartKind, Figure, RunError, View};
+use thermolab_core::experiment::{Chart, ChartKind, Figure, Preset, RunError, View};
 use thermolab_core::params::Value;
 use thermolab_core::rng::CounterRng;
 use thermolab_gpu::{Compute, checkpoint};
@@ -400,6 +400,10 @@ impl Domain for DigitImages {
     type Params = DigitsParams;
 
     const ABOUT: About = ABOUT;
+
+    fn presets() -> Vec<Preset> {
+        crate::presets::digits()
+    }
 
     fn training(params: &DigitsParams) -> &TrainingParams {
         &params.training

@@ -5,7 +5,7 @@
 //! dynamic thresholding. One step is one Adam step on a batch; the model is
 //! sampled every few steps and whenever a sampling control moves.
 
-use thermolab_core::experiment::{Chart, ChartKind, Figure, PointGroup, RunError, View};
+use thermolab_core::experiment::{Chart, ChartKind, Figure, PointGroup, Preset, RunError, View};
 use thermolab_core::rng::CounterRng;
 use thermolab_kit::params::{choice, float, group, int, is, points};
 use thermolab_kit::{About, BenchmarkEntry, LabContext, StillRecipe, params};
@@ -324,6 +324,10 @@ impl Domain for Plane {
     type Params = DiffusionParams;
 
     const ABOUT: About = ABOUT;
+
+    fn presets() -> Vec<Preset> {
+        crate::presets::plane()
+    }
 
     fn training(params: &DiffusionParams) -> &TrainingParams {
         &params.training

@@ -23,6 +23,7 @@ pub mod lab_2d;
 pub mod metrics;
 pub mod model;
 pub mod path;
+pub mod presets;
 pub mod progress;
 pub mod run;
 pub mod sampler;

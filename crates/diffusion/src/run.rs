@@ -3,7 +3,7 @@
 //! few steps and whenever a sampling control moves. A lab says what it
 //! learns and shows ([`Domain`]); [`Diffusion`] is the loop, and the lab.
 
-use thermolab_core::experiment::{RunError, StepOutcome, View, ensure_finite};
+use thermolab_core::experiment::{Preset, RunError, StepOutcome, View, ensure_finite};
 use thermolab_core::rng::CounterRng;
 use thermolab_kit::{About, BenchmarkEntry, Lab, LabContext, ParamSet};
 
@@ -199,6 +199,9 @@ pub trait Domain: Sized + 'static {
 
     const ABOUT: About;
 
+    /// Settings that reproduce its papers' claims ([`crate::presets`]).
+    fn presets() -> Vec<Preset>;
+
     fn training(params: &Self::Params) -> &TrainingParams;
 
     /// The domain and its trained state at step 0.
@@ -314,6 +317,10 @@ impl<D: Domain> Lab for Diffusion<D> {
 
     fn about() -> About {
         D::ABOUT
+    }
+
+    fn presets() -> Vec<Preset> {
+        D::presets()
     }
 
     fn start(context: &LabContext, params: &D::Params) -> Result<Self, String> {

@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use thermolab_core::assets::Assets;
 use thermolab_core::digits::{CLASSES, DIGITS_FILE, Digits};
 use thermolab_core::experiment::{
-    Chart, ChartKind, Figure, Line, RunError, StepOutcome, View, ensure_finite,
+    Chart, ChartKind, Figure, Line, Preset, RunError, StepOutcome, View, ensure_finite,
 };
 use thermolab_core::rng::CounterRng;
 use thermolab_core::series::Series;
@@ -544,6 +544,10 @@ impl Lab for FfLab {
 
     fn about() -> About {
         ABOUT
+    }
+
+    fn presets() -> Vec<Preset> {
+        crate::presets::presets()
     }
 
     fn start(context: &LabContext, params: &FfParams) -> Result<Self, String> {

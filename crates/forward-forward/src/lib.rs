@@ -14,6 +14,7 @@ pub mod data;
 pub mod lab;
 pub mod net;
 pub mod params;
+pub mod presets;
 pub mod rules;
 
 pub use lab::FfLab;

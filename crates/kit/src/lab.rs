@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use thermolab_core::assets::Assets;
-use thermolab_core::experiment::{LabInfo, RunError, StepOutcome, Still, View};
+use thermolab_core::experiment::{LabInfo, Preset, RunError, StepOutcome, Still, View};
 use thermolab_core::params::{Apply, ParamError, ParamKind, Params, Schema, Value};
 use thermolab_gpu::Compute;
 
@@ -68,6 +68,11 @@ pub trait Lab: Sized + 'static {
     type Params: ParamSet;
 
     fn about() -> About;
+
+    /// Named params sets reproducing its papers' figures or claims.
+    fn presets() -> Vec<Preset> {
+        Vec::new()
+    }
 
     /// A fresh run at step 0; the error says why it cannot start.
     fn start(context: &LabContext, params: &Self::Params) -> Result<Self, String>;
@@ -367,6 +372,7 @@ impl<L: Lab> RunningLab for Hosted<L> {
 #[derive(Clone, Copy)]
 pub struct LabEntry {
     about: fn() -> About,
+    presets: fn() -> Vec<Preset>,
     schema: fn() -> Schema,
     check: fn() -> Result<(), String>,
     limits: fn(&Params) -> Result<(), ParamError>,
@@ -380,6 +386,7 @@ impl LabEntry {
     pub fn of<L: Lab>() -> Self {
         Self {
             about: L::about,
+            presets: L::presets,
             schema: L::Params::schema,
             check: check_params::<L::Params>,
             limits: limits_of::<L::Params>,
@@ -546,6 +553,7 @@ impl Registry {
             main_chart: about.main_chart.to_string(),
             presenter: about.presenter.iter().map(|key| key.to_string()).collect(),
             papers: about.papers.iter().map(|paper| paper.to_string()).collect(),
+            presets: (entry.presets)(),
             still: about.still.map(|recipe| Still {
                 chart: recipe.chart.to_string(),
                 set: recipe.set.iter().map(|value| value.to_string()).collect(),

@@ -6,7 +6,7 @@
 //! and the value map (values and policy arrows) of one learner's first seed.
 
 use thermolab_core::experiment::{
-    Chart, ChartKind, Figure, Line, PointGroup, RunError, StepOutcome, View, ensure_finite,
+    Chart, ChartKind, Figure, Line, PointGroup, Preset, RunError, StepOutcome, View, ensure_finite,
 };
 use thermolab_core::rng::CounterRng;
 use thermolab_core::series::Series;
@@ -414,6 +414,10 @@ impl Lab for LinearMdpLab {
 
     fn about() -> About {
         ABOUT
+    }
+
+    fn presets() -> Vec<Preset> {
+        crate::presets::presets()
     }
 
     fn benchmarks() -> Vec<BenchmarkEntry> {

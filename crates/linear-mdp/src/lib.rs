@@ -21,6 +21,7 @@ pub mod gpu;
 pub mod lab;
 pub mod mdp;
 pub mod params;
+pub mod presets;
 pub mod tensor_plan;
 
 pub use lab::LinearMdpLab;

@@ -5,7 +5,7 @@
 //! covariance prediction, and the shown token's law with a decoding panel.
 
 use thermolab_core::experiment::{
-    Chart, ChartKind, Figure, Line, PointGroup, RunError, StepOutcome, View, ensure_finite,
+    Chart, ChartKind, Figure, Line, PointGroup, Preset, RunError, StepOutcome, View, ensure_finite,
 };
 use thermolab_core::rng::CounterRng;
 use thermolab_core::series::Series;
@@ -415,6 +415,10 @@ impl Lab for PolicyEntropyLab {
 
     fn about() -> About {
         ABOUT
+    }
+
+    fn presets() -> Vec<Preset> {
+        crate::presets::presets()
     }
 
     fn start(context: &LabContext, params: &PeParams) -> Result<Self, String> {

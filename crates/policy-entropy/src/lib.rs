@@ -22,6 +22,7 @@ pub mod grpo;
 pub mod lab;
 pub mod params;
 pub mod policy;
+pub mod presets;
 pub mod task;
 pub mod trainer;
 
