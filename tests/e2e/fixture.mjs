@@ -258,9 +258,10 @@ export function site(title, { webgpu = true } = {}, tests) {
       for (const lab of opened.splice(0)) assert.deepEqual(lab.problems, [], 'a page logged problems');
     });
     // `before(context)` runs before the page loads: routes that drop,
-    // delay or corrupt files go there.
-    const open = async (hash = '', { before } = {}) => {
-      const context = await browser.newContext();
+    // delay or corrupt files go there. The service worker (offline use)
+    // is blocked unless asked for: routes do not see what it answers.
+    const open = async (hash = '', { before, offline = false } = {}) => {
+      const context = await browser.newContext({ serviceWorkers: offline ? 'allow' : 'block' });
       await before?.(context);
       const lab = new LabPage(await context.newPage(), server.url);
       opened.push(lab);

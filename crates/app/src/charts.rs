@@ -194,7 +194,7 @@ pub fn ChartView(key: String, #[prop(optional, into)] fill: Signal<bool>) -> imp
             ChartKind::Paths { paths } => paths.first().map_or(0, Vec::len),
             _ => 0,
         };
-        if frames < 2 {
+        if frames < 2 || prefers_reduced_motion() {
             match draw(element, &chart, fixed, sizes) {
                 Ok(area) => plot_area.set_value(area),
                 Err(e) => warn_on_error::<()>(&chart, Err(e)),
@@ -586,7 +586,7 @@ fn draw_lines(
         ],
     )?;
     for (i, line) in lines.iter().enumerate() {
-        let color = Palette99::pick(line.color.unwrap_or(i)).to_rgba();
+        let color = series_color(line.color.unwrap_or(i)).to_rgba();
         let (thin, thick, dash) = (sizes.px(1.0), sizes.px(2.5), sizes.px(6.0));
         if line.band && line.points.len() > 1 {
             let upper = line.points.iter().map(|p| (tx(p.x), ty(p.max)));
@@ -705,7 +705,7 @@ fn draw_histogram(
     let top = counts.iter().copied().max().unwrap_or(1) as f64 * 1.1;
     let mut cc = frame(root, &chart.title, sizes).build_cartesian_2d(lo..hi, 0.0..top)?;
     axes(&mut cc, chart, sizes, true, [&plain_ticks, &plain_ticks])?;
-    let color = Palette99::pick(0).to_rgba();
+    let color = series_color(0).to_rgba();
     cc.draw_series(
         counts.iter().zip(edges.windows(2)).map(|(c, e)| {
             Rectangle::new([(e[0], 0.0), (e[1], *c as f64)], color.mix(0.7).filled())
@@ -827,6 +827,33 @@ fn draw_heatmap(
 }
 
 /// Painted cells: walls black, rewards green, penalties red, the goal gold.
+/// The reader asked the system for less motion: trajectories are drawn
+/// whole instead of growing frame by frame.
+fn prefers_reduced_motion() -> bool {
+    window()
+        .match_media("(prefers-reduced-motion: reduce)")
+        .ok()
+        .flatten()
+        .is_some_and(|query| query.matches())
+}
+
+/// Okabe and Ito's colour-blind-safe qualitative palette ("Color Universal
+/// Design", 2002), black last: series i gets colour i, wrapping after eight.
+const SERIES_COLORS: [RGBColor; 8] = [
+    RGBColor(0, 114, 178),
+    RGBColor(213, 94, 0),
+    RGBColor(0, 158, 115),
+    RGBColor(204, 121, 167),
+    RGBColor(230, 159, 0),
+    RGBColor(86, 180, 233),
+    RGBColor(240, 228, 66),
+    RGBColor(0, 0, 0),
+];
+
+fn series_color(i: usize) -> RGBColor {
+    SERIES_COLORS[i % SERIES_COLORS.len()]
+}
+
 const MARK_COLORS: [RGBColor; 4] = [
     RGBColor(20, 20, 20),
     RGBColor(0, 158, 115),
@@ -902,7 +929,7 @@ fn draw_scatter(
         y: (y.start, y.end),
     };
     for (i, group) in groups.iter().enumerate() {
-        let color = Palette99::pick(i).to_rgba();
+        let color = series_color(i).to_rgba();
         let (r, g, b) = color.rgb();
         let legend = if group.marked { BLACK.to_rgba() } else { color };
         let size = sizes.pixel_ratio
@@ -936,7 +963,7 @@ fn draw_paths(root: &Area, chart: &Chart, paths: &[Vec<[f32; 2]>], sizes: Sizes)
         return no_data(root, chart, sizes);
     };
     let point = |p: &[f32; 2]| (f64::from(p[0]), f64::from(p[1]));
-    let line = Palette99::pick(1)
+    let line = series_color(1)
         .to_rgba()
         .mix(0.25)
         .stroke_width(sizes.px(1.0));
@@ -945,7 +972,7 @@ fn draw_paths(root: &Area, chart: &Chart, paths: &[Vec<[f32; 2]>], sizes: Sizes)
             .iter()
             .map(|path| PathElement::new(path.iter().map(point).collect::<Vec<_>>(), line)),
     )?;
-    let end = Palette99::pick(1).to_rgba();
+    let end = series_color(1).to_rgba();
     cc.draw_series(
         paths
             .iter()
@@ -984,7 +1011,7 @@ fn draw_arrows(root: &Area, chart: &Chart, arrows: &[[f32; 4]], sizes: Sizes) ->
         return Ok(());
     }
     let scale = 0.9 * cell / longest;
-    let color = Palette99::pick(0).to_rgba().stroke_width(sizes.px(1.0));
+    let color = series_color(0).to_rgba().stroke_width(sizes.px(1.0));
     cc.draw_series(
         arrows
             .iter()

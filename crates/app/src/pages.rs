@@ -2,9 +2,10 @@
 //! layout shared by every lab (controls | visuals | explanation).
 
 use leptos::prelude::*;
-use thermolab_core::experiment::{LabInfo, RunStatus, runner_schema};
+use thermolab_core::experiment::{LabInfo, Preset, RunStatus, runner_schema};
 use thermolab_core::params::{ParamSpec, Value};
 use thermolab_core::protocol::{Backend, Request, Stage};
+use thermolab_core::url_state::{self, PageState};
 use wasm_bindgen::JsCast;
 
 use crate::charts::{ChartView, StillView, format_tick};
@@ -21,7 +22,7 @@ pub fn App() -> impl IntoView {
     provide_context(ui);
     ui.spawn_worker();
     let _ = window_event_listener(leptos::ev::hashchange, move |_| ui.apply_hash());
-    let _ = window_event_listener(leptos::ev::keydown, move |ev| presenter_keys(ui, &ev));
+    let _ = window_event_listener(leptos::ev::keydown, move |ev| shortcut_keys(ui, &ev));
     // "For how long": the clock ticks while a run is busy before its first step.
     let _ = set_interval_with_handle(
         move || {
@@ -38,6 +39,7 @@ pub fn App() -> impl IntoView {
                 <Header />
             </Show>
             <Notices />
+            <Shortcuts />
             {move || match ui.page.with(|p| p.lab.clone()) {
                 Some(_) => view! { <LabPage /> }.into_any(),
                 None => view! { <Gallery /> }.into_any(),
@@ -46,23 +48,84 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// f enters or leaves presenter mode on a lab page, Escape leaves it; keys
-/// typed into a control are the control's.
-fn presenter_keys(ui: Ui, ev: &web_sys::KeyboardEvent) {
-    let typing = ev
+/// The keyboard shortcuts, as the "?" overlay lists them.
+const SHORTCUTS: [(&str, &str); 6] = [
+    ("Space", "play or pause"),
+    ("→", "one step"),
+    ("r", "reset the run"),
+    ("f", "presenter mode on or off"),
+    ("?", "this list"),
+    ("Esc", "close this list, leave presenter mode"),
+];
+
+/// The shortcuts of [`SHORTCUTS`] on a lab page. Keys typed into a control
+/// are the control's; Space on a focused button or link presses it.
+fn shortcut_keys(ui: Ui, ev: &web_sys::KeyboardEvent) {
+    let focused = ev
         .target()
         .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-        .is_some_and(|element| {
-            matches!(element.tag_name().as_str(), "INPUT" | "SELECT" | "TEXTAREA")
-        });
+        .map(|element| element.tag_name())
+        .unwrap_or_default();
+    let typing = matches!(focused.as_str(), "INPUT" | "SELECT" | "TEXTAREA");
     if typing || ev.ctrl_key() || ev.meta_key() || ev.alt_key() {
         return;
     }
     let on_lab = ui.page.with_untracked(|p| p.lab.is_some());
-    match ev.key().as_str() {
-        "f" | "F" if on_lab => ui.presenting.update(|p| *p = !*p),
-        "Escape" => ui.presenting.set(false),
-        _ => {}
+    let pressable = matches!(focused.as_str(), "BUTTON" | "A" | "SUMMARY");
+    let handled = match ev.key().as_str() {
+        " " if on_lab && !pressable => {
+            ui.toggle_play();
+            true
+        }
+        "ArrowRight" if on_lab => {
+            ui.play_or_step(&Request::Step);
+            true
+        }
+        "r" | "R" if on_lab => {
+            ui.send(&Request::Reset);
+            true
+        }
+        "f" | "F" if on_lab => {
+            ui.presenting.update(|p| *p = !*p);
+            true
+        }
+        "?" => {
+            ui.shortcuts.update(|open| *open = !*open);
+            true
+        }
+        "Escape" => {
+            ui.shortcuts.set(false);
+            ui.presenting.set(false);
+            false
+        }
+        _ => false,
+    };
+    if handled {
+        // Space would also scroll the page, the arrow a scroller.
+        ev.prevent_default();
+    }
+}
+
+/// The "?" overlay: what each key does.
+#[component]
+fn Shortcuts() -> impl IntoView {
+    let ui = expect_context::<Ui>();
+    view! {
+        <Show when=move || ui.shortcuts.get()>
+            <div class="overlay" role="dialog" aria-modal="true" aria-labelledby="shortcuts-title" data-testid="shortcuts">
+                <div class="overlay-card">
+                    <h2 id="shortcuts-title">"Keyboard shortcuts"</h2>
+                    <dl>
+                        {SHORTCUTS
+                            .iter()
+                            .map(|(key, what)| view! { <dt><kbd>{*key}</kbd></dt><dd>{*what}</dd> })
+                            .collect_view()}
+                    </dl>
+                    <p>"Tab moves between controls; Enter applies a typed value."</p>
+                    <button autofocus on:click=move |_| ui.shortcuts.set(false)>"Close"</button>
+                </div>
+            </div>
+        </Show>
     }
 }
 
@@ -246,6 +309,9 @@ fn LabPage() -> impl IntoView {
                 </section>
                 <Show when=move || !presenting()>
                     <section class="controls" aria-label="controls">
+                        <Show when=move || !ui.hides("presets")>
+                            <Presets presets=controls_of.presets.clone() />
+                        </Show>
                         <LabControls lab=controls_of.clone() />
                     </section>
                 </Show>
@@ -275,6 +341,74 @@ fn LabPage() -> impl IntoView {
         }
         .into_any()
     }
+}
+
+/// The lab's presets: one click loads a paper's setting (the link then
+/// names the preset); the chosen one's claim is shown with its paper.
+#[component]
+fn Presets(presets: Vec<Preset>) -> impl IntoView {
+    let ui = expect_context::<Ui>();
+    if presets.is_empty() {
+        return ().into_any();
+    }
+    let active = move || ui.page.with(|p| p.preset.clone());
+    let choose = move |name: &str| {
+        let Some(lab) = ui.lab_info() else { return };
+        let Ok(params) = lab.preset_params(name) else {
+            return;
+        };
+        let hash = ui.page.with_untracked(|page| {
+            let chosen = PageState {
+                preset: Some(name.to_string()),
+                ..page.clone()
+            };
+            url_state::encode(&lab, &params, &chosen)
+        });
+        // The hash change starts the run, as a shared link would.
+        let _ = window().location().set_hash(&hash);
+    };
+    let claims = presets.clone();
+    view! {
+        <details class="presets" open data-testid="presets">
+            <summary>"Presets: a paper's claim in one click"</summary>
+            <ul>
+                {presets
+                    .into_iter()
+                    .map(|preset| {
+                        let name = preset.name.clone();
+                        let pressed = {
+                            let name = name.clone();
+                            move || (active().as_deref() == Some(name.as_str())).to_string()
+                        };
+                        view! {
+                            <li>
+                                <button
+                                    data-testid=format!("preset-{}", preset.name)
+                                    aria-pressed=pressed
+                                    on:click=move |_| choose(&name)
+                                >
+                                    {preset.title}
+                                </button>
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+            {move || {
+                active()
+                    .and_then(|name| claims.iter().find(|p| p.name == name).cloned())
+                    .map(|preset| {
+                        view! {
+                            <p class="claim" data-testid="preset-claim">
+                                {preset.claim} " " <cite>{preset.paper}</cite>
+                                {format!(" Shown after {} steps.", preset.steps)}
+                            </p>
+                        }
+                    })
+            }}
+        </details>
+    }
+    .into_any()
 }
 
 /// The lab's controls: those outside any heading, then one fold per
@@ -350,10 +484,7 @@ fn AppliedControl(spec: ParamSpec) -> impl IntoView {
 #[component]
 fn RunBar() -> impl IntoView {
     let ui = expect_context::<Ui>();
-    let running = move || {
-        ui.snapshot
-            .with(|s| matches!(s.as_ref().map(|s| &s.status), Some(RunStatus::Running)))
-    };
+    let running = move || ui.running();
     let on_seed = move |ev: leptos::ev::Event| {
         let raw = event_value(&ev);
         match runner_schema().parse("seed", &raw) {
@@ -401,14 +532,13 @@ fn RunBar() -> impl IntoView {
         <div class="runbar" data-testid="runbar">
             <button
                 data-testid="play"
-                on:click=move |_| {
-                    if running() { ui.send(&Request::Pause) } else { ui.play_or_step(&Request::Play) }
-                }
+                aria-keyshortcuts="Space"
+                on:click=move |_| ui.toggle_play()
             >
                 {move || if running() { "Pause" } else { "Play" }}
             </button>
-            <button data-testid="step" on:click=move |_| ui.play_or_step(&Request::Step)>"Step"</button>
-            <button data-testid="reset" on:click=move |_| ui.send(&Request::Reset)>"Reset"</button>
+            <button data-testid="step" aria-keyshortcuts="ArrowRight" on:click=move |_| ui.play_or_step(&Request::Step)>"Step"</button>
+            <button data-testid="reset" aria-keyshortcuts="R" on:click=move |_| ui.send(&Request::Reset)>"Reset"</button>
             <Show when=move || !ui.hides("speed")>
                 <label class="inline">
                     "Speed "
@@ -445,6 +575,8 @@ fn RunBar() -> impl IntoView {
                 {move || if copied.get() { "Link copied" } else { "Copy link" }}
             </button>
             <span class="rate" data-testid="steps-per-second">{steps_per_second}</span>
+            <button class="help" data-testid="shortcuts-button" aria-keyshortcuts="Shift+?" title="Keyboard shortcuts (?)" on:click=move |_| ui.shortcuts.set(true)>"?"</button>
+            <Announcer />
         </div>
     }
 }
@@ -467,6 +599,29 @@ fn event_value(ev: &leptos::ev::Event) -> String {
 /// A first step that has not finished after this long is slow: the status
 /// says so and offers the CPU.
 const SLOW_FIRST_STEP_MS: f64 = 5_000.0;
+
+/// What a screen reader hears, politely: the run's state when it changes
+/// (started, paused at a step, finished, diverged), not every step.
+#[component]
+fn Announcer() -> impl IntoView {
+    let ui = expect_context::<Ui>();
+    let message = Memo::new(move |_| {
+        ui.snapshot.with(|s| {
+            s.as_ref().map(|s| match &s.status {
+                RunStatus::Running => "Running".to_string(),
+                RunStatus::Paused => format!("Paused at step {}", s.step),
+                RunStatus::Finished => format!("Finished at step {}", s.step),
+                RunStatus::Diverged { step, what } => format!("Diverged at step {step}: {what}"),
+                RunStatus::Failed { message } => format!("Stopped: {message}"),
+            })
+        })
+    });
+    view! {
+        <span class="visually-hidden" role="status" aria-live="polite" data-testid="announce">
+            {move || message.get().unwrap_or_default()}
+        </span>
+    }
+}
 
 #[component]
 fn Status() -> impl IntoView {

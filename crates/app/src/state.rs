@@ -98,6 +98,8 @@ pub struct Ui {
     pub clock: RwSignal<f64>,
     /// Presenter mode: the main chart alone, full-window, in large type.
     pub presenting: RwSignal<bool>,
+    /// The keyboard shortcuts' overlay ("?") is open.
+    pub shortcuts: RwSignal<bool>,
 }
 
 impl Ui {
@@ -116,6 +118,7 @@ impl Ui {
             work: RwSignal::new(None),
             clock: RwSignal::new(now_ms()),
             presenting: RwSignal::new(false),
+            shortcuts: RwSignal::new(false),
         }
     }
 
@@ -153,6 +156,21 @@ impl Ui {
             self.working(Some(Doing::FirstStep));
         }
         self.send(request);
+    }
+
+    /// Whether the run is playing (Pause is what Play's button offers).
+    pub fn running(&self) -> bool {
+        self.snapshot
+            .with(|s| matches!(s.as_ref().map(|s| &s.status), Some(RunStatus::Running)))
+    }
+
+    /// The Play button: pauses a running run, plays a paused one.
+    pub fn toggle_play(&self) {
+        if self.running() {
+            self.send(&Request::Pause);
+        } else {
+            self.play_or_step(&Request::Play);
+        }
     }
 
     /// Leaves the GPU for the CPU and starts the run again there.
@@ -469,9 +487,9 @@ impl Ui {
         let Some(params) = self.params.get_untracked() else {
             return;
         };
-        let hash = self.page.with_untracked(|p| {
-            url_state::encode(&lab, &params, p.seed, p.speed, p.embed, &p.hide)
-        });
+        let hash = self
+            .page
+            .with_untracked(|page| url_state::encode(&lab, &params, page));
         if let Ok(history) = window().history() {
             let _ = history.replace_state_with_url(&JsValue::NULL, "", Some(&hash));
         }

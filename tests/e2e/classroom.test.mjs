@@ -1,0 +1,97 @@
+// What a teacher and a keyboard user need around the labs: every lab runs
+// from the keyboard alone (Space, →, r; "?" lists the keys) with its state
+// announced to screen readers, and passes an axe audit; a preset is one
+// click, its name is the link, and its claim is shown.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
+import { readFileSync } from 'node:fs';
+import { site, SLOW } from './fixture.mjs';
+
+// axe-core's source, evaluated in the page (the Content-Security-Policy refuses an inline script tag).
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+// Every lab, small enough for SwiftShader, on the CPU path where a lab has one.
+const LABS = [
+  'lab=bandits&runs=5&horizon=100&algo_2=none&algo_3=none',
+  'lab=diffusion&train_steps=3&width=8&batch=16&particles=64&sample_steps=4',
+  'lab=digits&particles=20&sample_steps=6&sampler=ddim',
+  'lab=linear-mdp&env=gridworld&size=4&algo_2=none&algo_3=none&seeds=2&episodes=50',
+  'lab=ff&width=50&depth=2&batch=16&eval_every=2&eval_digits=100&rule_3=none&compute=cpu',
+  'lab=policy-entropy&controller_2=none&controller_3=none&prompts=4&compute=cpu',
+  'lab=device&buffer_mib=1&matmul_n=16&repeats=1&pulls_runs=64&pulls_steps=20&diffusion_particles=16&diffusion_sample_steps=2',
+];
+
+async function stepAttr(lab) {
+  return lab.page.locator('[data-testid=status]').getAttribute('data-step');
+}
+
+site('classroom and keyboard', { webgpu: true }, ({ open }) => {
+  test('every lab runs from the keyboard alone, says so politely, and axe finds nothing serious', async () => {
+    for (const hash of LABS) {
+      const lab = await open(hash);
+      await lab.page.locator('body').focus();
+      const start = Number(await stepAttr(lab));
+      await lab.page.keyboard.press('ArrowRight');
+      await lab.page.waitForSelector(`[data-testid=status][data-step="${start + 1}"]`, { timeout: SLOW });
+      await lab.page.keyboard.press('Space');
+      await lab.page.waitForFunction((s) => Number(document.querySelector('[data-testid=status]')?.dataset.step) > s, start + 1, { timeout: SLOW });
+      await lab.page.keyboard.press('Space');
+      await lab.page.waitForFunction(() => /^(Paused|Finished) at step \d+/.test(document.querySelector('[data-testid=announce]')?.textContent ?? ''), null, { timeout: SLOW });
+      assert.equal(await lab.testId('announce').getAttribute('aria-live'), 'polite');
+      await lab.page.keyboard.press('r');
+      await lab.page.waitForSelector('[data-testid=status][data-step="0"]', { timeout: SLOW });
+
+      // Tab reaches the controls, and the focused one is outlined.
+      let outlined = false;
+      for (let i = 0; i < 12 && !outlined; i += 1) {
+        await lab.page.keyboard.press('Tab');
+        outlined = await lab.page.evaluate(() => {
+          const el = document.activeElement;
+          return el !== document.body && getComputedStyle(el).outlineStyle !== 'none';
+        });
+      }
+      assert.ok(outlined, `${hash}: no visible focus within 12 tabs`);
+
+      await lab.page.evaluate(AXE);
+      const serious = await lab.page.evaluate(async () => {
+        const { violations } = await window.axe.run(document, { resultTypes: ['violations'] });
+        return violations
+          .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+          .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join('; ')})`);
+      });
+      assert.deepEqual(serious, [], `${hash}: axe found serious problems`);
+      await lab.page.close();
+    }
+  });
+
+  test('"?" lists the shortcuts; keys typed into a control stay the control\'s', async () => {
+    const lab = await open(LABS[0]);
+    await lab.page.locator('body').focus();
+    await lab.page.keyboard.press('?');
+    await lab.testId('shortcuts').waitFor({ timeout: SLOW });
+    assert.match(await lab.testId('shortcuts').innerText(), /Space[\s\S]*play or pause/);
+    await lab.page.keyboard.press('Escape');
+    await lab.testId('shortcuts').waitFor({ state: 'detached', timeout: SLOW });
+    await lab.control('horizon').focus();
+    await lab.page.keyboard.press('r');
+    await lab.page.keyboard.press('Space');
+    assert.equal(await stepAttr(lab), '0', 'typing into a control ran the lab');
+  });
+
+  test('a preset is one click: its claim shows, the link names it, and a reload keeps it', async () => {
+    const lab = await open('lab=bandits');
+    const first = lab.page.locator('[data-testid=presets] button').first();
+    const name = (await first.getAttribute('data-testid')).replace(/^preset-/, '');
+    await first.click();
+    await lab.hashIncludes(`preset=${name}`);
+    await lab.started();
+    await lab.testId('preset-claim').waitFor({ timeout: SLOW });
+    assert.equal(await first.getAttribute('aria-pressed'), 'true');
+    const horizon = await lab.control('horizon').inputValue();
+    await lab.page.reload();
+    await lab.started();
+    assert.equal(await lab.control('horizon').inputValue(), horizon);
+    await lab.testId('preset-claim').waitFor({ timeout: SLOW });
+  });
+});

@@ -1,0 +1,56 @@
+// Offline after one visit: the service worker caches the build, every lab
+// then opens and runs with the network off, and a new build's worker
+// replaces the old cache once the page lets it take over.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { site, SLOW } from './fixture.mjs';
+
+// Every lab, tiny, on the CPU path where a lab has one.
+const LABS = [
+  'lab=bandits&runs=5&horizon=100&algo_2=none&algo_3=none',
+  'lab=diffusion&train_steps=3&width=8&batch=16&particles=64&sample_steps=4',
+  'lab=digits&particles=20&sample_steps=6&sampler=ddim',
+  'lab=linear-mdp&env=gridworld&size=4&algo_2=none&algo_3=none&seeds=2&episodes=50',
+  'lab=ff&width=50&depth=2&batch=16&eval_every=2&eval_digits=100&rule_3=none&compute=cpu',
+  'lab=policy-entropy&controller_2=none&controller_3=none&prompts=4&compute=cpu',
+  'lab=device&buffer_mib=1&matmul_n=16&repeats=1&pulls_runs=64&pulls_steps=20&diffusion_particles=16&diffusion_sample_steps=2',
+];
+
+async function readyOffline(lab) {
+  await lab.page.locator('[data-testid=offline-status][data-state=ready]').waitFor({ timeout: SLOW });
+  await lab.page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: SLOW });
+}
+
+site('offline', { webgpu: true }, ({ open }) => {
+  test('after one visit, every lab opens and runs with the network off', async () => {
+    const lab = await open('', { offline: true });
+    await readyOffline(lab);
+    await lab.page.context().setOffline(true);
+    for (const hash of LABS) {
+      await lab.page.goto(`${lab.base}#${hash}`);
+      await lab.page.reload();
+      await lab.started();
+      await lab.step(1);
+    }
+  });
+
+  test('a new build replaces the old cache when the page lets it take over', async () => {
+    const lab = await open('', { offline: true });
+    await readyOffline(lab);
+    const [old] = await lab.page.evaluate(() => caches.keys());
+    assert.match(old, /^thermolab-[0-9a-f]{16}$/);
+    // The next build: the same files under a new version.
+    await lab.page.context().route('**/sw.js', async (route) => {
+      const response = await route.fetch();
+      const body = (await response.text()).replace(/const VERSION = "[0-9a-f]+"/, 'const VERSION = "0000000000000000"');
+      await route.fulfill({ response, body });
+    });
+    await lab.page.evaluate(async () => (await navigator.serviceWorker.getRegistration()).update());
+    await lab.page.locator('[data-testid=offline-status][data-state=update]').waitFor({ timeout: SLOW });
+    await Promise.all([lab.page.waitForEvent('load', { timeout: SLOW }), lab.testId('offline-action').click()]);
+    await lab.page.waitForFunction(async () => {
+      const keys = await caches.keys();
+      return keys.length === 1 && keys[0] === 'thermolab-0000000000000000';
+    }, null, { timeout: SLOW });
+  });
+});
