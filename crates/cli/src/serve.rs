@@ -4,6 +4,7 @@
 //! with the MIME types browsers insist on (`application/wasm` for
 //! streaming compilation), on localhost or on the room's LAN.
 
+use std::io::Write;
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
@@ -35,17 +36,21 @@ pub fn serve(root: &Path, host: IpAddr, port: u16) -> Result<(), String> {
         .to_ip()
         .map_or(port, |address| address.port());
     let urls = urls(host, port);
-    println!("Serving {} at:", root.display());
+    let mut said = format!("Serving {} at:\n", root.display());
     for url in &urls {
-        println!("  {url}");
+        said.push_str(&format!("  {url}\n"));
     }
     if host.is_unspecified()
         && let Some(lan) = urls.iter().find(|url| !url.contains("127.0.0.1"))
         && let Ok(code) = QrCode::new(lan.as_bytes())
     {
-        println!("{}", code.render::<Dense1x2>().quiet_zone(true).build());
+        said.push_str(&code.render::<Dense1x2>().quiet_zone(true).build());
+        said.push('\n');
     }
-    println!("Stop with Ctrl-C.");
+    said.push_str("Stop with Ctrl-C.\n");
+    // Whoever started the server may stop reading its output: it serves on.
+    let mut out = std::io::stdout();
+    let _ = out.write_all(said.as_bytes()).and_then(|()| out.flush());
     let server = Arc::new(server);
     let workers: Vec<_> = (0..WORKERS)
         .map(|_| {

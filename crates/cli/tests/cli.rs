@@ -307,9 +307,13 @@ impl Served {
             .spawn()
             .expect("the binary runs");
         let mut lines = std::io::BufReader::new(child.stdout.take().unwrap()).lines();
-        let url = lines
+        let said: Vec<String> = lines
             .by_ref()
             .map_while(Result::ok)
+            .take_while(|line| line != "Stop with Ctrl-C.")
+            .collect();
+        let url = said
+            .iter()
             .find_map(|line| line.trim().strip_prefix("http://").map(str::to_string))
             .expect("serve prints its URL");
         Self {

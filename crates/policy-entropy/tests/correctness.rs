@@ -13,12 +13,13 @@ use thermolab_gpu::tensors::read_f32;
 use thermolab_kit::ParamSet;
 use thermolab_policy_entropy::PeParams;
 use thermolab_policy_entropy::analysis::{fit_reward_entropy, pass_at_k};
-use thermolab_policy_entropy::controllers::{ControllerId, aent, bapo, dual};
+use thermolab_policy_entropy::controllers::{ControllerId, aent, bapo, dual, era};
 use thermolab_policy_entropy::decoding::{
     decode, em_inf_temperature, entropy, min_p, softmax_at, top_h, top_p,
 };
 use thermolab_policy_entropy::grpo::{clipped_surrogate, token_advantages};
 use thermolab_policy_entropy::params::{Decoding, Task};
+use thermolab_policy_entropy::policy::Policy;
 use thermolab_policy_entropy::task::{Dims, Rule};
 use thermolab_policy_entropy::trainer::{Draws, Run, StepReport};
 
@@ -214,6 +215,55 @@ fn the_controllers_formulas_match_their_papers() {
     assert_eq!(bapo::bounds(&ratios, &advantages, 0.3), bapo::START);
     let (low, high) = bapo::bounds(&ratios, &advantages, 0.9);
     assert!((low - bapo::LIMITS.0).abs() < 1e-9 && (high - bapo::LIMITS.1).abs() < 1e-9);
+}
+
+#[test]
+fn era_scales_the_logits_of_positive_advantage_tokens_only() {
+    // One seed, one prompt, a group of 2, L = 2, V = 3: the table's logits
+    // are shared by the two answers; answer 0 has A > 0, answer 1 A < 0.
+    let params = PeParams {
+        seeds: 1,
+        prompts: 1,
+        group: 2,
+        length: 2,
+        vocab: 3,
+        ..PeParams::default()
+    };
+    let device = TensorDevice::flex();
+    let mut policy = Policy::new(&params, CounterRng::new(1), &device);
+    let z = [[0.5f32, -1.0, 2.0], [1.5, 0.0, -0.5]];
+    if let Policy::Table(table) = &mut policy {
+        let values: Vec<f32> = z.iter().flatten().copied().collect();
+        table.logits = Param::from_tensor(Tensor::from_data(
+            TensorData::new(values, [1, 1, 2, 3]),
+            &device,
+        ));
+    }
+    let tokens = [[2i64, 0], [1, 2]];
+    let flat: Vec<i64> = tokens.iter().flatten().copied().collect();
+    let tokens_tensor = Tensor::<4, Int>::from_data(TensorData::new(flat, [1, 1, 2, 2]), &device);
+    let logits = policy.logits(tokens_tensor, Dims::of(&params));
+    let advantages = Tensor::<2>::from_data(
+        TensorData::new(vec![1.0f32, 1.0, -1.0, -1.0], [1, 4]),
+        &device,
+    );
+    let scale = 4.0;
+    let scales = Tensor::<2>::from_data(TensorData::new(vec![scale as f32], [1, 1]), &device);
+    let got = read(era::token_log_probs(&logits, advantages, scales));
+    let log_softmax = |row: &[f32], k: f64, token: i64| {
+        let scaled: Vec<f64> = row.iter().map(|x| k * f64::from(*x)).collect();
+        let norm = scaled.iter().map(|x| x.exp()).sum::<f64>().ln();
+        scaled[token as usize] - norm
+    };
+    let want = [
+        log_softmax(&z[0], scale, 2),
+        log_softmax(&z[1], scale, 0),
+        log_softmax(&z[0], 1.0, 1),
+        log_softmax(&z[1], 1.0, 2),
+    ];
+    for (g, w) in got.iter().zip(want) {
+        assert!((f64::from(*g) - w).abs() < 1e-5, "{got:?} vs {want:?}");
+    }
 }
 
 #[test]
