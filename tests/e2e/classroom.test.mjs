@@ -1,7 +1,8 @@
 // What a teacher and a keyboard user need around the labs: every lab runs
 // from the keyboard alone (Space, →, r; "?" lists the keys) with its state
-// announced to screen readers, and passes an axe audit; a preset is one
-// click, its name is the link, and its claim is shown.
+// announced to screen readers, and passes an axe audit; the update rule
+// shows the live values; a preset is one click, its name is the link, and
+// its claim is shown.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
@@ -77,6 +78,15 @@ site('classroom and keyboard', { webgpu: true }, ({ open }) => {
     await lab.page.keyboard.press('r');
     await lab.page.keyboard.press('Space');
     assert.equal(await stepAttr(lab), '0', 'typing into a control ran the lab');
+  });
+
+  test('the update rule shows the controls\' live values', async () => {
+    const lab = await open('lab=bandits&algo_2=boltzmann&algo_3=none&runs=5&horizon=100');
+    const formula = lab.testId('formula');
+    assert.equal(await formula.locator('math').count() >= 2, true);
+    assert.match(await formula.innerText(), /0\.1/);
+    await lab.set('temperature', 0.37);
+    await lab.page.waitForFunction(() => /0\.37/.test(document.querySelector('[data-testid=formula]')?.textContent ?? ''), null, { timeout: SLOW });
   });
 
   test('a preset is one click: its claim shows, the link names it, and a reload keeps it', async () => {

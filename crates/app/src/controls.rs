@@ -4,7 +4,7 @@
 //! restarts the run.
 
 use leptos::prelude::*;
-use thermolab_core::params::{Apply, ParamKind, ParamSpec, Scale, Value};
+use thermolab_core::params::{Apply, ParamKind, ParamSpec, Scale, Value, format_number};
 use wasm_bindgen::JsCast;
 
 use crate::state::Ui;
@@ -18,19 +18,6 @@ fn from_position(position: f64, min: f64, max: f64, scale: Scale) -> f64 {
 
 fn to_position(value: f64, min: f64, max: f64, scale: Scale) -> f64 {
     (scale.fraction(value, min, max) * SLIDER_STEPS).round()
-}
-
-/// At most four decimals, none from 1,000 up, without trailing noise.
-pub fn format_number(x: f64) -> String {
-    if (1e3..1e6).contains(&x.abs()) {
-        format!("{x:.0}")
-    } else if x == 0.0 || (1e-3..1e3).contains(&x.abs()) {
-        let s = format!("{:.4}", x);
-        let s = s.trim_end_matches('0').trim_end_matches('.');
-        s.to_string()
-    } else {
-        format!("{x:.3e}")
-    }
 }
 
 fn input_value(event: &leptos::ev::Event) -> String {

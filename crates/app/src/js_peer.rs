@@ -9,8 +9,8 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{ErrorEvent, MessageEvent, Worker, WorkerOptions, WorkerType};
 
-use crate::controls::format_number;
 use crate::state::Ui;
+use thermolab_core::params::format_number;
 
 /// Relative, so the site works from any sub-path (trunk copies public/ to dist/public/).
 const PEER_URL: &str = "./public/bench/bandit-pulls.js";

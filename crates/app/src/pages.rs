@@ -3,13 +3,14 @@
 
 use leptos::prelude::*;
 use thermolab_core::experiment::{LabInfo, Preset, RunStatus, runner_schema};
-use thermolab_core::params::{ParamSpec, Value};
+use thermolab_core::formula;
+use thermolab_core::params::{ParamSpec, Value, format_number};
 use thermolab_core::protocol::{Backend, Request, Stage};
 use thermolab_core::url_state::{self, PageState};
 use wasm_bindgen::JsCast;
 
 use crate::charts::{ChartView, StillView, format_tick};
-use crate::controls::{ParamControl, format_number};
+use crate::controls::ParamControl;
 use crate::js_peer::{JsPeer, LsviPeer};
 use crate::state::{Doing, Ui, Work, now_ms};
 use crate::tfjs_peer::{TfjsFfPeer, TfjsGrpoPeer, TfjsPeer};
@@ -332,6 +333,7 @@ fn LabPage() -> impl IntoView {
                         _ => ().into_any(),
                     }).collect_view()}
                     <Show when=move || !ui.hides("explanation")>
+                        <Formula template=lab.formula.clone() />
                         <aside class="explanation">
                             {explanation.clone().into_iter().map(|p| view! { <p>{p}</p> }).collect_view()}
                         </aside>
@@ -341,6 +343,22 @@ fn LabPage() -> impl IntoView {
         }
         .into_any()
     }
+}
+
+/// The lab's update rule in MathML with the controls' live values in place.
+#[component]
+fn Formula(template: String) -> impl IntoView {
+    let ui = expect_context::<Ui>();
+    if template.is_empty() {
+        return ().into_any();
+    }
+    // Filled from the lab's own static template with numbers and option names only.
+    let filled = move || {
+        ui.params
+            .with(|params| params.as_ref().map(|p| formula::fill(&template, p)))
+            .unwrap_or_default()
+    };
+    view! { <div class="formula" data-testid="formula" inner_html=filled></div> }.into_any()
 }
 
 /// The lab's presets: one click loads a paper's setting (the link then

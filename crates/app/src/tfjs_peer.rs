@@ -9,9 +9,9 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use web_sys::WorkerType;
 
-use crate::controls::format_number;
 use crate::js_peer::{PeerPanel, PeerWorker, failed_row, figure_value, run_peer};
 use crate::state::Ui;
+use thermolab_core::params::format_number;
 
 /// Relative, so the site works from any sub-path.
 const PEER_URL: &str = "./public/bench/diffusion-tfjs.js";

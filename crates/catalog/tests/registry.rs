@@ -33,6 +33,21 @@ fn start(compute: &Compute, lab: &str, pairs: &[(&str, Value)]) -> Session {
 }
 
 #[test]
+fn every_labs_formula_is_mathml_naming_its_own_params() {
+    for lab in labs() {
+        if lab.id == "device" {
+            assert!(lab.formula.is_empty(), "the Device lab has no update rule");
+            continue;
+        }
+        if let Some(wrong) = thermolab_core::formula::check(&lab.formula, &lab.schema) {
+            panic!("{}: {wrong}", lab.id);
+        }
+        let filled = thermolab_core::formula::fill(&lab.formula, &lab.schema.defaults());
+        assert!(!filled.contains('{'), "{}: {filled}", lab.id);
+    }
+}
+
+#[test]
 fn every_lab_is_declared_consistently_and_keys_do_not_shadow_the_runner() {
     REGISTRY.check().unwrap();
     let labs = labs();

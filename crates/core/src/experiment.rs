@@ -61,6 +61,9 @@ pub struct LabInfo {
     /// Named params sets that reproduce a paper's figure or claim.
     #[serde(default)]
     pub presets: Vec<Preset>,
+    /// Its update rule as MathML with `{key}` placeholders ([`crate::formula`]).
+    #[serde(default)]
+    pub formula: String,
 }
 
 impl LabInfo {

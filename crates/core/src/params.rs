@@ -257,6 +257,19 @@ pub enum Value {
     List(Vec<f64>),
 }
 
+/// At most four decimals, none from 1,000 up, without trailing noise.
+pub fn format_number(x: f64) -> String {
+    if (1e3..1e6).contains(&x.abs()) {
+        format!("{x:.0}")
+    } else if x == 0.0 || (1e-3..1e3).contains(&x.abs()) {
+        let s = format!("{:.4}", x);
+        let s = s.trim_end_matches('0').trim_end_matches('.');
+        s.to_string()
+    } else {
+        format!("{x:.3e}")
+    }
+}
+
 impl std::fmt::Display for Value {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {

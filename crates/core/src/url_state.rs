@@ -289,6 +289,7 @@ mod tests {
             presenter: vec!["temperature".into()],
             still: None,
             papers: Vec::new(),
+            formula: String::new(),
             presets: vec![crate::experiment::Preset {
                 name: "cold".into(),
                 title: "Cold".into(),

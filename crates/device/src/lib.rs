@@ -56,6 +56,7 @@ const ABOUT: About = About {
         steps: 1,
     }),
     papers: &["Jarzynski & Olano 2020, the pcg4d hash of the shared RNG"],
+    formula: "",
 };
 
 params! {

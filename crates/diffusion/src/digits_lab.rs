@@ -91,6 +91,12 @@ const ABOUT: About = About {
         "Ho & Salimans 2022, classifier-free guidance",
         "Saharia et al. 2022, dynamic thresholding",
     ],
+    formula: concat!(
+        "<p>Guided prediction <math><mo>(</mo><mn>1</mn><mo>+</mo><mn>{guidance}</mn><mo>)</mo>",
+        "<mi>f</mi><mo>(</mo><msub><mi>x</mi><mi>t</mi></msub><mo>,</mo><mi>c</mi><mo>)</mo><mo>−</mo><mn>{guidance}</mn>",
+        "<mi>f</mi><mo>(</mo><msub><mi>x</mi><mi>t</mi></msub><mo>)</mo></math>, ",
+        "sampled with noise scaled by <math><mn>{temperature}</mn></math>.</p>",
+    ),
 };
 
 choices! {

@@ -78,6 +78,11 @@ const ABOUT: About = About {
         "Gong, Li & Abdulla 2025, Mono-Forward",
         "Rumelhart, Hinton & Williams 1986, backprop",
     ],
+    formula: concat!(
+        "<p>Each layer learns <math><mi>p</mi><mo>(</mo><mtext>positive</mtext><mo>)</mo><mo>=</mo>",
+        "<mi>σ</mi><mo>(</mo><mo>(</mo><mi>G</mi><mo>−</mo><mn>{theta}</mn><mo>)</mo><mo>/</mo><mn>{ff_temperature}</mn><mo>)</mo></math>",
+        " with <math><mi>G</mi></math> its goodness, alone: no gradient crosses layers.</p>",
+    ),
 };
 
 /// One rule and what the page shows of it.

@@ -40,6 +40,9 @@ pub struct About {
     /// The papers its algorithms implement, short ("Ho, Jain & Abbeel 2020,
     /// DDPM"), for the gallery card; each algorithm's file cites it in full.
     pub papers: &'static [&'static str],
+    /// Its update rule as MathML, `{key}` standing for param `key`'s value
+    /// ([`thermolab_core::formula`]); empty for a lab without one.
+    pub formula: &'static str,
 }
 
 /// The gallery's picture of a lab: its chart `chart` after `steps` steps
@@ -554,6 +557,7 @@ impl Registry {
             presenter: about.presenter.iter().map(|key| key.to_string()).collect(),
             papers: about.papers.iter().map(|paper| paper.to_string()).collect(),
             presets: (entry.presets)(),
+            formula: about.formula.to_string(),
             still: about.still.map(|recipe| Still {
                 chart: recipe.chart.to_string(),
                 set: recipe.set.iter().map(|value| value.to_string()).collect(),

@@ -59,6 +59,7 @@ impl Lab for Grid {
             presenter: &["rate"],
             still: None,
             papers: &["Conway 1970, Life"],
+            formula: "",
         }
     }
 
