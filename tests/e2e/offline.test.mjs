@@ -3,7 +3,12 @@
 // replaces the old cache once the page lets it take over.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { site, SLOW } from './fixture.mjs';
+
+const DIST = resolve(process.env.THERMOLAB_DIST ?? fileURLToPath(new URL('../../dist', import.meta.url)));
 
 // Every lab, tiny, on the CPU path where a lab has one.
 const LABS = [
@@ -39,18 +44,21 @@ site('offline', { webgpu: true }, ({ open }) => {
     await readyOffline(lab);
     const [old] = await lab.page.evaluate(() => caches.keys());
     assert.match(old, /^thermolab-[0-9a-f]{16}$/);
-    // The next build: the same files under a new version.
-    await lab.page.context().route('**/sw.js', async (route) => {
-      const response = await route.fetch();
-      const body = (await response.text()).replace(/const VERSION = "[0-9a-f]+"/, 'const VERSION = "0000000000000000"');
-      await route.fulfill({ response, body });
-    });
-    await lab.page.evaluate(async () => (await navigator.serviceWorker.getRegistration()).update());
-    await lab.page.locator('[data-testid=offline-status][data-state=update]').waitFor({ timeout: SLOW });
-    await Promise.all([lab.page.waitForEvent('load', { timeout: SLOW }), lab.testId('offline-action').click()]);
-    await lab.page.waitForFunction(async () => {
-      const keys = await caches.keys();
-      return keys.length === 1 && keys[0] === 'thermolab-0000000000000000';
-    }, null, { timeout: SLOW });
+    // The next build: the same files under a new version (the server reads
+    // dist/ at each request; the file is put back afterwards).
+    const sw = join(DIST, 'sw.js');
+    const built = readFileSync(sw, 'utf8');
+    writeFileSync(sw, built.replace(/const VERSION = "[0-9a-f]+"/, 'const VERSION = "0000000000000000"'));
+    try {
+      await lab.page.evaluate(async () => (await navigator.serviceWorker.getRegistration()).update());
+      await lab.page.locator('[data-testid=offline-status][data-state=update]').waitFor({ timeout: SLOW });
+      await Promise.all([lab.page.waitForEvent('load', { timeout: SLOW }), lab.testId('offline-action').click()]);
+      await lab.page.waitForFunction(async () => {
+        const keys = await caches.keys();
+        return keys.length === 1 && keys[0] === 'thermolab-0000000000000000';
+      }, null, { timeout: SLOW });
+    } finally {
+      writeFileSync(sw, built);
+    }
   });
 });

@@ -13,6 +13,7 @@ use thermolab_core::experiment::{Chart, ChartKind, GalleryStill, Line, PointGrou
 use thermolab_core::params::{Brush, ParamKind, Value};
 
 use crate::controls::send_value;
+use crate::export::save_png;
 use crate::state::Ui;
 
 type DrawResult = Result<(), Box<dyn std::error::Error>>;
@@ -119,6 +120,8 @@ pub fn ChartView(key: String, #[prop(optional, into)] fill: Signal<bool>) -> imp
     let box_size = RwSignal::new((0.0f64, 0.0f64));
     observe_size(frame, box_size);
     let testid = format!("chart-{key}");
+    let png_testid = format!("png-{key}");
+    let png_name = key.clone();
     let shown = StoredValue::new(None::<Chart>);
     let animation = StoredValue::new(None::<IntervalHandle>);
     let plot_area = StoredValue::new(None::<PlotArea>);
@@ -308,6 +311,16 @@ pub fn ChartView(key: String, #[prop(optional, into)] fill: Signal<bool>) -> imp
             on:pointerup=move |_| end_stroke()
             on:pointercancel=move |_| end_stroke()
         ></canvas>
+        <button
+            class="save-png"
+            data-testid=png_testid
+            title="Save this chart as a PNG image"
+            on:click=move |_| {
+                if let Some(element) = canvas.get_untracked() {
+                    save_png(&element, &format!("thermolab-{}", png_name));
+                }
+            }
+        >"PNG"</button>
         </div>
     }
 }

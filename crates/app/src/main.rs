@@ -7,6 +7,8 @@ mod charts;
 #[cfg(target_arch = "wasm32")]
 mod controls;
 #[cfg(target_arch = "wasm32")]
+mod export;
+#[cfg(target_arch = "wasm32")]
 mod js_peer;
 #[cfg(target_arch = "wasm32")]
 mod pages;

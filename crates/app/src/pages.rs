@@ -11,6 +11,7 @@ use wasm_bindgen::JsCast;
 
 use crate::charts::{ChartView, StillView, format_tick};
 use crate::controls::ParamControl;
+use crate::export::ExportRun;
 use crate::js_peer::{JsPeer, LsviPeer};
 use crate::state::{Doing, Ui, Work, now_ms};
 use crate::tfjs_peer::{TfjsFfPeer, TfjsGrpoPeer, TfjsPeer};
@@ -276,6 +277,8 @@ fn LabPage() -> impl IntoView {
             .collect();
         let presenting = move || ui.presenting.get();
         let controls_of = lab.clone();
+        let presets = lab.presets.clone();
+        let formula = lab.formula.clone();
         view! {
             <main class="lab" class:presenting=presenting data-testid=format!("lab-{}", lab.id)>
                 <section class="stage" aria-label="main chart" data-testid="stage">
@@ -310,9 +313,7 @@ fn LabPage() -> impl IntoView {
                 </section>
                 <Show when=move || !presenting()>
                     <section class="controls" aria-label="controls">
-                        <Show when=move || !ui.hides("presets")>
-                            <Presets presets=controls_of.presets.clone() />
-                        </Show>
+                        <Presets presets=presets.clone() />
                         <LabControls lab=controls_of.clone() />
                     </section>
                 </Show>
@@ -333,7 +334,7 @@ fn LabPage() -> impl IntoView {
                         _ => ().into_any(),
                     }).collect_view()}
                     <Show when=move || !ui.hides("explanation")>
-                        <Formula template=lab.formula.clone() />
+                        <Formula template=formula.clone() />
                         <aside class="explanation">
                             {explanation.clone().into_iter().map(|p| view! { <p>{p}</p> }).collect_view()}
                         </aside>
@@ -363,10 +364,14 @@ fn Formula(template: String) -> impl IntoView {
 
 /// The lab's presets: one click loads a paper's setting (the link then
 /// names the preset); the chosen one's claim is shown with its paper.
+/// `hide=presets` leaves them out.
 #[component]
 fn Presets(presets: Vec<Preset>) -> impl IntoView {
     let ui = expect_context::<Ui>();
     if presets.is_empty() {
+        return ().into_any();
+    }
+    if ui.hides("presets") {
         return ().into_any();
     }
     let active = move || ui.page.with(|p| p.preset.clone());
@@ -593,6 +598,7 @@ fn RunBar() -> impl IntoView {
                 {move || if copied.get() { "Link copied" } else { "Copy link" }}
             </button>
             <span class="rate" data-testid="steps-per-second">{steps_per_second}</span>
+            <ExportRun />
             <button class="help" data-testid="shortcuts-button" aria-keyshortcuts="Shift+?" title="Keyboard shortcuts (?)" on:click=move |_| ui.shortcuts.set(true)>"?"</button>
             <Announcer />
         </div>

@@ -39,6 +39,8 @@ thread_local! {
     /// A Pause or Reset the worker has not answered yet.
     static UNANSWERED: Cell<Option<u64>> = const { Cell::new(None) };
     static REQUESTS_SENT: Cell<u64> = const { Cell::new(0) };
+    /// The run a run file's replay plays, and the step it plays to.
+    static REPLAY: Cell<Option<(u64, u64)>> = const { Cell::new(None) };
 }
 
 pub fn now_ms() -> f64 {
@@ -100,6 +102,8 @@ pub struct Ui {
     pub presenting: RwSignal<bool>,
     /// The keyboard shortcuts' overlay ("?") is open.
     pub shortcuts: RwSignal<bool>,
+    /// A run file being opened: the step the run its link starts plays to.
+    pub replay_to: RwSignal<Option<u64>>,
 }
 
 impl Ui {
@@ -119,6 +123,7 @@ impl Ui {
             clock: RwSignal::new(now_ms()),
             presenting: RwSignal::new(false),
             shortcuts: RwSignal::new(false),
+            replay_to: RwSignal::new(None),
         }
     }
 
@@ -421,6 +426,13 @@ impl Ui {
             }
             Event::Snapshot { snapshot, .. } => {
                 UNANSWERED.set(None);
+                if snapshot.step == 0
+                    && let Some((run, step)) = REPLAY.get()
+                    && run == REQUESTED_RUN.get()
+                {
+                    REPLAY.set(None);
+                    self.play_or_step(&Request::PlayTo { step });
+                }
                 let first_step = snapshot.step == 0 && snapshot.status == RunStatus::Running;
                 let first_step_known = self.work.with_untracked(|work| {
                     matches!(
@@ -470,6 +482,10 @@ impl Ui {
         self.working(Some(Doing::Preparing(Stage::Starting)));
         let run = REQUESTED_RUN.get() + 1;
         REQUESTED_RUN.set(run);
+        // A run file's replay belongs to the run its link starts, not to
+        // one that was still sending snapshots.
+        REPLAY.set(self.replay_to.get_untracked().map(|step| (run, step)));
+        self.replay_to.set(None);
         // Changes waiting for the old run would land on the new one.
         IN_FLIGHT.with(|in_flight| in_flight.borrow_mut().clear());
         WAITING.with(|waiting| waiting.borrow_mut().clear());

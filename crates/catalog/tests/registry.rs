@@ -107,7 +107,7 @@ fn tiny() -> Vec<(&'static str, Value)> {
 }
 
 #[test]
-fn session_steps_resets_and_refuses_bad_values() {
+fn session_steps_resets_plays_to_a_step_and_refuses_bad_values() {
     let compute = Compute::cpu("test");
     let mut pairs = tiny();
     pairs[1].1 = Value::Int(1 << 20);
@@ -135,6 +135,18 @@ fn session_steps_resets_and_refuses_bad_values() {
     session.reset().unwrap();
     assert_eq!(session.snapshot().step, 0);
     assert_eq!(session.snapshot().status, RunStatus::Paused);
+    // Playing to a step (a run file's replay) pauses there by itself.
+    session.play_to(3);
+    while session.is_playing() {
+        assert_eq!(pollster::block_on(session.step()), StepReport::Stepped);
+    }
+    assert_eq!(session.snapshot().step, 3);
+    assert_eq!(session.snapshot().status, RunStatus::Paused);
+    session.play_to(2);
+    assert!(
+        !session.is_playing(),
+        "a step already passed is not played to"
+    );
     let nowhere = Session::start(
         REGISTRY,
         &compute,

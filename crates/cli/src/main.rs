@@ -21,9 +21,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 mod serve;
 use thermolab_catalog::{REGISTRY, labs};
 use thermolab_core::assets::Assets;
-use thermolab_core::experiment::{
-    ChartKind, LabInfo, RunStatus, Snapshot, parse_assignments, runner_schema,
-};
+use thermolab_core::experiment::{LabInfo, RunStatus, parse_assignments, runner_schema};
+use thermolab_core::export::{RunRecord, points_csv, series_csv};
 use thermolab_core::params::{Apply, ParamKind, ParamSpec, Scale, Schema, Value};
 use thermolab_gpu::Compute;
 use thermolab_kit::{Session, StepReport};
@@ -47,18 +46,24 @@ enum Command {
     /// Run a lab for a number of steps and print its series.
     Run {
         /// Lab id, as printed by `thermolab list`.
-        lab: String,
+        #[arg(required_unless_present = "from")]
+        lab: Option<String>,
+        /// Replay a run file (the page's *Export run*, or `--format run`):
+        /// its lab, params, seed and steps.
+        #[arg(long, value_name = "FILE", conflicts_with_all = ["lab", "preset", "set", "seed", "steps"])]
+        from: Option<PathBuf>,
         /// Start from this preset's params (`thermolab list LAB` names them).
         #[arg(long)]
         preset: Option<String>,
         /// A parameter, `key=value`; repeat for several (over the preset's, if any).
         #[arg(long = "set", value_name = "KEY=VALUE")]
         set: Vec<String>,
-        /// 0 to 2^53 - 1 (what a URL can carry).
-        #[arg(long, default_value = "1", allow_hyphen_values = true)]
-        seed: String,
-        #[arg(long, default_value_t = 10)]
-        steps: u64,
+        /// 0 to 2^53 - 1 (what a URL can carry); 1 by default.
+        #[arg(long, allow_hyphen_values = true)]
+        seed: Option<String>,
+        /// 10 by default.
+        #[arg(long)]
+        steps: Option<u64>,
         #[arg(long, value_enum, default_value_t = Format::Csv)]
         format: Format,
         /// `cpu` skips the GPU even when one is there.
@@ -100,8 +105,15 @@ enum ListFormat {
 #[derive(Clone, Copy, ValueEnum)]
 enum Format {
     Csv,
+    /// The last snapshot.
     Json,
+    /// The run as a file (`--from` and the page's *Open a run* replay it).
+    Run,
 }
+
+/// How close a replay's figures must be to the run file's to match: the
+/// CPU path replays exactly; another GPU agrees to f32 rounding.
+const REPLAY_TOLERANCE: f64 = 1e-6;
 
 #[derive(Clone, Copy, PartialEq, ValueEnum)]
 enum BackendChoice {
@@ -159,6 +171,7 @@ fn main() -> ExitCode {
         Command::List { lab, format } => list(lab.as_deref(), format).map(|text| print!("{text}")),
         Command::Run {
             lab,
+            from,
             preset,
             set,
             seed,
@@ -168,22 +181,30 @@ fn main() -> ExitCode {
             points,
             checkpoint,
             public,
-        } => run(
-            &lab,
-            &Chosen {
-                preset: preset.as_deref(),
-                set: &set,
-            },
-            &seed,
-            steps,
-            format,
-            backend,
-            &Files {
+        } => {
+            let files = Files {
                 public,
                 checkpoint,
                 points,
-            },
-        ),
+            };
+            match from {
+                Some(path) => replay(&path, format, backend, &files),
+                None => run(
+                    lab.as_deref().unwrap_or_default(),
+                    &Chosen {
+                        base: BTreeMap::new(),
+                        preset: preset.as_deref(),
+                        set: &set,
+                        replaying: None,
+                    },
+                    seed.as_deref().unwrap_or("1"),
+                    steps.unwrap_or(10),
+                    format,
+                    backend,
+                    &files,
+                ),
+            }
+        }
         Command::Serve { dir, host, port } => serve::serve(&dir, host, port).map_err(Refused),
     };
     match result {
@@ -325,20 +346,50 @@ fn log_mark(scale: Scale) -> &'static str {
 /// then what `--set` gives, parsed against the lab's schema (a key given
 /// twice is refused rather than silently overridden).
 fn values_from(info: &LabInfo, chosen: &Chosen) -> Result<BTreeMap<String, Value>, Refused> {
-    let mut values = match chosen.preset {
-        Some(name) => info.preset_params(name).map_err(Refused)?.values().clone(),
-        None => BTreeMap::new(),
-    };
+    let mut values = chosen.base.clone();
+    if let Some(name) = chosen.preset {
+        values.extend(info.preset_params(name).map_err(Refused)?.values().clone());
+    }
     let set =
         parse_assignments(&info.schema, chosen.set).map_err(|e| Refused(format!("--set: {e}")))?;
     values.extend(set);
     Ok(values)
 }
 
-/// What the command line chose of a lab's params.
+/// What the command line chose of a lab's params: values from a run file,
+/// then a preset's, then `--set`'s.
 struct Chosen<'a> {
+    base: BTreeMap<String, Value>,
     preset: Option<&'a str>,
     set: &'a [String],
+    /// The run file being replayed, to compare its figures with the replay's.
+    replaying: Option<&'a RunRecord>,
+}
+
+/// Runs what a run file recorded, and says whether the figures came out the same.
+fn replay(
+    path: &Path,
+    format: Format,
+    backend: BackendChoice,
+    files: &Files,
+) -> Result<(), Refused> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Refused(format!("cannot read {}: {e}", path.display())))?;
+    let record = RunRecord::parse(&text).map_err(Refused)?;
+    run(
+        &record.lab,
+        &Chosen {
+            base: record.values.clone(),
+            preset: None,
+            set: &[],
+            replaying: Some(&record),
+        },
+        &record.seed.to_string(),
+        record.steps,
+        format,
+        backend,
+        files,
+    )
 }
 
 fn run(
@@ -386,11 +437,31 @@ fn run(
     }
     let snapshot = session.snapshot();
     match format {
-        Format::Csv => print!("{}", series_csv(&snapshot)?),
+        Format::Csv => print!("{}", series_csv(&snapshot)),
         Format::Json => println!(
             "{}",
             serde_json::to_string_pretty(&snapshot).map_err(|e| Refused(e.to_string()))?
         ),
+        Format::Run => println!(
+            "{}",
+            RunRecord::new(lab, seed, session.params().values(), &snapshot).to_json()
+        ),
+    }
+    if let Some(record) = chosen.replaying {
+        let differences = record.differences(&snapshot.view.figures, REPLAY_TOLERANCE);
+        if differences.is_empty() {
+            eprintln!(
+                "replayed: every figure matches the run file ({} steps, seed {seed})",
+                record.steps
+            );
+        } else {
+            eprintln!(
+                "replayed, but figures differ from the run file (another device or version?):"
+            );
+            for difference in differences {
+                eprintln!("  {difference}");
+            }
+        }
     }
     for figure in &snapshot.view.figures {
         match figure.value {
@@ -422,64 +493,7 @@ fn run(
         output.commit(&bytes)?;
     }
     if let Some(output) = points {
-        output.commit(&point_csv(&snapshot)?)?;
+        output.commit(points_csv(&snapshot).as_bytes())?;
     }
     Ok(())
-}
-
-fn csv_text(
-    rows: impl FnOnce(&mut csv::Writer<Vec<u8>>) -> csv::Result<()>,
-) -> Result<Vec<u8>, Refused> {
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    rows(&mut writer).map_err(|e| Refused(format!("cannot write CSV: {e}")))?;
-    writer
-        .into_inner()
-        .map_err(|e| Refused(format!("cannot write CSV: {e}")))
-}
-
-/// Every point of every scatter chart, one row each.
-fn point_csv(snapshot: &Snapshot) -> Result<Vec<u8>, Refused> {
-    csv_text(|out| {
-        out.write_record(["chart", "group", "x", "y"])?;
-        for chart in &snapshot.view.charts {
-            if let ChartKind::Scatter { groups } = &chart.kind {
-                for group in groups {
-                    for [x, y] in &group.points {
-                        out.write_record([
-                            chart.key.clone(),
-                            group.label.clone(),
-                            x.to_string(),
-                            y.to_string(),
-                        ])?;
-                    }
-                }
-            }
-        }
-        Ok(())
-    })
-}
-
-/// Every line of every line chart, one row per bucket.
-fn series_csv(snapshot: &Snapshot) -> Result<String, Refused> {
-    let bytes = csv_text(|out| {
-        out.write_record(["chart", "line", "x", "mean", "min", "max"])?;
-        for chart in &snapshot.view.charts {
-            if let ChartKind::Lines { lines, .. } = &chart.kind {
-                for line in lines {
-                    for b in &line.points {
-                        out.write_record([
-                            chart.key.clone(),
-                            line.label.clone(),
-                            b.x.to_string(),
-                            b.mean.to_string(),
-                            b.min.to_string(),
-                            b.max.to_string(),
-                        ])?;
-                    }
-                }
-            }
-        }
-        Ok(())
-    })?;
-    String::from_utf8(bytes).map_err(|e| Refused(format!("cannot write CSV: {e}")))
 }

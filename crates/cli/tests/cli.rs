@@ -412,3 +412,80 @@ fn serve_refuses_a_folder_without_a_site() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("no index.html"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_run_file_replays_to_the_same_figures_and_a_bad_one_is_refused() {
+    let dir = temp_dir("replay");
+    let recorded = thermolab(&[
+        "run",
+        "bandits",
+        "--set",
+        "runs=20",
+        "--set",
+        "horizon=300",
+        "--seed",
+        "9",
+        "--steps",
+        "120",
+        "--format",
+        "run",
+        "--backend",
+        "cpu",
+    ]);
+    assert!(
+        recorded.status.success(),
+        "{}",
+        String::from_utf8_lossy(&recorded.stderr)
+    );
+    let file = dir.join("run.json");
+    std::fs::write(&file, &recorded.stdout).unwrap();
+    let record: serde_json::Value = serde_json::from_slice(&recorded.stdout).unwrap();
+    assert_eq!(
+        (
+            record["lab"].as_str(),
+            record["seed"].as_u64(),
+            record["steps"].as_u64()
+        ),
+        (Some("bandits"), Some(9), Some(120))
+    );
+
+    let replayed = thermolab(&[
+        "run",
+        "--from",
+        file.to_str().unwrap(),
+        "--format",
+        "run",
+        "--backend",
+        "cpu",
+    ]);
+    assert!(
+        replayed.status.success(),
+        "{}",
+        String::from_utf8_lossy(&replayed.stderr)
+    );
+    assert!(String::from_utf8_lossy(&replayed.stderr).contains("every figure matches"));
+    let again: serde_json::Value = serde_json::from_slice(&replayed.stdout).unwrap();
+    assert_eq!(again["figures"], record["figures"]);
+    assert_eq!(again["values"], record["values"]);
+
+    // Another seed's figures are told apart.
+    let other = std::fs::read_to_string(&file)
+        .unwrap()
+        .replace("\"seed\": 9", "\"seed\": 10");
+    std::fs::write(&file, other).unwrap();
+    let differs = thermolab(&["run", "--from", file.to_str().unwrap(), "--backend", "cpu"]);
+    assert!(String::from_utf8_lossy(&differs.stderr).contains("figures differ"));
+
+    for bad in [
+        "{}",
+        "not json",
+        "{\"thermolab\": \"0.1.0\", \"lab\": \"bandits\", \"seed\": 1, \"steps\": 99999999999, \"values\": {}, \"figures\": []}",
+    ] {
+        std::fs::write(&file, bad).unwrap();
+        let out = thermolab(&["run", "--from", file.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+    }
+    let both = thermolab(&["run", "bandits", "--from", file.to_str().unwrap()]);
+    assert_eq!(both.status.code(), Some(2));
+    std::fs::remove_dir_all(&dir).unwrap();
+}

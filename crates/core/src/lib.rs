@@ -16,6 +16,7 @@
 pub mod assets;
 pub mod digits;
 pub mod experiment;
+pub mod export;
 pub mod formula;
 pub mod math;
 pub mod params;

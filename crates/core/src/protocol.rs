@@ -34,6 +34,10 @@ pub enum Request {
         steps_per_frame: u32,
     },
     Play,
+    /// Play until the run reaches `step`, then pause (a run file's replay).
+    PlayTo {
+        step: u64,
+    },
     Pause,
     /// One step, then paused.
     Step,

@@ -34,6 +34,8 @@ pub struct Session {
     running: Option<Box<dyn RunningLab>>,
     step: u64,
     playing: bool,
+    /// Where playing stops by itself ([`Session::play_to`]).
+    pause_at: Option<u64>,
     stopped: Option<RunStatus>,
     /// Milliseconds the last step took.
     step_ms: f64,
@@ -96,6 +98,7 @@ impl Session {
                 running: Some(running),
                 step: 0,
                 playing: false,
+                pause_at: None,
                 stopped: None,
                 step_ms: 0.0,
             },
@@ -122,6 +125,13 @@ impl Session {
 
     pub fn set_playing(&mut self, playing: bool) {
         self.playing = playing;
+        self.pause_at = None;
+    }
+
+    /// Plays until the run reaches `step`, then pauses.
+    pub fn play_to(&mut self, step: u64) {
+        self.playing = step > self.step;
+        self.pause_at = self.playing.then_some(step);
     }
 
     /// Validates and applies one value: live ones on the next step, restart
@@ -189,6 +199,7 @@ impl Session {
     pub fn reset(&mut self) -> Result<(), String> {
         self.running = None;
         self.step = 0;
+        self.pause_at = None;
         let context = LabContext {
             compute: &self.compute,
             assets: &self.assets,
@@ -251,6 +262,9 @@ impl Session {
         match outcome {
             Ok(StepOutcome::Continue) => {
                 self.step += 1;
+                if self.pause_at == Some(self.step) {
+                    self.set_playing(false);
+                }
                 StepReport::Stepped
             }
             Ok(StepOutcome::Finished) => {

@@ -269,6 +269,12 @@ impl Worker {
                 }
                 self.post_snapshot();
             }
+            Request::PlayTo { step } => {
+                if let Some(current) = &mut self.current {
+                    current.session.play_to(step);
+                }
+                self.post_snapshot();
+            }
             Request::Pause => {
                 if let Some(current) = &mut self.current {
                     current.session.set_playing(false);

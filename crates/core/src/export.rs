@@ -1,0 +1,197 @@
+//! A run as files: its series and points as CSV, and the run itself (lab,
+//! params, seed, steps, version, figures) as JSON that the page's *Open a
+//! run* and `thermolab run --from` load back and reproduce.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::experiment::{ChartKind, Figure, Snapshot};
+use crate::params::Value;
+
+/// The most steps a run file may ask to replay: a day of a fast lab, far
+/// past any run worth sharing, and no page is made to loop for ever.
+pub const MAX_RECORDED_STEPS: u64 = 10_000_000;
+
+/// What `run.json` holds.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunRecord {
+    /// The version of Thermolab that wrote it.
+    pub thermolab: String,
+    pub lab: String,
+    pub seed: u64,
+    /// Steps taken: replaying the run means taking as many.
+    pub steps: u64,
+    /// The params, as the URL and the CLI's `--set` give them.
+    pub values: BTreeMap<String, Value>,
+    /// The figures at the last step, to compare a replay with.
+    pub figures: Vec<Figure>,
+}
+
+impl RunRecord {
+    pub fn new(
+        lab: &str,
+        seed: u64,
+        values: &BTreeMap<String, Value>,
+        snapshot: &Snapshot,
+    ) -> Self {
+        Self {
+            thermolab: env!("CARGO_PKG_VERSION").to_string(),
+            lab: lab.to_string(),
+            seed,
+            steps: snapshot.step,
+            values: values.clone(),
+            figures: snapshot.view.figures.clone(),
+        }
+    }
+
+    /// Reads a run file, refusing one that is not a run or asks for an
+    /// absurd replay; the lab and the values are checked where the run
+    /// starts, as any other link's.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let record: Self =
+            serde_json::from_str(text).map_err(|e| format!("not a Thermolab run file: {e}"))?;
+        if record.steps > MAX_RECORDED_STEPS {
+            return Err(format!(
+                "the run file asks for {} steps; at most {MAX_RECORDED_STEPS} are replayed",
+                record.steps
+            ));
+        }
+        Ok(record)
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+
+    /// The figures of `replay` that differ from the recorded ones by more
+    /// than `tolerance` (relative, with 1e-12 absolute), by key.
+    pub fn differences(&self, replay: &[Figure], tolerance: f64) -> Vec<String> {
+        self.figures
+            .iter()
+            .filter_map(|recorded| {
+                let now = replay.iter().find(|f| f.key == recorded.key);
+                let close = match (recorded.value, now.and_then(|f| f.value)) {
+                    (Some(a), Some(b)) => (a - b).abs() <= tolerance * a.abs().max(b.abs()) + 1e-12,
+                    (None, None) => true,
+                    _ => false,
+                };
+                (!close && !recorded.unit.ends_with("/s")).then(|| {
+                    format!(
+                        "{}: recorded {:?}, now {:?}",
+                        recorded.key,
+                        recorded.value,
+                        now.and_then(|f| f.value)
+                    )
+                })
+            })
+            .collect()
+    }
+}
+
+fn csv_text(rows: impl FnOnce(&mut csv::Writer<Vec<u8>>) -> csv::Result<()>) -> String {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    // Writing into memory cannot fail but for a bug: what was written stays.
+    let _ = rows(&mut writer);
+    String::from_utf8(writer.into_inner().unwrap_or_default()).unwrap_or_default()
+}
+
+/// Every line of every line chart, one row per bucket.
+pub fn series_csv(snapshot: &Snapshot) -> String {
+    csv_text(|out| {
+        out.write_record(["chart", "line", "x", "mean", "min", "max"])?;
+        for chart in &snapshot.view.charts {
+            if let ChartKind::Lines { lines, .. } = &chart.kind {
+                for line in lines {
+                    for b in &line.points {
+                        out.write_record([
+                            chart.key.clone(),
+                            line.label.clone(),
+                            b.x.to_string(),
+                            b.mean.to_string(),
+                            b.min.to_string(),
+                            b.max.to_string(),
+                        ])?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    })
+}
+
+/// Every point of every scatter chart, one row each.
+pub fn points_csv(snapshot: &Snapshot) -> String {
+    csv_text(|out| {
+        out.write_record(["chart", "group", "x", "y"])?;
+        for chart in &snapshot.view.charts {
+            if let ChartKind::Scatter { groups } = &chart.kind {
+                for group in groups {
+                    for [x, y] in &group.points {
+                        out.write_record([
+                            chart.key.clone(),
+                            group.label.clone(),
+                            x.to_string(),
+                            y.to_string(),
+                        ])?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::experiment::{RunStatus, Timing, View};
+
+    fn snapshot() -> Snapshot {
+        Snapshot {
+            step: 12,
+            status: RunStatus::Paused,
+            view: View {
+                figures: vec![Figure {
+                    key: "regret_1".into(),
+                    label: "UCB1 regret".into(),
+                    value: Some(3.5),
+                    unit: String::new(),
+                    note: String::new(),
+                }],
+                charts: Vec::new(),
+                facts: Vec::new(),
+            },
+            timing: Timing::default(),
+            trained: None,
+        }
+    }
+
+    #[test]
+    fn a_run_file_reads_back_and_compares_figures() {
+        let values = BTreeMap::from([("arms".to_string(), Value::Int(3))]);
+        let record = RunRecord::new("bandits", 7, &values, &snapshot());
+        let back = RunRecord::parse(&record.to_json()).unwrap();
+        assert_eq!(back, record);
+        assert!(back.differences(&snapshot().view.figures, 1e-9).is_empty());
+        let mut moved = snapshot().view.figures;
+        moved[0].value = Some(3.6);
+        assert_eq!(back.differences(&moved, 1e-9).len(), 1);
+    }
+
+    #[test]
+    fn a_file_that_is_not_a_run_or_asks_too_much_is_refused() {
+        assert!(RunRecord::parse("{}").is_err());
+        assert!(RunRecord::parse("[1, 2]").is_err());
+        let mut record = RunRecord::new("bandits", 1, &BTreeMap::new(), &snapshot());
+        record.steps = MAX_RECORDED_STEPS + 1;
+        assert!(
+            RunRecord::parse(&record.to_json())
+                .unwrap_err()
+                .contains("at most")
+        );
+        let with_extra = record.to_json().replacen('{', "{\"ghost\": 1,", 1);
+        assert!(RunRecord::parse(&with_extra).is_err());
+    }
+}
