@@ -9,21 +9,11 @@ import { createRequire } from 'node:module';
 import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cli, site, SLOW } from './fixture.mjs';
+import { cli, site, SLOW, TINY_LABS } from './fixture.mjs';
 
 // axe-core's source, evaluated in the page (the Content-Security-Policy refuses an inline script tag).
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
-// Every lab, small enough for SwiftShader, on the CPU path where a lab has one.
-const LABS = [
-  'lab=bandits&runs=5&horizon=100&algo_2=none&algo_3=none',
-  'lab=diffusion&train_steps=3&width=8&batch=16&particles=64&sample_steps=4',
-  'lab=digits&particles=20&sample_steps=6&sampler=ddim',
-  'lab=linear-mdp&env=gridworld&size=4&algo_2=none&algo_3=none&seeds=2&episodes=50',
-  'lab=ff&width=50&depth=2&batch=16&eval_every=2&eval_digits=100&rule_3=none&compute=cpu',
-  'lab=policy-entropy&controller_2=none&controller_3=none&prompts=4&compute=cpu',
-  'lab=device&buffer_mib=1&matmul_n=16&repeats=1&pulls_runs=64&pulls_steps=20&diffusion_particles=16&diffusion_sample_steps=2',
-];
 
 async function stepAttr(lab) {
   return lab.page.locator('[data-testid=status]').getAttribute('data-step');
@@ -31,7 +21,7 @@ async function stepAttr(lab) {
 
 site('classroom and keyboard', { webgpu: true }, ({ open }) => {
   test('every lab runs from the keyboard alone, says so politely, and axe finds nothing serious', async () => {
-    for (const hash of LABS) {
+    for (const hash of TINY_LABS) {
       const lab = await open(hash);
       await lab.page.locator('body').focus();
       const start = Number(await stepAttr(lab));
@@ -73,7 +63,7 @@ site('classroom and keyboard', { webgpu: true }, ({ open }) => {
   });
 
   test('"?" lists the shortcuts; keys typed into a control stay the control\'s', async () => {
-    const lab = await open(LABS[0]);
+    const lab = await open(TINY_LABS[0]);
     await lab.page.locator('body').focus();
     await lab.page.keyboard.press('?');
     await lab.testId('shortcuts').waitFor({ timeout: SLOW });

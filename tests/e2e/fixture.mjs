@@ -18,6 +18,17 @@ import { chromium } from 'playwright-core';
 const DIST = resolve(process.env.THERMOLAB_DIST ?? fileURLToPath(new URL('../../dist', import.meta.url)));
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
 export const PREFIX = '/some/sub/path/';
+// Every lab at settings small enough for SwiftShader, on the CPU path where
+// a lab has one: for tests that visit them all.
+export const TINY_LABS = [
+  'lab=bandits&runs=5&horizon=100&algo_2=none&algo_3=none',
+  'lab=diffusion&train_steps=3&width=8&batch=16&particles=64&sample_steps=4',
+  'lab=digits&particles=20&sample_steps=6&sampler=ddim',
+  'lab=linear-mdp&env=gridworld&size=4&algo_2=none&algo_3=none&seeds=2&episodes=50',
+  'lab=ff&width=50&depth=2&batch=16&eval_every=2&eval_digits=100&rule_3=none&compute=cpu',
+  'lab=policy-entropy&controller_2=none&controller_3=none&prompts=4&compute=cpu',
+  'lab=device&buffer_mib=1&matmul_n=16&repeats=1&pulls_runs=64&pulls_steps=20&diffusion_particles=16&diffusion_sample_steps=2',
+];
 // SwiftShader is slow: a step with burn's first kernels can take a while.
 export const SLOW = 120_000;
 

@@ -6,20 +6,10 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { site, SLOW } from './fixture.mjs';
+import { site, SLOW, TINY_LABS } from './fixture.mjs';
 
 const DIST = resolve(process.env.THERMOLAB_DIST ?? fileURLToPath(new URL('../../dist', import.meta.url)));
 
-// Every lab, tiny, on the CPU path where a lab has one.
-const LABS = [
-  'lab=bandits&runs=5&horizon=100&algo_2=none&algo_3=none',
-  'lab=diffusion&train_steps=3&width=8&batch=16&particles=64&sample_steps=4',
-  'lab=digits&particles=20&sample_steps=6&sampler=ddim',
-  'lab=linear-mdp&env=gridworld&size=4&algo_2=none&algo_3=none&seeds=2&episodes=50',
-  'lab=ff&width=50&depth=2&batch=16&eval_every=2&eval_digits=100&rule_3=none&compute=cpu',
-  'lab=policy-entropy&controller_2=none&controller_3=none&prompts=4&compute=cpu',
-  'lab=device&buffer_mib=1&matmul_n=16&repeats=1&pulls_runs=64&pulls_steps=20&diffusion_particles=16&diffusion_sample_steps=2',
-];
 
 async function readyOffline(lab) {
   await lab.page.locator('[data-testid=offline-status][data-state=ready]').waitFor({ timeout: SLOW });
@@ -31,7 +21,7 @@ site('offline', { webgpu: true }, ({ open }) => {
     const lab = await open('', { offline: true });
     await readyOffline(lab);
     await lab.page.context().setOffline(true);
-    for (const hash of LABS) {
+    for (const hash of TINY_LABS) {
       await lab.page.goto(`${lab.base}#${hash}`);
       await lab.page.reload();
       await lab.started();
