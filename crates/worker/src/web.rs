@@ -347,7 +347,8 @@ impl Worker {
                 return;
             }
         }
-        if now_seconds() - self.last_post >= SNAPSHOT_INTERVAL_S {
+        // A run that paused by itself (played to its step) shows where it stopped.
+        if !self.is_playing() || now_seconds() - self.last_post >= SNAPSHOT_INTERVAL_S {
             self.post_snapshot();
         }
     }
