@@ -154,7 +154,7 @@ impl Policy {
         // once and compared with every answer's uniform.
         let draw = |logits: StateLogits, positions: std::ops::Range<usize>| {
             let width = positions.end - positions.start;
-            let answers = if logits.shared { 1 } else { g };
+            let answers = logits.answers_with_own_rows();
             let rows = logits.rows.reshape([s, p, answers, l, v]).slice([
                 0..s,
                 0..p,
@@ -209,7 +209,7 @@ pub struct StateLogits {
     pub rows: Tensor<3>,
     /// [S, M]: row x V + token of every sampled token, into the rows flattened.
     token_index: Tensor<2, Int>,
-    shared: bool,
+    kind: Rows,
     group: usize,
     length: usize,
 }
@@ -235,7 +235,7 @@ impl StateLogits {
         Self {
             rows,
             token_index: tokens.reshape([s, m]) + offsets.expand([s, m]),
-            shared: kind == Rows::PerState,
+            kind,
             group: g,
             length: l,
         }
@@ -260,8 +260,16 @@ impl StateLogits {
 
     /// The row of a prompt's first answer at a position.
     pub fn row_of(&self, prompt: usize, position: usize) -> usize {
-        let answers = if self.shared { 1 } else { self.group };
-        prompt * answers * self.length + position
+        prompt * self.answers_with_own_rows() * self.length + position
+    }
+
+    /// How many of a prompt's answers have rows of their own: 1 when the
+    /// group shares them.
+    fn answers_with_own_rows(&self) -> usize {
+        match self.kind {
+            Rows::PerState => 1,
+            Rows::PerToken => self.group,
+        }
     }
 }
 
