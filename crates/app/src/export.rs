@@ -136,7 +136,7 @@ fn replay(ui: Ui, text: &str) -> Result<(), String> {
         seed: record.seed,
         ..ui.page.get_untracked()
     };
-    ui.replay_to.set(Some(record.steps));
+    ui.replay_next(record.steps);
     let hash = url_state::encode(&lab, &params, &state);
     if window().location().hash().ok().as_deref() == Some(hash.as_str()) {
         // The same link: no hash change would start the run again.

@@ -41,6 +41,8 @@ thread_local! {
     static REQUESTS_SENT: Cell<u64> = const { Cell::new(0) };
     /// The run a run file's replay plays, and the step it plays to.
     static REPLAY: Cell<Option<(u64, u64)>> = const { Cell::new(None) };
+    /// A run file being opened: the step the run its link starts next plays to.
+    static REPLAY_NEXT: Cell<Option<u64>> = const { Cell::new(None) };
 }
 
 pub fn now_ms() -> f64 {
@@ -102,8 +104,6 @@ pub struct Ui {
     pub presenting: RwSignal<bool>,
     /// The keyboard shortcuts' overlay ("?") is open.
     pub shortcuts: RwSignal<bool>,
-    /// A run file being opened: the step the run its link starts plays to.
-    pub replay_to: RwSignal<Option<u64>>,
 }
 
 impl Ui {
@@ -123,7 +123,6 @@ impl Ui {
             clock: RwSignal::new(now_ms()),
             presenting: RwSignal::new(false),
             shortcuts: RwSignal::new(false),
-            replay_to: RwSignal::new(None),
         }
     }
 
@@ -161,6 +160,11 @@ impl Ui {
             self.working(Some(Doing::FirstStep));
         }
         self.send(request);
+    }
+
+    /// The next run started (by the link a run file sets) plays to `step`.
+    pub fn replay_next(&self, step: u64) {
+        REPLAY_NEXT.set(Some(step));
     }
 
     /// Whether the run is playing (Pause is what Play's button offers).
@@ -484,8 +488,7 @@ impl Ui {
         REQUESTED_RUN.set(run);
         // A run file's replay belongs to the run its link starts, not to
         // one that was still sending snapshots.
-        REPLAY.set(self.replay_to.get_untracked().map(|step| (run, step)));
-        self.replay_to.set(None);
+        REPLAY.set(REPLAY_NEXT.take().map(|step| (run, step)));
         // Changes waiting for the old run would land on the new one.
         IN_FLIGHT.with(|in_flight| in_flight.borrow_mut().clear());
         WAITING.with(|waiting| waiting.borrow_mut().clear());
