@@ -2,7 +2,8 @@
 // from the keyboard alone (Space, →, r; "?" lists the keys) with its state
 // announced to screen readers, and passes an axe audit; the update rule
 // shows the live values; a run saved as a file replays in the CLI and the
-// page; a preset is one click, its name is the link, and its claim is shown.
+// page, charts save as PNG and SVG; reduced motion draws trajectories whole;
+// a preset is one click, its name is the link, and its claim is shown.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
@@ -101,6 +102,11 @@ site('classroom and keyboard', { webgpu: true }, ({ open }) => {
     assert.match(csv.text.split('\n')[0], /^chart,line,x,mean,min,max/);
     const png = await save('png-regret');
     assert.match(png.name, /\.png$/);
+    const svg = await save('svg-regret');
+    assert.match(svg.name, /^thermolab-regret\.svg$/);
+    assert.match(svg.text, /^<svg[^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+    assert.match(svg.text, /<polyline/, 'the regret line is a vector path');
+    assert.match(svg.text, /<text[^>]*>[^<]*[Rr]egret/, 'the chart keeps its words as text');
 
     const dir = mkdtempSync(join(tmpdir(), 'thermolab-run-'));
     const file = join(dir, 'run.json');
@@ -114,6 +120,26 @@ site('classroom and keyboard', { webgpu: true }, ({ open }) => {
     await other.hashIncludes('lab=bandits');
     const recorded = record.figures.find((f) => f.key === 'regret_1').value;
     assert.equal(await other.figure('regret_1'), recorded);
+  });
+
+  test('with reduced motion the trajectories are drawn whole; without, they grow', async () => {
+    // Records whether the trajectories' canvas ever animates.
+    const watch = (lab) => lab.page.evaluate(() => {
+      window.animated = false;
+      new MutationObserver(() => {
+        if (document.querySelector('[data-testid=chart-trajectories][data-animating]')) window.animated = true;
+      }).observe(document.body, { subtree: true, attributes: true, attributeFilter: ['data-animating'] });
+    });
+    for (const reduce of [false, true]) {
+      // New samples, so new trajectories, at every step.
+      const lab = await open(`${TINY_LABS[1]}&sample_every=1`);
+      if (reduce) await lab.page.emulateMedia({ reducedMotion: 'reduce' });
+      await watch(lab);
+      await lab.stepTo(2);
+      await lab.drawn('trajectories', 3);
+      assert.equal(await lab.page.evaluate(() => window.animated), !reduce, `reduced motion ${reduce}`);
+      await lab.page.close();
+    }
   });
 
   test('a preset is one click: its claim shows, the link names it, and a reload keeps it', async () => {

@@ -13,11 +13,11 @@ use thermolab_core::experiment::{Chart, ChartKind, GalleryStill, Line, PointGrou
 use thermolab_core::params::{Brush, ParamKind, Value};
 
 use crate::controls::send_value;
-use crate::export::save_png;
+use crate::export::{save_png, save_svg};
 use crate::state::Ui;
 
 type DrawResult = Result<(), Box<dyn std::error::Error>>;
-type Area = DrawingArea<CanvasBackend, plotters::coord::Shift>;
+type Area<DB> = DrawingArea<DB, plotters::coord::Shift>;
 
 /// Milliseconds per frame of the trajectories' animation.
 const ANIMATION_FRAME_MS: u64 = 40;
@@ -122,6 +122,8 @@ pub fn ChartView(key: String, #[prop(optional, into)] fill: Signal<bool>) -> imp
     let testid = format!("chart-{key}");
     let png_testid = format!("png-{key}");
     let png_name = key.clone();
+    let svg_testid = format!("svg-{key}");
+    let svg_name = key.clone();
     let shown = StoredValue::new(None::<Chart>);
     let animation = StoredValue::new(None::<IntervalHandle>);
     let plot_area = StoredValue::new(None::<PlotArea>);
@@ -192,6 +194,8 @@ pub fn ChartView(key: String, #[prop(optional, into)] fill: Signal<bool>) -> imp
             handle.clear();
             animation.set_value(None);
         }
+        // Says, for tests, whether trajectories are growing frame by frame.
+        let _ = element.remove_attribute("data-animating");
         let fixed = drawn_param.get_untracked().map(|d| d.extent);
         let frames = match &chart.kind {
             ChartKind::Paths { paths } => paths.first().map_or(0, Vec::len),
@@ -204,6 +208,7 @@ pub fn ChartView(key: String, #[prop(optional, into)] fill: Signal<bool>) -> imp
             }
             return;
         }
+        let _ = element.set_attribute("data-animating", "true");
         let shown_frames = std::rc::Rc::new(std::cell::Cell::new(1));
         let handle = set_interval_with_handle(
             move || {
@@ -214,6 +219,7 @@ pub fn ChartView(key: String, #[prop(optional, into)] fill: Signal<bool>) -> imp
                         handle.clear();
                         animation.set_value(None);
                     }
+                    let _ = element.remove_attribute("data-animating");
                     return;
                 }
                 shown_frames.set(length + 1);
@@ -321,6 +327,23 @@ pub fn ChartView(key: String, #[prop(optional, into)] fill: Signal<bool>) -> imp
                 }
             }
         >"PNG"</button>
+        <button
+            class="save-svg"
+            data-testid=svg_testid
+            title="Save this chart as an SVG drawing"
+            on:click=move |_| {
+                let (Some(element), Some(chart), Some(sizes)) =
+                    (canvas.get_untracked(), shown.get_value(), drawn_at.get_value())
+                else {
+                    return;
+                };
+                let fixed = drawn_param.get_untracked().map(|d| d.extent);
+                match svg_of(&chart, &element, fixed, sizes) {
+                    Ok(svg) => save_svg(&svg, &format!("thermolab-{}", svg_name)),
+                    Err(e) => warn_on_error::<()>(&chart, Err(e)),
+                }
+            }
+        >"SVG"</button>
         </div>
     }
 }
@@ -501,6 +524,23 @@ fn draw(
     let context = context_2d(&canvas)?;
     let backend = CanvasBackend::with_canvas_object(canvas).ok_or("no 2-D canvas context")?;
     let root = backend.into_drawing_area();
+    let area = draw_on(&root, Some(&context), chart, fixed, sizes)?;
+    root.present()?;
+    Ok(area)
+}
+
+/// Draws `chart` (not an image grid) on `root`: a canvas, whose `context`
+/// draws a scatter's points, or an SVG document.
+fn draw_on<DB: DrawingBackend>(
+    root: &Area<DB>,
+    context: Option<&web_sys::CanvasRenderingContext2d>,
+    chart: &Chart,
+    fixed: Option<f64>,
+    sizes: Sizes,
+) -> Result<Option<PlotArea>, Box<dyn std::error::Error>>
+where
+    DB::ErrorType: 'static,
+{
     root.fill(&WHITE)?;
     let mut area = None;
     match &chart.kind {
@@ -508,9 +548,9 @@ fn draw(
             lines,
             log_x,
             log_y,
-        } => draw_lines(&root, chart, lines, [*log_x, *log_y], sizes)?,
+        } => draw_lines(root, chart, lines, [*log_x, *log_y], sizes)?,
         ChartKind::Histogram { edges, counts } => {
-            draw_histogram(&root, chart, edges, counts, sizes)?
+            draw_histogram(root, chart, edges, counts, sizes)?
         }
         ChartKind::Heatmap {
             x_range,
@@ -522,7 +562,7 @@ fn draw(
             marks,
         } => {
             area = draw_heatmap(
-                &root,
+                root,
                 chart,
                 (*x_range, *y_range),
                 [*cols, *rows],
@@ -532,14 +572,39 @@ fn draw(
             )?;
         }
         ChartKind::Scatter { groups } => {
-            area = draw_scatter(&root, &context, chart, groups, fixed, sizes)?;
+            area = draw_scatter(root, context, chart, groups, fixed, sizes)?;
         }
-        ChartKind::Paths { paths } => draw_paths(&root, chart, paths, sizes)?,
-        ChartKind::Arrows { arrows } => draw_arrows(&root, chart, arrows, sizes)?,
-        ChartKind::Images { .. } => unreachable!("drawn above"),
+        ChartKind::Paths { paths } => draw_paths(root, chart, paths, sizes)?,
+        ChartKind::Arrows { arrows } => draw_arrows(root, chart, arrows, sizes)?,
+        ChartKind::Images { .. } => return Err("an image grid is drawn into pixels".into()),
     }
-    root.present()?;
     Ok(area)
+}
+
+/// `chart` as an SVG document at `sizes`, the same drawing as on the
+/// canvas. An image grid is pixels already: the canvas's PNG, inside an SVG.
+fn svg_of(
+    chart: &Chart,
+    canvas: &web_sys::HtmlCanvasElement,
+    fixed: Option<f64>,
+    sizes: Sizes,
+) -> Result<String, Box<dyn std::error::Error>> {
+    if matches!(chart.kind, ChartKind::Images { .. }) {
+        let png = canvas.to_data_url().map_err(|e| format!("{e:?}"))?;
+        let (width, height) = (canvas.width(), canvas.height());
+        return Ok(format!(
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" \
+             viewBox=\"0 0 {width} {height}\"><image width=\"{width}\" height=\"{height}\" href=\"{png}\"/></svg>\n"
+        ));
+    }
+    let mut svg = String::new();
+    {
+        let root =
+            SVGBackend::with_string(&mut svg, (sizes.width, sizes.height)).into_drawing_area();
+        draw_on(&root, None, chart, fixed, sizes)?;
+        root.present()?;
+    }
+    Ok(svg)
 }
 
 /// An axis label with three significant digits: log axes put ticks at
@@ -567,13 +632,16 @@ fn plain_ticks(x: &f64) -> String {
     format_tick(*x)
 }
 
-fn draw_lines(
-    root: &Area,
+fn draw_lines<DB: DrawingBackend>(
+    root: &Area<DB>,
     chart: &Chart,
     lines: &[Line],
     [log_x, log_y]: [bool; 2],
     sizes: Sizes,
-) -> DrawResult {
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
     let points = lines.iter().flat_map(|l| l.points.iter());
     let Some([x0, x1, y0, y1]) = extent(points.map(|p| (p.x, p.min, p.max))) else {
         return no_data(root, chart, sizes);
@@ -644,7 +712,11 @@ const AXIS_TEXT: f64 = 14.0;
 const LEGEND_TEXT: f64 = 14.0;
 
 /// A chart's caption, margins and label areas at `sizes`.
-fn frame<'a>(root: &'a Area, title: &str, sizes: Sizes) -> ChartBuilder<'a, 'a, CanvasBackend> {
+fn frame<'a, DB: DrawingBackend>(
+    root: &'a Area<DB>,
+    title: &str,
+    sizes: Sizes,
+) -> ChartBuilder<'a, 'a, DB> {
     let mut builder = ChartBuilder::on(root);
     if sizes.bare {
         builder.margin(sizes.px(6.0));
@@ -660,13 +732,16 @@ fn frame<'a>(root: &'a Area, title: &str, sizes: Sizes) -> ChartBuilder<'a, 'a, 
 
 /// Axes with their names and ticks (`ticks` formats x, then y), a grid
 /// behind unless `grid` is off; nothing on a bare drawing.
-fn axes(
-    cc: &mut Plane<'_>,
+fn axes<DB: DrawingBackend>(
+    cc: &mut Plane<'_, DB>,
     chart: &Chart,
     sizes: Sizes,
     grid: bool,
     [x_ticks, y_ticks]: [&dyn Fn(&f64) -> String; 2],
-) -> DrawResult {
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
     if sizes.bare {
         return Ok(());
     }
@@ -684,10 +759,13 @@ fn axes(
     Ok(())
 }
 
-fn legend<'a, X: Ranged, Y: Ranged>(
-    cc: &mut ChartContext<'a, CanvasBackend, Cartesian2d<X, Y>>,
+fn legend<'a, DB: DrawingBackend + 'a, X: Ranged, Y: Ranged>(
+    cc: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
     sizes: Sizes,
-) -> DrawResult {
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
     if sizes.bare {
         return Ok(());
     }
@@ -701,13 +779,16 @@ fn legend<'a, X: Ranged, Y: Ranged>(
     Ok(())
 }
 
-fn draw_histogram(
-    root: &Area,
+fn draw_histogram<DB: DrawingBackend>(
+    root: &Area<DB>,
     chart: &Chart,
     edges: &[f64],
     counts: &[u64],
     sizes: Sizes,
-) -> DrawResult {
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
     let (Some(&lo), Some(&hi)) = (edges.first(), edges.last()) else {
         return no_data(root, chart, sizes);
     };
@@ -742,7 +823,10 @@ fn extent(points: impl Iterator<Item = (f64, f64, f64)>) -> Option<[f64; 4]> {
     (x0.is_finite() && y0.is_finite()).then_some([x0, x1, y0, y1])
 }
 
-fn no_data(root: &Area, chart: &Chart, sizes: Sizes) -> DrawResult {
+fn no_data<DB: DrawingBackend>(root: &Area<DB>, chart: &Chart, sizes: Sizes) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
     root.draw(&Text::new(
         format!("{}: no data yet", chart.title),
         (sizes.px(20.0) as i32, sizes.px(40.0) as i32),
@@ -751,15 +835,18 @@ fn no_data(root: &Area, chart: &Chart, sizes: Sizes) -> DrawResult {
     Ok(())
 }
 
-fn draw_heatmap(
-    root: &Area,
+fn draw_heatmap<DB: DrawingBackend>(
+    root: &Area<DB>,
     chart: &Chart,
     ([x0, x1], [y0, y1]): ([f64; 2], [f64; 2]),
     [cols, rows]: [usize; 2],
     values: &[f64],
     (arrows, marks): (&[[f32; 4]], &[PointGroup]),
     sizes: Sizes,
-) -> Result<Option<PlotArea>, Box<dyn std::error::Error>> {
+) -> Result<Option<PlotArea>, Box<dyn std::error::Error>>
+where
+    DB::ErrorType: 'static,
+{
     let finite = values.iter().copied().filter(|v| v.is_finite());
     let (lo, hi) = finite.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
         (lo.min(v), hi.max(v))
@@ -874,18 +961,21 @@ const MARK_COLORS: [RGBColor; 4] = [
     RGBColor(240, 228, 66),
 ];
 
-type Plane<'a> = ChartContext<'a, CanvasBackend, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+type Plane<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
 
 /// x-y axes framing `points` with a 5% margin, or the square
 /// [-extent, extent]^2 when one is given (a chart the user draws on must not
 /// move under the pointer); `None` when there is nothing to frame.
-fn plane<'a>(
-    root: &'a Area,
+fn plane<'a, DB: DrawingBackend>(
+    root: &'a Area<DB>,
     chart: &Chart,
     points: impl Iterator<Item = [f32; 2]>,
     fixed: Option<f64>,
     sizes: Sizes,
-) -> Result<Option<Plane<'a>>, Box<dyn std::error::Error>> {
+) -> Result<Option<Plane<'a, DB>>, Box<dyn std::error::Error>>
+where
+    DB::ErrorType: 'static,
+{
     let framed = match fixed {
         Some(e) => Some([-e, e, -e, e]),
         None => extent(
@@ -911,17 +1001,21 @@ fn plane<'a>(
     Ok(Some(cc))
 }
 
-/// Axes and legend by plotters, points as 2 x 2 squares straight on the
-/// canvas, one fill style per group: a plotters circle per point is a path
-/// of its own and stalls the page on clouds of 10,000+ particles.
-fn draw_scatter(
-    root: &Area,
-    context: &web_sys::CanvasRenderingContext2d,
+/// Axes and legend by plotters; on a canvas (`context`), points as 2 x 2
+/// squares straight on it, one fill style per group: a plotters element per
+/// point is a path of its own and stalls the page on clouds of 10,000+
+/// particles. Elsewhere (an SVG file) each point is a plotters square.
+fn draw_scatter<DB: DrawingBackend>(
+    root: &Area<DB>,
+    context: Option<&web_sys::CanvasRenderingContext2d>,
     chart: &Chart,
     groups: &[PointGroup],
     fixed: Option<f64>,
     sizes: Sizes,
-) -> Result<Option<PlotArea>, Box<dyn std::error::Error>> {
+) -> Result<Option<PlotArea>, Box<dyn std::error::Error>>
+where
+    DB::ErrorType: 'static,
+{
     let Some(mut cc) = plane(
         root,
         chart,
@@ -943,23 +1037,37 @@ fn draw_scatter(
     };
     for (i, group) in groups.iter().enumerate() {
         let color = series_color(i).to_rgba();
-        let (r, g, b) = color.rgb();
         let legend = if group.marked { BLACK.to_rgba() } else { color };
-        let size = sizes.pixel_ratio
-            * if group.marked {
-                context.set_fill_style_str("rgba(0, 0, 0, 0.85)");
-                6.0
-            } else {
-                context.set_fill_style_str(&format!("rgba({r}, {g}, {b}, 0.6)"));
-                2.0
-            };
-        for p in &group.points {
-            let (px, py) = (f64::from(p[0]), f64::from(p[1]));
-            // Points off a fixed frame would land on the axes.
-            if area.x.0 <= px && px <= area.x.1 && area.y.0 <= py && py <= area.y.1 {
-                let (x, y) = cc.backend_coord(&(px, py));
+        let (fill, size) = if group.marked {
+            (BLACK.mix(0.85), 6.0)
+        } else {
+            (color.mix(0.6), 2.0)
+        };
+        let size = size * sizes.pixel_ratio;
+        // Points off a fixed frame would land on the axes.
+        let inside = group
+            .points
+            .iter()
+            .map(|p| (f64::from(p[0]), f64::from(p[1])))
+            .filter(|&(px, py)| {
+                area.x.0 <= px && px <= area.x.1 && area.y.0 <= py && py <= area.y.1
+            });
+        match context {
+            Some(context) => {
+                let (r, g, b) = fill.rgb();
+                context.set_fill_style_str(&format!("rgba({r}, {g}, {b}, {})", fill.alpha()));
                 let half = size / 2.0;
-                context.fill_rect(f64::from(x) - half, f64::from(y) - half, size, size);
+                for point in inside {
+                    let (x, y) = cc.backend_coord(&point);
+                    context.fill_rect(f64::from(x) - half, f64::from(y) - half, size, size);
+                }
+            }
+            None => {
+                let half = (size / 2.0).round().max(1.0) as i32;
+                cc.draw_series(inside.map(|point| {
+                    EmptyElement::at(point)
+                        + Rectangle::new([(-half, -half), (half, half)], fill.filled())
+                }))?;
             }
         }
         let (offset, radius) = (sizes.px(8.0) as i32, sizes.px(3.0) as i32);
@@ -971,7 +1079,15 @@ fn draw_scatter(
     Ok(Some(area))
 }
 
-fn draw_paths(root: &Area, chart: &Chart, paths: &[Vec<[f32; 2]>], sizes: Sizes) -> DrawResult {
+fn draw_paths<DB: DrawingBackend>(
+    root: &Area<DB>,
+    chart: &Chart,
+    paths: &[Vec<[f32; 2]>],
+    sizes: Sizes,
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
     let Some(mut cc) = plane(root, chart, paths.iter().flatten().copied(), None, sizes)? else {
         return no_data(root, chart, sizes);
     };
@@ -997,7 +1113,15 @@ fn draw_paths(root: &Area, chart: &Chart, paths: &[Vec<[f32; 2]>], sizes: Sizes)
 
 /// Arrows scaled so the longest spans one grid cell (the grid's spacing is
 /// the smallest gap between distinct x positions).
-fn draw_arrows(root: &Area, chart: &Chart, arrows: &[[f32; 4]], sizes: Sizes) -> DrawResult {
+fn draw_arrows<DB: DrawingBackend>(
+    root: &Area<DB>,
+    chart: &Chart,
+    arrows: &[[f32; 4]],
+    sizes: Sizes,
+) -> DrawResult
+where
+    DB::ErrorType: 'static,
+{
     let Some(mut cc) = plane(
         root,
         chart,

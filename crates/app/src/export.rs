@@ -1,5 +1,5 @@
 //! Taking a run away and bringing it back: the run as a file (lab, params,
-//! seed, steps, version, figures), its series as CSV, a chart as PNG, and
+//! seed, steps, version, figures), its series as CSV, a chart as PNG or SVG, and
 //! *Open a run*, which loads a run file and replays it to its step.
 
 use leptos::prelude::*;
@@ -42,6 +42,11 @@ pub fn save_png(canvas: &web_sys::HtmlCanvasElement, name: &str) {
     if let Ok(url) = canvas.to_data_url() {
         download_url(&format!("{name}.png"), &url);
     }
+}
+
+/// A chart drawn as SVG, saved as a file.
+pub fn save_svg(svg: &str, name: &str) {
+    download_text(&format!("{name}.svg"), "image/svg+xml", svg);
 }
 
 /// The run bar's export buttons and *Open a run*.
@@ -136,13 +141,17 @@ fn replay(ui: Ui, text: &str) -> Result<(), String> {
         seed: record.seed,
         ..ui.page.get_untracked()
     };
-    ui.replay_next(record.steps);
-    let hash = url_state::encode(&lab, &params, &state);
-    if window().location().hash().ok().as_deref() == Some(hash.as_str()) {
+    open_at(ui, &url_state::encode(&lab, &params, &state), record.steps);
+    Ok(())
+}
+
+/// Opens the link `hash` and plays its run to `step`, where it pauses.
+pub fn open_at(ui: Ui, hash: &str, step: u64) {
+    ui.replay_next(step);
+    if window().location().hash().ok().as_deref() == Some(hash) {
         // The same link: no hash change would start the run again.
         ui.apply_hash();
     } else {
-        let _ = window().location().set_hash(&hash);
+        let _ = window().location().set_hash(hash);
     }
-    Ok(())
 }

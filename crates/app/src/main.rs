@@ -7,6 +7,8 @@ mod charts;
 #[cfg(target_arch = "wasm32")]
 mod controls;
 #[cfg(target_arch = "wasm32")]
+mod embed;
+#[cfg(target_arch = "wasm32")]
 mod export;
 #[cfg(target_arch = "wasm32")]
 mod js_peer;
@@ -14,6 +16,8 @@ mod js_peer;
 mod pages;
 #[cfg(target_arch = "wasm32")]
 mod state;
+#[cfg(target_arch = "wasm32")]
+mod storage;
 #[cfg(target_arch = "wasm32")]
 mod tfjs_peer;
 

@@ -14,6 +14,7 @@ use crate::controls::ParamControl;
 use crate::export::ExportRun;
 use crate::js_peer::{JsPeer, LsviPeer};
 use crate::state::{Doing, Ui, Work, now_ms};
+use crate::storage::RecentRuns;
 use crate::tfjs_peer::{TfjsFfPeer, TfjsGrpoPeer, TfjsPeer};
 
 const SPEEDS: [u32; 8] = [1, 2, 5, 10, 50, 100, 500, 1000];
@@ -23,6 +24,8 @@ pub fn App() -> impl IntoView {
     let ui = Ui::new();
     provide_context(ui);
     ui.spawn_worker();
+    crate::embed::connect(ui);
+    crate::storage::connect(ui);
     let _ = window_event_listener(leptos::ev::hashchange, move |_| ui.apply_hash());
     let _ = window_event_listener(leptos::ev::keydown, move |ev| shortcut_keys(ui, &ev));
     // "For how long": the clock ticks while a run is busy before its first step.
@@ -189,6 +192,7 @@ fn Gallery() -> impl IntoView {
     let ui = expect_context::<Ui>();
     view! {
         <main class="gallery" data-testid="gallery">
+            <RecentRuns />
             {move || match ui.labs.get() {
                 None => view! { <Loading /> }.into_any(),
                 Some(labs) => labs
@@ -315,6 +319,7 @@ fn LabPage() -> impl IntoView {
                     <section class="controls" aria-label="controls">
                         <Presets presets=presets.clone() />
                         <LabControls lab=controls_of.clone() />
+                        <RecentRuns />
                     </section>
                 </Show>
                 <section class="visuals" aria-label="more results">

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use leptos::prelude::*;
 use thermolab_core::experiment::{LabInfo, RunStatus, Snapshot};
+use thermolab_core::export::KeptRun;
 use thermolab_core::params::{Params, Value};
 use thermolab_core::protocol::{DeviceInfo, Event, Request, Stage, decode, encode};
 use thermolab_core::url_state::{self, PageState};
@@ -43,6 +44,8 @@ thread_local! {
     static REPLAY: Cell<Option<(u64, u64)>> = const { Cell::new(None) };
     /// A run file being opened: the step the run its link starts next plays to.
     static REPLAY_NEXT: Cell<Option<u64>> = const { Cell::new(None) };
+    /// A kept model (base64) the run its link starts next opens with.
+    static TRAINED_NEXT: RefCell<Option<String>> = const { RefCell::new(None) };
 }
 
 pub fn now_ms() -> f64 {
@@ -104,6 +107,8 @@ pub struct Ui {
     pub presenting: RwSignal<bool>,
     /// The keyboard shortcuts' overlay ("?") is open.
     pub shortcuts: RwSignal<bool>,
+    /// The runs the browser keeps, newest first (`storage`).
+    pub recent: RwSignal<Vec<KeptRun>>,
 }
 
 impl Ui {
@@ -123,12 +128,13 @@ impl Ui {
             clock: RwSignal::new(now_ms()),
             presenting: RwSignal::new(false),
             shortcuts: RwSignal::new(false),
+            recent: RwSignal::new(Vec::new()),
         }
     }
 
-    /// Whether the link hides the control or panel `key` (`hide=`).
+    /// Whether the link hides the control or panel `key` (`hide=`, `controls=`).
     pub fn hides(&self, key: &str) -> bool {
-        self.page.with(|p| p.hide.iter().any(|h| h == key))
+        self.page.with(|p| p.hides(key))
     }
 
     /// Sets what the run is busy with, counting from now; idle stays idle
@@ -165,6 +171,29 @@ impl Ui {
     /// The next run started (by the link a run file sets) plays to `step`.
     pub fn replay_next(&self, step: u64) {
         REPLAY_NEXT.set(Some(step));
+    }
+
+    /// The run the page's link starts (or has just started) plays to `step`
+    /// and pauses there: a kept run resuming after a reload. A run that has
+    /// moved already is left alone.
+    pub fn resume_at(&self, step: u64) {
+        let run = REQUESTED_RUN.get();
+        let at = self.snapshot.with_untracked(|s| s.as_ref().map(|s| s.step));
+        match (run, at) {
+            (0, _) => REPLAY_NEXT.set(Some(step)),
+            (_, None) => REPLAY.set(Some((run, step))),
+            (_, Some(0)) => self.play_or_step(&Request::PlayTo { step }),
+            _ => {}
+        }
+    }
+
+    /// The run of the page's link opens with `model`, a model the browser
+    /// kept; a run already started for the link starts again with it.
+    pub fn open_trained(&self, model: String) {
+        TRAINED_NEXT.with(|next| *next.borrow_mut() = Some(model));
+        if REQUESTED_RUN.get() > 0 {
+            self.apply_hash();
+        }
     }
 
     /// Whether the run is playing (Pause is what Play's button offers).
@@ -372,6 +401,7 @@ impl Ui {
             | Event::ParamRefused { run, .. }
             | Event::Snapshot { run, .. }
             | Event::Progress { run, .. }
+            | Event::Trained { run, .. }
                 if run != current => {}
             Event::Progress { stage, .. } => {
                 let same_stage = self.work.with_untracked(|work| {
@@ -454,6 +484,11 @@ impl Ui {
                 }
                 self.snapshot.set(Some(snapshot));
             }
+            Event::Trained { step, model, .. } => {
+                if let Some(model) = model {
+                    crate::storage::keep_model(self, step, model);
+                }
+            }
             Event::DeviceLost { message } => {
                 self.restart_worker(&format!("the GPU device was lost ({message})"))
             }
@@ -497,6 +532,7 @@ impl Ui {
             lab: lab.to_string(),
             values,
             seed,
+            trained: TRAINED_NEXT.with(|next| next.borrow_mut().take()),
         });
     }
 

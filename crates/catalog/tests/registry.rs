@@ -396,3 +396,52 @@ fn a_run_opened_from_the_checkpoint_says_it_is_trained_until_its_first_step() {
         Session::start(REGISTRY, &compute, "digits", &scratch, 9, &assets).unwrap();
     assert_eq!(session.snapshot().trained, None);
 }
+
+#[test]
+fn a_kept_model_opens_the_lab_trained_with_the_same_networks() {
+    let info = REGISTRY.lab("ff").unwrap();
+    let assets = Assets::read_from(&Assets::repository_public(), &info.assets);
+    let tiny = values(&[
+        ("width", Value::Int(50)),
+        ("depth", Value::Int(2)),
+        ("batch", Value::Int(16)),
+        ("eval_every", Value::Int(2)),
+        ("eval_digits", Value::Int(100)),
+        ("rule_3", Value::Text("none".to_string())),
+        ("compute", Value::Text("cpu".to_string())),
+    ]);
+    let accuracy = |session: &mut Session| {
+        let snapshot = session.snapshot();
+        let figure = snapshot.view.figures.iter().find(|f| f.key == "accuracy_1");
+        figure.and_then(|f| f.value).expect("an accuracy")
+    };
+    let compute = Compute::cpu("test");
+    let (mut trained, _) = Session::start(REGISTRY, &compute, "ff", &tiny, 9, &assets).unwrap();
+    assert_eq!(
+        trained.snapshot().trained,
+        None,
+        "width 50 fits no shipped model"
+    );
+    for _ in 0..4 {
+        assert_eq!(pollster::block_on(trained.step()), StepReport::Stepped);
+    }
+    let before = accuracy(&mut trained);
+    let model = pollster::block_on(trained.checkpoint()).unwrap().unwrap();
+
+    let (mut kept, refused) =
+        Session::start_trained(REGISTRY, &compute, "ff", &tiny, 9, &assets, Some(&model)).unwrap();
+    assert!(refused.is_empty(), "{refused:?}");
+    assert_eq!(kept.snapshot().trained, Some(4));
+    // The first step scores the kept networks before it trains on.
+    assert_eq!(pollster::block_on(kept.step()), StepReport::Stepped);
+    assert_eq!(accuracy(&mut kept), before);
+    // A reset starts as the lab would without the kept model.
+    kept.reset().unwrap();
+    assert_eq!(kept.snapshot().trained, None);
+    // A model of other settings does not fit: the lab starts afresh.
+    let mut wider = tiny.clone();
+    wider.insert("width".to_string(), Value::Int(60));
+    let (mut other, _) =
+        Session::start_trained(REGISTRY, &compute, "ff", &wider, 9, &assets, Some(&model)).unwrap();
+    assert_eq!(other.snapshot().trained, None);
+}

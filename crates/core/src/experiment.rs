@@ -7,7 +7,9 @@ use crate::params::{ParamError, ParamSpec, Schema};
 use crate::series::{Bucket, Series};
 
 /// Keys the runner owns; no lab may declare a parameter with these names.
-pub const RESERVED_KEYS: [&str; 6] = ["lab", "seed", "speed", "embed", "hide", "preset"];
+pub const RESERVED_KEYS: [&str; 8] = [
+    "lab", "seed", "speed", "embed", "hide", "preset", "controls", "origin",
+];
 
 /// Largest seed: 2^53 - 1, so it survives a round trip through a JavaScript number.
 pub const MAX_SEED: i64 = (1 << 53) - 1;

@@ -90,6 +90,33 @@ impl RunRecord {
     }
 }
 
+/// Most runs the browser keeps between visits; the oldest go first.
+pub const MAX_KEPT_RUNS: usize = 20;
+
+/// A run the browser keeps between visits (the page's *Recent runs*): the
+/// link it ran at, when it was kept (ms since 1970), and the run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct KeptRun {
+    pub link: String,
+    pub kept_ms: f64,
+    pub record: RunRecord,
+}
+
+/// `runs` newest first, at most [`MAX_KEPT_RUNS`], and the links of the
+/// older ones, to delete.
+pub fn newest_first(mut runs: Vec<KeptRun>) -> (Vec<KeptRun>, Vec<String>) {
+    runs.sort_by(|a, b| b.kept_ms.total_cmp(&a.kept_ms));
+    let older = runs.split_off(runs.len().min(MAX_KEPT_RUNS));
+    (runs, older.into_iter().map(|run| run.link).collect())
+}
+
+/// Whether a run at `step` replaces the one kept at its link (`kept`, its
+/// steps): a paused or finished run always does; a running one only past
+/// the kept step, since a reload's replay passes through the smaller ones.
+pub fn replaces_kept(step: u64, running: bool, kept: Option<u64>) -> bool {
+    step > 0 && (!running || kept.is_none_or(|kept| step > kept))
+}
+
 fn csv_text(rows: impl FnOnce(&mut csv::Writer<Vec<u8>>) -> csv::Result<()>) -> String {
     let mut writer = csv::Writer::from_writer(Vec::new());
     // Writing into memory cannot fail but for a bug: what was written stays.
@@ -166,6 +193,40 @@ mod tests {
             timing: Timing::default(),
             trained: None,
         }
+    }
+
+    #[test]
+    fn kept_runs_are_newest_first_and_bounded_and_a_replay_does_not_overwrite_them() {
+        let record = RunRecord::new("bandits", 7, &BTreeMap::new(), &snapshot());
+        let runs: Vec<KeptRun> = (0..MAX_KEPT_RUNS + 3)
+            .map(|i| KeptRun {
+                link: format!("#lab=bandits&seed={i}"),
+                kept_ms: (i * 7 % (MAX_KEPT_RUNS + 3)) as f64,
+                record: record.clone(),
+            })
+            .collect();
+        let (kept, older) = newest_first(runs);
+        assert_eq!(kept.len(), MAX_KEPT_RUNS);
+        assert!(kept.windows(2).all(|w| w[0].kept_ms > w[1].kept_ms));
+        assert_eq!(older.len(), 3);
+        assert!(
+            older
+                .iter()
+                .all(|link| !kept.iter().any(|k| &k.link == link))
+        );
+        assert!(kept.iter().all(|k| k.kept_ms >= 3.0), "the three oldest go");
+
+        assert!(
+            replaces_kept(5, false, Some(40)),
+            "a paused run is kept as it is"
+        );
+        assert!(!replaces_kept(5, true, Some(40)), "a replay passing step 5");
+        assert!(replaces_kept(41, true, Some(40)));
+        assert!(replaces_kept(1, true, None));
+        assert!(
+            !replaces_kept(0, false, None),
+            "a run at step 0 holds nothing"
+        );
     }
 
     #[test]

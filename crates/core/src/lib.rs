@@ -15,6 +15,7 @@
 
 pub mod assets;
 pub mod digits;
+pub mod embed;
 pub mod experiment;
 pub mod export;
 pub mod formula;

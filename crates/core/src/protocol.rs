@@ -21,6 +21,10 @@ pub enum Request {
         lab: String,
         values: BTreeMap<String, Value>,
         seed: u64,
+        /// A trained model the browser kept (the lab's checkpoint file, in
+        /// base64): the lab opens with it instead of training again.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        trained: Option<String>,
     },
     /// Change one parameter of the running lab: live ones apply on the next
     /// step, restart ones restart the run. The page keeps at most one in
@@ -46,6 +50,8 @@ pub enum Request {
     /// Compute on the CPU from now on (the GPU was too slow); the page
     /// starts its run again next.
     UseCpu,
+    /// The run's trained model as its checkpoint file ([`Event::Trained`]).
+    Checkpoint,
 }
 
 /// What a run is doing before its first snapshot.
@@ -128,6 +134,13 @@ pub enum Event {
         run: u64,
         stage: Stage,
     },
+    /// Run `run`'s trained model at `step`, as its checkpoint file in
+    /// base64; `None` when the lab has none.
+    Trained {
+        run: u64,
+        step: u64,
+        model: Option<String>,
+    },
     /// The GPU device was lost; the UI restarts the worker and the run.
     DeviceLost {
         message: String,
@@ -140,6 +153,20 @@ pub enum Event {
     WorkerFailed {
         message: String,
     },
+}
+
+/// A model file as the text a message carries (base64).
+pub fn model_text(bytes: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+/// The model file a message carries.
+pub fn model_bytes(text: &str) -> Result<Vec<u8>, String> {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .map_err(|e| format!("not a model file: {e}"))
 }
 
 /// `message` as the text posted across the worker boundary. A string is
@@ -170,8 +197,28 @@ mod tests {
             lab: "bandits".into(),
             values,
             seed: 42,
+            trained: None,
         };
         assert_eq!(decode::<Request>(&encode(&req)).unwrap(), req);
+        assert!(!encode(&req).contains("trained"), "no model, no field");
+    }
+
+    #[test]
+    fn a_model_crosses_as_text_byte_for_byte() {
+        let bytes: Vec<u8> = (0..=255).chain([0, 0, 255]).collect();
+        let text = model_text(&bytes);
+        let req = Request::Start {
+            run: 1,
+            lab: "ff".into(),
+            values: BTreeMap::new(),
+            seed: 1,
+            trained: Some(text.clone()),
+        };
+        let Request::Start { trained, .. } = decode::<Request>(&encode(&req)).unwrap() else {
+            unreachable!("a start reads back as a start")
+        };
+        assert_eq!(model_bytes(&trained.unwrap()).unwrap(), bytes);
+        assert!(model_bytes("not base64!").is_err());
     }
 
     #[test]

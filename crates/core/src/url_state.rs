@@ -20,7 +20,7 @@ const MAX_SHOWN_CHARS: usize = 40;
 
 /// Controls that `hide=` may name besides the lab's own parameters. The run
 /// bar is not one of them: without it an embedded lab could never start.
-pub const HIDEABLE_PANELS: [&str; 4] = ["explanation", "presets", "seed", "speed"];
+pub const HIDEABLE_PANELS: [&str; 5] = ["explanation", "presets", "recent", "seed", "speed"];
 
 /// The resolved state of the page.
 #[derive(Clone, Debug, PartialEq)]
@@ -34,6 +34,12 @@ pub struct PageState {
     pub speed: u32,
     pub embed: bool,
     pub hide: Vec<String>,
+    /// `controls=`: the only params shown (all when empty). What a widget in
+    /// a tutorial lets its reader change.
+    pub controls: Vec<String>,
+    /// `origin=`: the pages (`scheme://host[:port]`) besides this site's own
+    /// that may drive this lab from a parent frame ([`crate::embed`]).
+    pub origins: Vec<String>,
     /// What was ignored, in words, for the visible notice.
     pub notices: Vec<String>,
 }
@@ -48,8 +54,19 @@ impl PageState {
             speed,
             embed: false,
             hide: Vec::new(),
+            controls: Vec::new(),
+            origins: Vec::new(),
             notices: Vec::new(),
         }
+    }
+
+    /// Whether the page hides the control or panel `key`: named by `hide=`,
+    /// or a param left out of `controls=`.
+    pub fn hides(&self, key: &str) -> bool {
+        let left_out = !self.controls.is_empty()
+            && !HIDEABLE_PANELS.contains(&key)
+            && !self.controls.iter().any(|c| c == key);
+        left_out || self.hide.iter().any(|h| h == key)
     }
 
     fn notice(&mut self, message: String) {
@@ -143,6 +160,19 @@ pub fn parse(hash: &str, labs: &[LabInfo]) -> PageState {
         }
     }
     let hide_raw = pairs.remove("hide");
+    let controls_raw = pairs.remove("controls");
+    if let Some(raw) = pairs.remove("origin") {
+        for origin in raw.split(',').filter(|o| !o.is_empty()).take(MAX_PAIRS) {
+            if crate::embed::is_origin(origin) {
+                state.origins.push(origin.to_string());
+            } else {
+                state.notice(format!(
+                    "origin: '{}' is not a page's origin (scheme://host[:port]); ignored.",
+                    shown(origin)
+                ));
+            }
+        }
+    }
 
     let lab = match pairs.remove("lab") {
         None => None,
@@ -216,6 +246,19 @@ pub fn parse(hash: &str, labs: &[LabInfo]) -> PageState {
         }
     }
 
+    if let Some(raw) = controls_raw {
+        for key in raw.split(',').filter(|k| !k.is_empty()).take(MAX_PAIRS) {
+            if lab.schema.spec(key).is_none() {
+                state.notice(format!(
+                    "controls: there is no control called '{}'.",
+                    shown(key)
+                ));
+            } else if !state.controls.iter().any(|c| c == key) {
+                state.controls.push(key.to_string());
+            }
+        }
+    }
+
     state.lab = Some(lab.id.clone());
     state.params = Some(params);
     state
@@ -235,6 +278,7 @@ fn shown_message(message: &str) -> String {
 /// defaults) are written, so links stay short.
 pub fn encode(lab: &LabInfo, params: &Params, state: &PageState) -> String {
     let (seed, speed, embed, hide) = (state.seed, state.speed, state.embed, &state.hide);
+    let (controls, origins) = (&state.controls, &state.origins);
     let preset = state
         .preset
         .as_ref()
@@ -266,6 +310,12 @@ pub fn encode(lab: &LabInfo, params: &Params, state: &PageState) -> String {
     }
     if !hide.is_empty() {
         out.append_pair("hide", &hide.join(","));
+    }
+    if !controls.is_empty() {
+        out.append_pair("controls", &controls.join(","));
+    }
+    if !origins.is_empty() {
+        out.append_pair("origin", &origins.join(","));
     }
     format!("#{}", out.finish())
 }
@@ -394,6 +444,30 @@ mod tests {
             state.notices[0].contains("no preset 'warm'"),
             "{:?}",
             state.notices
+        );
+    }
+
+    #[test]
+    fn controls_shows_only_its_params_and_origins_must_be_origins() {
+        let labs = labs();
+        let state = parse(
+            "lab=toy&controls=temperature,nope&origin=https://tutor.example:8443,http://a.b/path,*",
+            &labs,
+        );
+        assert_eq!(state.controls, ["temperature"]);
+        assert_eq!(state.origins, ["https://tutor.example:8443"]);
+        assert_eq!(state.notices.len(), 3, "{:?}", state.notices);
+        assert!(!state.hides("temperature"));
+        assert!(
+            state.hides("arms"),
+            "a param left out of controls= is hidden"
+        );
+        assert!(!state.hides("seed"), "controls= names params, not panels");
+        let params = state.params.clone().unwrap();
+        let again = parse(&encode(&labs[0], &params, &state), &labs);
+        assert_eq!(
+            (again.controls, again.origins),
+            (state.controls, state.origins)
         );
     }
 

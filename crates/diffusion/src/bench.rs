@@ -81,6 +81,7 @@ pub async fn measure(
         compute,
         assets: &Assets::default(),
         seed,
+        trained: None,
     };
     let mut lab = DiffusionLab::start(&context, &params).map_err(RunError::Failed)?;
     lab.train(&params).await?;

@@ -221,12 +221,13 @@ fn checkpoint_identity(params: &DigitsParams) -> BTreeMap<String, String> {
         .collect()
 }
 
-/// The trainer to start from: the checkpoint's weights and step count where
-/// it fits the settings, else a fresh network; and what happened, in words.
+/// The trainer to start from: the weights and step count of the model the
+/// browser kept, or of the shipped checkpoint, where it fits the settings,
+/// else a fresh network; and what happened, in words.
 fn starting_trainer(
     shape: Shape,
     params: &DigitsParams,
-    assets: &Assets,
+    (assets, trained): (&Assets, Option<&[u8]>),
     rng: CounterRng,
     compute: &Compute,
 ) -> (Trainer, u64, String) {
@@ -235,10 +236,12 @@ fn starting_trainer(
             .with_ema(params.training.ema);
         (trainer, 0, why)
     };
-    if params.start == Start::Scratch {
-        return fresh("from scratch".to_string());
-    }
-    let loaded = assets.get(CHECKPOINT_FILE).and_then(|bytes| {
+    let (file, source) = match trained {
+        Some(bytes) => (Ok(bytes), "the model kept in this browser"),
+        None if params.start == Start::Scratch => return fresh("from scratch".to_string()),
+        None => (assets.get(CHECKPOINT_FILE), "the shipped checkpoint"),
+    };
+    let loaded = file.and_then(|bytes| {
         let steps = checkpoint::fitting(bytes, &checkpoint_identity(params))?;
         Ok((
             Trainer::from_checkpoint(bytes, shape, &compute.tensor_device)?
@@ -248,11 +251,7 @@ fn starting_trainer(
     });
     match loaded {
         Err(why) => fresh(format!("from scratch: {why}")),
-        Ok((trainer, steps)) => (
-            trainer,
-            steps,
-            format!("the shipped checkpoint ({steps} steps)"),
-        ),
+        Ok((trainer, steps)) => (trainer, steps, format!("{source} ({steps} steps)")),
     }
 }
 
@@ -419,8 +418,13 @@ impl Domain for DigitImages {
         let digits = context.assets.get(DIGITS_FILE).and_then(Digits::parse)?;
         let rng = CounterRng::new(context.seed);
         let shape = network_shape(params, digits.dims());
-        let (trainer, trained, start_note) =
-            starting_trainer(shape, params, context.assets, rng, context.compute);
+        let (trainer, trained, start_note) = starting_trainer(
+            shape,
+            params,
+            (context.assets, context.trained),
+            rng,
+            context.compute,
+        );
         let judge = NearestMean::fit(&digits);
         let judge_accuracy = judge.accuracy_on_data(&digits, JUDGE_STRIDE);
         let view_indices = digits.draw(rng, VIEW_DIGITS, VIEW_DRAW, STREAM_DATA);

@@ -504,11 +504,12 @@ fn checkpoint_identity(params: &FfParams) -> BTreeMap<String, String> {
     identity
 }
 
-/// Every rule's learner: from the shipped checkpoint where it fits the
-/// settings, else fresh; the steps it brought; and what happened, in words.
+/// Every rule's learner: from the model the browser kept, or the shipped
+/// checkpoint, where it fits the settings, else fresh; the steps it
+/// brought; and what happened, in words.
 fn starting_learners(
     params: &FfParams,
-    assets: &Assets,
+    (assets, trained): (&Assets, Option<&[u8]>),
     rng: CounterRng,
     device: &TensorDevice,
 ) -> (Vec<Learner>, u64, String) {
@@ -520,10 +521,12 @@ fn starting_learners(
             .collect();
         (learners, 0, why)
     };
-    if params.start == Start::Scratch {
-        return fresh("from scratch".to_string());
-    }
-    let loaded = assets.get(CHECKPOINT_FILE).and_then(|bytes| {
+    let (file, source) = match trained {
+        Some(bytes) => (Ok(bytes), "the model kept in this browser"),
+        None if params.start == Start::Scratch => return fresh("from scratch".to_string()),
+        None => (assets.get(CHECKPOINT_FILE), "the shipped checkpoint"),
+    };
+    let loaded = file.and_then(|bytes| {
         let steps = checkpoint::fitting(bytes, &checkpoint_identity(params))?;
         let stored = Checkpoint::parse(bytes)?;
         let learners = params
@@ -535,11 +538,7 @@ fn starting_learners(
     });
     match loaded {
         Err(why) => fresh(format!("from scratch: {why}")),
-        Ok((learners, steps)) => (
-            learners,
-            steps,
-            format!("the shipped checkpoint ({steps} steps)"),
-        ),
+        Ok((learners, steps)) => (learners, steps, format!("{source} ({steps} steps)")),
     }
 }
 
@@ -567,7 +566,7 @@ impl Lab for FfLab {
         let rng = CounterRng::new(context.seed);
         let (device, device_name) = chosen_tensor_device(context.compute, params.compute);
         let (learners, trained, start_note) =
-            starting_learners(params, context.assets, rng, &device);
+            starting_learners(params, (context.assets, context.trained), rng, &device);
         let slots = learners
             .into_iter()
             .enumerate()

@@ -61,6 +61,9 @@ pub struct LabContext<'a> {
     /// The files [`About::assets`] lists, or why each could not be loaded.
     pub assets: &'a Assets,
     pub seed: u64,
+    /// A model this lab wrote with [`Lab::checkpoint`] and the browser kept:
+    /// a lab that has one opens with it, as from a shipped checkpoint.
+    pub trained: Option<&'a [u8]>,
 }
 
 /// A lab: one experiment with typed params. The host owns the params and
@@ -235,6 +238,7 @@ impl<L: Lab> Hosted<L> {
             compute,
             assets,
             seed,
+            trained: None,
         };
         Self::start(&context, schema, &params, &[])
     }

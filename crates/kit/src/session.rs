@@ -53,6 +53,21 @@ impl Session {
         seed: u64,
         assets: &Assets,
     ) -> Result<(Self, Vec<ParamError>), String> {
+        Self::start_trained(registry, compute, lab, values, seed, assets, None)
+    }
+
+    /// [`Session::start`], the lab opening with `trained`, a model it wrote
+    /// ([`Session::checkpoint`]) and the browser kept. A reset starts the
+    /// lab as it would start without it.
+    pub fn start_trained(
+        registry: Registry,
+        compute: &Compute,
+        lab: &str,
+        values: &BTreeMap<String, Value>,
+        seed: u64,
+        assets: &Assets,
+        trained: Option<&[u8]>,
+    ) -> Result<(Self, Vec<ParamError>), String> {
         let info = registry
             .lab(lab)
             .ok_or_else(|| format!("there is no lab called '{lab}'"))?;
@@ -85,6 +100,7 @@ impl Session {
             compute,
             assets,
             seed,
+            trained,
         };
         let running = registry.start(&info, &context, &params)?;
         Ok((
@@ -113,6 +129,11 @@ impl Session {
     /// The validated values the run uses, as the URL and the page hold them.
     pub fn params(&self) -> &Params {
         &self.params
+    }
+
+    /// Steps taken since the run started.
+    pub fn steps(&self) -> u64 {
+        self.step
     }
 
     pub fn seed(&self) -> u64 {
@@ -204,6 +225,7 @@ impl Session {
             compute: &self.compute,
             assets: &self.assets,
             seed: self.seed,
+            trained: None,
         };
         match self.registry.start(&self.lab, &context, &self.params) {
             Ok(running) => {

@@ -86,6 +86,7 @@ pub async fn measure(
         compute,
         assets: &Assets::default(),
         seed,
+        trained: None,
     };
     let mut lab = LinearMdpLab::start(&context, &params).map_err(RunError::Failed)?;
     let start = now_seconds();

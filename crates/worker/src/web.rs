@@ -3,7 +3,7 @@ use futures_util::StreamExt;
 use futures_util::future::{Either, select};
 use thermolab_catalog::{REGISTRY, labs};
 use thermolab_core::assets::Assets;
-use thermolab_core::protocol::{Event, Request, Stage, decode, encode};
+use thermolab_core::protocol::{Event, Request, Stage, decode, encode, model_bytes, model_text};
 use thermolab_gpu::{Compute, now_seconds};
 use thermolab_kit::{Session, StepReport};
 use wasm_bindgen::JsCast;
@@ -227,12 +227,24 @@ impl Worker {
                 lab,
                 values,
                 seed,
+                trained,
             } => {
                 // The old run stops now, whether or not the new one starts.
                 self.current = None;
                 self.refresh_pending = false;
                 self.load_assets(run, &lab).await;
-                match Session::start(REGISTRY, &self.compute, &lab, &values, seed, &self.assets) {
+                // A kept model that does not read is no model: the lab starts as usual.
+                let trained = trained.and_then(|text| model_bytes(&text).ok());
+                let started = Session::start_trained(
+                    REGISTRY,
+                    &self.compute,
+                    &lab,
+                    &values,
+                    seed,
+                    &self.assets,
+                    trained.as_deref(),
+                );
+                match started {
                     Ok((session, refused)) => {
                         post(&Event::Started {
                             run,
@@ -294,6 +306,24 @@ impl Worker {
                 self.compute = Compute::cpu("chosen on the page: the GPU's first step was slow");
                 post(&Event::Device {
                     info: self.compute.info.clone(),
+                });
+            }
+            Request::Checkpoint => {
+                let Some(current) = &self.current else { return };
+                let model = match current.session.checkpoint().await {
+                    Some(Ok(bytes)) => Some(model_text(&bytes)),
+                    Some(Err(error)) => {
+                        post(&Event::Error {
+                            message: format!("The model could not be kept: {error}"),
+                        });
+                        None
+                    }
+                    None => None,
+                };
+                post(&Event::Trained {
+                    run: current.run,
+                    step: current.session.steps(),
+                    model,
                 });
             }
             Request::Reset => {
