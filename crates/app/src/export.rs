@@ -64,15 +64,9 @@ pub fn ExportRun() -> impl IntoView {
         format!("thermolab-{lab}-step{step}")
     };
     let save_run = move |_| {
-        let (Some(lab), Some(params), Some(snapshot)) = (
-            ui.lab_info(),
-            ui.params.get_untracked(),
-            ui.snapshot.get_untracked(),
-        ) else {
+        let Some((_, record)) = ui.current_record() else {
             return;
         };
-        let seed = ui.page.with_untracked(|p| p.seed);
-        let record = RunRecord::new(&lab.id, seed, params.values(), &snapshot);
         download_text(
             &format!("{}.json", file_name()),
             "application/json",

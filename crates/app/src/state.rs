@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use leptos::prelude::*;
 use thermolab_core::experiment::{LabInfo, RunStatus, Snapshot};
-use thermolab_core::export::KeptRun;
+use thermolab_core::export::{KeptRun, RunRecord};
 use thermolab_core::params::{Params, Value};
 use thermolab_core::protocol::{DeviceInfo, Event, Request, Stage, decode, encode};
 use thermolab_core::url_state::{self, PageState};
@@ -218,6 +218,21 @@ impl Ui {
             let seed = self.page.with_untracked(|p| p.seed);
             self.start(&lab.id, params.values().clone(), seed);
         }
+    }
+
+    /// The run as a run file holds it, and its lab.
+    pub fn current_record(&self) -> Option<(LabInfo, RunRecord)> {
+        let (lab, params) = (self.lab_info()?, self.params.get_untracked()?);
+        let seed = self.page.with_untracked(|p| p.seed);
+        let record = self.snapshot.with_untracked(|snapshot| {
+            Some(RunRecord::new(
+                &lab.id,
+                seed,
+                params.values(),
+                snapshot.as_ref()?,
+            ))
+        })?;
+        Some((lab, record))
     }
 
     pub fn lab_info(&self) -> Option<LabInfo> {

@@ -14,7 +14,7 @@ use leptos::prelude::*;
 use rexie::{ObjectStore, Rexie, TransactionMode};
 use serde::Serialize;
 use thermolab_core::experiment::RunStatus;
-use thermolab_core::export::{KeptRun, RunRecord, newest_first, replaces_kept};
+use thermolab_core::export::{KeptRun, newest_first, replaces_kept};
 use thermolab_core::protocol::Request;
 use thermolab_core::url_state;
 use wasm_bindgen::prelude::*;
@@ -93,18 +93,13 @@ pub fn connect(ui: Ui) {
         if recently || !replaces_kept(step, running, kept) {
             return;
         }
-        let (Some(lab), Some(params), Some(snapshot)) = (
-            ui.lab_info(),
-            ui.params.get_untracked(),
-            ui.snapshot.get_untracked(),
-        ) else {
+        let Some((lab, record)) = ui.current_record() else {
             return;
         };
-        let seed = ui.page.with_untracked(|p| p.seed);
         let run = KeptRun {
             link: link.clone(),
             kept_ms: now_ms(),
-            record: RunRecord::new(&lab.id, seed, params.values(), &snapshot),
+            record,
         };
         last_kept.set_value(Some((link, step, now_ms())));
         // A model is kept when the run rests: asking for one every few
