@@ -138,10 +138,14 @@ fn session_steps_resets_plays_to_a_step_and_refuses_bad_values() {
     // Playing to a step (a run file's replay) pauses there by itself.
     session.play_to(3);
     while session.is_playing() {
+        assert!(session.is_replaying(), "a replay until its step");
         assert_eq!(pollster::block_on(session.step()), StepReport::Stepped);
     }
     assert_eq!(session.snapshot().step, 3);
     assert_eq!(session.snapshot().status, RunStatus::Paused);
+    session.set_playing(true);
+    assert!(!session.is_replaying(), "Play is not a replay");
+    session.set_playing(false);
     session.play_to(2);
     assert!(
         !session.is_playing(),
@@ -444,4 +448,59 @@ fn a_kept_model_opens_the_lab_trained_with_the_same_networks() {
     let (mut other, _) =
         Session::start_trained(REGISTRY, &compute, "ff", &wider, 9, &assets, Some(&model)).unwrap();
     assert_eq!(other.snapshot().trained, None);
+}
+
+#[test]
+fn a_kept_2d_diffusion_model_samples_as_the_run_that_trained_it() {
+    let tiny = values(&[
+        ("train_steps", Value::Int(3)),
+        ("width", Value::Int(8)),
+        ("batch", Value::Int(16)),
+        ("particles", Value::Int(64)),
+        ("sample_steps", Value::Int(4)),
+    ]);
+    let quality = |session: &mut Session| {
+        let snapshot = session.snapshot();
+        let figure = snapshot.view.figures.iter().find(|f| f.key == "quality");
+        figure.and_then(|f| f.value).expect("a quality")
+    };
+    let compute = Compute::cpu("test");
+    let assets = Assets::default();
+    let (mut trained, _) =
+        Session::start(REGISTRY, &compute, "diffusion", &tiny, 9, &assets).unwrap();
+    while pollster::block_on(trained.step()) == StepReport::Stepped {}
+    let before = quality(&mut trained);
+    let model = pollster::block_on(trained.checkpoint()).unwrap().unwrap();
+
+    let (mut kept, _) = Session::start_trained(
+        REGISTRY,
+        &compute,
+        "diffusion",
+        &tiny,
+        9,
+        &assets,
+        Some(&model),
+    )
+    .unwrap();
+    assert_eq!(kept.snapshot().trained, Some(3));
+    // Trained to its budget: the first step only samples, from the same noise.
+    pollster::block_on(kept.step());
+    assert_eq!(quality(&mut kept), before);
+    let mut other_data = tiny.clone();
+    other_data.insert("data".to_string(), Value::Text("swiss_roll".to_string()));
+    let (mut other, _) = Session::start_trained(
+        REGISTRY,
+        &compute,
+        "diffusion",
+        &other_data,
+        9,
+        &assets,
+        Some(&model),
+    )
+    .unwrap();
+    assert_eq!(
+        other.snapshot().trained,
+        None,
+        "a model of other data does not fit"
+    );
 }

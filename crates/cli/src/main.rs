@@ -72,7 +72,7 @@ enum Command {
         /// Also write every point cloud (samples, data) as CSV to this file.
         #[arg(long, value_name = "FILE")]
         points: Option<std::path::PathBuf>,
-        /// Also write the trained model (the digits lab's checkpoint) to this file.
+        /// Also write the trained model (a lab that has one: digits, forward-forward, diffusion) to this file.
         #[arg(long, value_name = "FILE")]
         checkpoint: Option<std::path::PathBuf>,
         /// The site's public/ folder, where labs find their data and checkpoints.

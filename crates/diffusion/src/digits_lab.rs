@@ -8,7 +8,6 @@ use std::collections::BTreeMap;
 
 use thermolab_core::assets::Assets;
 use thermolab_core::experiment::{Chart, ChartKind, Figure, Preset, RunError, View};
-use thermolab_core::params::Value;
 use thermolab_core::rng::CounterRng;
 use thermolab_gpu::{Compute, checkpoint};
 use thermolab_kit::params::{ParamValue, choice, float, group, int, on, toggle};
@@ -22,7 +21,7 @@ use crate::model::{Shape, Trainer};
 use crate::path::Schedule;
 use crate::progress::Progress;
 use crate::run::{
-    Batch, Diffusion, Domain, FLOOR_DRAW, Run, STREAM_EPS, STREAM_INIT, STREAM_TIME,
+    self, Batch, Diffusion, Domain, FLOOR_DRAW, Run, STREAM_EPS, STREAM_INIT, STREAM_TIME,
     STREAM_VIEW_EPS, STREAM_XI, VIEW_DRAW,
 };
 use crate::sampler::{self, Samples};
@@ -202,23 +201,17 @@ fn digits_work(params: &DigitsParams) -> Result<(), thermolab_core::params::Para
 /// fits a run whose entries are the same. A setting that does not apply
 /// (a flow model's noise schedule) is not part of it.
 fn checkpoint_identity(params: &DigitsParams) -> BTreeMap<String, String> {
-    let settings: BTreeMap<String, Value> = [
-        ("objective", params.path.objective.to_value()),
-        ("schedule", params.path.schedule.to_value()),
-        ("diffusion_steps", params.path.diffusion_steps.to_value()),
-        ("conditional", params.conditional.to_value()),
-        ("width", params.training.width.to_value()),
-        ("depth", params.training.depth.to_value()),
-    ]
-    .into_iter()
-    .map(|(key, value)| (key.to_string(), value))
-    .collect();
-    let schema = DigitsParams::schema();
-    settings
-        .iter()
-        .filter(|(key, _)| schema.spec(key).is_none_or(|spec| spec.applies(&settings)))
-        .map(|(key, value)| (key.clone(), value.to_string()))
-        .collect()
+    run::checkpoint_identity(
+        &[
+            ("objective", params.path.objective.to_value()),
+            ("schedule", params.path.schedule.to_value()),
+            ("diffusion_steps", params.path.diffusion_steps.to_value()),
+            ("conditional", params.conditional.to_value()),
+            ("width", params.training.width.to_value()),
+            ("depth", params.training.depth.to_value()),
+        ],
+        &DigitsParams::schema(),
+    )
 }
 
 /// The trainer to start from: the weights and step count of the model the
@@ -542,13 +535,10 @@ impl Domain for DigitImages {
         run: &Run,
         params: &DigitsParams,
     ) -> Option<Result<Vec<u8>, RunError>> {
-        let mut metadata = checkpoint_identity(params);
-        metadata.insert(
-            "trained_steps".to_string(),
-            run.progress.trained.to_string(),
-        );
-        metadata.insert("format".to_string(), "thermolab digits MLP".to_string());
-        Some(run.trainer.checkpoint(metadata).await)
+        Some(
+            run.model_file(checkpoint_identity(params), "thermolab digits MLP")
+                .await,
+        )
     }
 
     fn view(&self, run: &Run, params: &DigitsParams) -> View {

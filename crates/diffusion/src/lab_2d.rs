@@ -5,10 +5,13 @@
 //! dynamic thresholding. One step is one Adam step on a batch; the model is
 //! sampled every few steps and whenever a sampling control moves.
 
+use std::collections::BTreeMap;
+
 use thermolab_core::experiment::{Chart, ChartKind, Figure, PointGroup, Preset, RunError, View};
 use thermolab_core::rng::CounterRng;
-use thermolab_kit::params::{choice, float, group, int, is, points};
-use thermolab_kit::{About, BenchmarkEntry, LabContext, StillRecipe, params};
+use thermolab_gpu::checkpoint;
+use thermolab_kit::params::{ParamValue, choice, float, group, int, is, points};
+use thermolab_kit::{About, BenchmarkEntry, LabContext, ParamSet, StillRecipe, params};
 
 use crate::bench::DiffusionThroughput;
 use crate::data::{Dataset, MIXTURE};
@@ -18,7 +21,7 @@ use crate::model::{self, Network, Trainer};
 use crate::path::NoisePath;
 use crate::progress::Progress;
 use crate::run::{
-    Batch, Diffusion, Domain, FLOOR_DRAW, Run, STREAM_EPS, STREAM_INIT, STREAM_TIME,
+    self, Batch, Diffusion, Domain, FLOOR_DRAW, Run, STREAM_EPS, STREAM_INIT, STREAM_TIME,
     STREAM_VIEW_EPS, STREAM_XI, VIEW_DRAW,
 };
 use crate::sampler::{Samples, Shape};
@@ -73,7 +76,7 @@ const ABOUT: About = About {
     ],
     assets: &[],
     bench_page: false,
-    checkpoint: false,
+    checkpoint: true,
     main_chart: "samples",
     presenter: &["temperature", "clip", "clip_bound", "sample_steps"],
     still: Some(StillRecipe {
@@ -123,6 +126,38 @@ fn network_shape(params: &DiffusionParams) -> model::Shape {
         width: params.training.width,
         depth: params.training.depth,
     }
+}
+
+/// What a model file records of the settings it was trained with: its
+/// network's shape, what its output means, and the data it learnt.
+fn checkpoint_identity(params: &DiffusionParams) -> BTreeMap<String, String> {
+    run::checkpoint_identity(
+        &[
+            ("objective", params.path.objective.to_value()),
+            ("schedule", params.path.schedule.to_value()),
+            ("diffusion_steps", params.path.diffusion_steps.to_value()),
+            ("data", params.data.to_value()),
+            ("width", params.training.width.to_value()),
+            ("depth", params.training.depth.to_value()),
+        ],
+        &DiffusionParams::schema(),
+    )
+}
+
+/// The trainer to start from: the model the browser kept where it fits
+/// the settings, else a fresh network; and the steps it brought.
+fn starting_trainer(context: &LabContext, params: &DiffusionParams) -> (Trainer, u64) {
+    let shape = network_shape(params);
+    let device = &context.compute.tensor_device;
+    let kept = context.trained.and_then(|bytes| {
+        let steps = checkpoint::fitting(bytes, &checkpoint_identity(params)).ok()?;
+        Some((Trainer::from_checkpoint(bytes, shape, device).ok()?, steps))
+    });
+    let (trainer, trained) = kept.unwrap_or_else(|| {
+        let rng = CounterRng::new(context.seed);
+        (Trainer::new(shape, (rng, STREAM_INIT), device), 0)
+    });
+    (trainer.with_ema(params.training.ema), trained)
 }
 
 fn plane_work(params: &DiffusionParams) -> Result<(), thermolab_core::params::ParamError> {
@@ -341,13 +376,8 @@ impl Domain for Plane {
 
     fn start(context: &LabContext, params: &DiffusionParams) -> Result<(Self, Run), String> {
         let rng = CounterRng::new(context.seed);
-        let trainer = Trainer::new(
-            network_shape(params),
-            (rng, STREAM_INIT),
-            &context.compute.tensor_device,
-        )
-        .with_ema(params.training.ema);
-        let progress = Progress::new(0, params.training.train_steps, "sliced W2 to data");
+        let (trainer, trained) = starting_trainer(context, params);
+        let progress = Progress::new(trained, params.training.train_steps, "sliced W2 to data");
         let mut run = Run::new(context, &params.path, trainer, progress);
         let view_data = params
             .data
@@ -366,6 +396,17 @@ impl Domain for Plane {
         plane.measure_generating_set(&params.drawing);
         run.floor = plane.data_floor(rng, params);
         Ok((plane, run))
+    }
+
+    async fn checkpoint(
+        &self,
+        run: &Run,
+        params: &DiffusionParams,
+    ) -> Option<Result<Vec<u8>, RunError>> {
+        Some(
+            run.model_file(checkpoint_identity(params), "thermolab 2-D MLP")
+                .await,
+        )
     }
 
     /// A fresh batch of the data: t, eps and xi drawn for each point.

@@ -3,7 +3,10 @@
 //! few steps and whenever a sampling control moves. A lab says what it
 //! learns and shows ([`Domain`]); [`Diffusion`] is the loop, and the lab.
 
+use std::collections::BTreeMap;
+
 use thermolab_core::experiment::{Preset, RunError, StepOutcome, View, ensure_finite};
+use thermolab_core::params::{Schema, Value};
 use thermolab_core::rng::CounterRng;
 use thermolab_kit::{About, BenchmarkEntry, Lab, LabContext, ParamSet};
 
@@ -66,6 +69,24 @@ impl Denoiser for NetworkDenoiser<'_> {
 }
 
 /// A lab's trained state: its path, network, training progress and last samples.
+/// What a model file records of the settings its network was trained with
+/// (those of `settings` that apply); it fits only a run whose entries are
+/// the same.
+pub fn checkpoint_identity(
+    settings: &[(&str, Value)],
+    schema: &Schema,
+) -> BTreeMap<String, String> {
+    let settings: BTreeMap<String, Value> = settings
+        .iter()
+        .map(|(key, value)| (key.to_string(), value.clone()))
+        .collect();
+    settings
+        .iter()
+        .filter(|(key, _)| schema.spec(key).is_none_or(|spec| spec.applies(&settings)))
+        .map(|(key, value)| (key.clone(), value.to_string()))
+        .collect()
+}
+
 pub struct Run {
     pub rng: CounterRng,
     pub objective: Objective,
@@ -90,6 +111,21 @@ pub struct Batch {
 }
 
 impl Run {
+    /// The trained network as a model file: its `identity` (what it fits),
+    /// the steps it trained and its `format`.
+    pub async fn model_file(
+        &self,
+        mut identity: BTreeMap<String, String>,
+        format: &str,
+    ) -> Result<Vec<u8>, RunError> {
+        identity.insert(
+            "trained_steps".to_string(),
+            self.progress.trained.to_string(),
+        );
+        identity.insert("format".to_string(), format.to_string());
+        self.trainer.checkpoint(identity).await
+    }
+
     /// A run of `trainer` along `path` at step `progress.trained`, with no
     /// samples yet and its floor to be measured.
     pub fn new(

@@ -155,6 +155,12 @@ impl Session {
         self.pause_at = self.playing.then_some(step);
     }
 
+    /// Whether the run is playing to a step ([`Session::play_to`]): a
+    /// replay, which the host plays as fast as it can.
+    pub fn is_replaying(&self) -> bool {
+        self.is_playing() && self.pause_at.is_some()
+    }
+
     /// Validates and applies one value: live ones on the next step, restart
     /// ones by restarting the run. Returns the value as stored.
     pub fn set_param(&mut self, key: &str, value: &Value) -> Result<Value, ParamError> {

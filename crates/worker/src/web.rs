@@ -358,7 +358,18 @@ impl Worker {
     /// early once the frame has used [`FRAME_BUDGET_S`].
     async fn play_frame(&mut self) {
         let start = now_seconds();
-        for _ in 0..self.steps_per_frame {
+        // A replay (a run file, a reload) is not watched step by step: as
+        // many steps as the frame's budget allows.
+        let replaying = self
+            .current
+            .as_ref()
+            .is_some_and(|current| current.session.is_replaying());
+        let steps = if replaying {
+            u32::MAX
+        } else {
+            self.steps_per_frame
+        };
+        for _ in 0..steps {
             if now_seconds() - start > FRAME_BUDGET_S {
                 break;
             }
