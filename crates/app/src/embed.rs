@@ -14,7 +14,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::MessageEvent;
 
 use crate::controls::send_value;
-use crate::state::{Ui, now_ms};
+use crate::state::{Ui, console_warn, now_ms};
 
 /// Progress is reported at most this often while a run plays (and at once
 /// when its status changes).
@@ -98,9 +98,12 @@ fn on_message(ui: Ui, parent: &web_sys::Window, event: &MessageEvent) {
     let allowed = ui.page.with_untracked(|p| p.origins.clone());
     let origin = event.origin();
     if !may_drive(&origin, &own, &allowed) {
-        warn(&format!(
-            "ignored a message from {origin}: this lab takes commands from {own} and the origins its link names (origin=)"
-        ));
+        console_warn(
+            "embed",
+            &format!(
+                "ignored a message from {origin}: this lab takes commands from {own} and the origins its link names (origin=)"
+            ),
+        );
         return;
     }
     let command = serde_wasm_bindgen::from_value::<serde_json::Value>(event.data())
@@ -108,7 +111,7 @@ fn on_message(ui: Ui, parent: &web_sys::Window, event: &MessageEvent) {
         .and_then(|message| parse_command(&message));
     match command {
         Ok(command) => run(ui, command),
-        Err(why) => warn(&format!("ignored a malformed message: {why}")),
+        Err(why) => console_warn("embed", &format!("ignored a malformed message: {why}")),
     }
 }
 
@@ -135,7 +138,7 @@ fn run(ui: Ui, command: Command) {
 }
 
 fn refuse(ui: Ui, message: String) {
-    warn(&format!("refused a command: {message}"));
+    console_warn("embed", &format!("refused a command: {message}"));
     post(ui, &Report::Rejected { message });
 }
 
@@ -188,8 +191,4 @@ fn parent_origin() -> Option<String> {
         let referrer = document().referrer();
         web_sys::Url::new(&referrer).ok().map(|url| url.origin())
     })
-}
-
-fn warn(message: &str) {
-    web_sys::console::warn_1(&JsValue::from_str(&format!("thermolab embed: {message}")));
 }

@@ -48,6 +48,11 @@ thread_local! {
     static TRAINED_NEXT: RefCell<Option<String>> = const { RefCell::new(None) };
 }
 
+/// A warning in the console, named by the part of the page it comes from.
+pub fn console_warn(part: &str, message: &str) {
+    web_sys::console::warn_1(&JsValue::from_str(&format!("thermolab {part}: {message}")));
+}
+
 pub fn now_ms() -> f64 {
     js_sys::Date::now()
 }

@@ -20,7 +20,7 @@ use thermolab_core::url_state;
 use wasm_bindgen::prelude::*;
 
 use crate::export::open_at;
-use crate::state::{Ui, now_ms};
+use crate::state::{Ui, console_warn, now_ms};
 
 const DATABASE: &str = "thermolab";
 const RUNS: &str = "runs";
@@ -66,7 +66,7 @@ pub fn connect(ui: Ui) {
                 }
                 ui.recent.set(runs);
             }
-            Err(why) => warn(&format!("could not read the kept runs: {why}")),
+            Err(why) => console_warn("storage", &format!("could not read the kept runs: {why}")),
         }
     });
 
@@ -279,8 +279,4 @@ pub fn RecentRuns() -> impl IntoView {
             </details>
         </Show>
     }
-}
-
-fn warn(message: &str) {
-    web_sys::console::warn_1(&JsValue::from_str(&format!("thermolab storage: {message}")));
 }
