@@ -14,7 +14,7 @@
 // Methods: play(), pause(), step(), reset(), setParams({key: value}).
 // Events (detail: the lab's message): thermolab-ready, thermolab-progress
 // ({step, status: {state}, figures}), thermolab-rejected ({message}).
-// The protocol underneath is the iframe's (README, "Embedding"): this file
+// The protocol underneath is the iframe's (docs/embedding.md): this file
 // only speaks it from a custom element.
 (() => {
   const VERSION = 1;
