@@ -8,7 +8,7 @@
 
 use burn::module::Module;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
-use burn::tensor::{Tensor, TensorData};
+use burn::tensor::{Int, Tensor, TensorData};
 use thermolab_core::experiment::RunError;
 use thermolab_core::rng::CounterRng;
 use thermolab_gpu::TensorDevice;
@@ -27,6 +27,8 @@ use crate::task::{Dims, Rule};
 const SAMPLE_STREAM: u32 = 60;
 const AEPO_STREAM: u32 = 61;
 const CLIP_COV_STREAM: u32 = 62;
+/// Values read back per seed at the end of a step.
+const PER_SEED: usize = 6;
 
 /// The uniforms of one step, the same for every controller (so they
 /// differ only by what they do): [S x P x G x L] each.
@@ -172,16 +174,11 @@ impl Run {
         } else {
             None
         };
-        let advantages_host = if controller == ControllerId::Bapo {
-            read_f32(advantages.clone()).await?
-        } else {
-            Vec::new()
-        };
 
         let mut old: Option<Tensor<2>> = None;
         let mut covariance_mask: Option<(Tensor<2>, Tensor<2>)> = None;
         let mut clipped = Tensor::<2>::zeros([s, 2], &inner);
-        let mut used_states = states.clone();
+        let mut bapo_choice = Tensor::<2, Int>::zeros([s, 1], &inner);
         for epoch in 0..params.epochs {
             let logits = self.policy.logits(tokens.clone(), dims).map(tempered);
             let log_probs = if controller == ControllerId::Era {
@@ -218,25 +215,23 @@ impl Run {
                 _ => ratio,
             };
 
-            if controller == ControllerId::Bapo && epoch > 0 {
-                let ratios = read_f32(ratio.clone().detach().inner()).await?;
-                for (seed, state) in used_states.iter_mut().enumerate() {
-                    let range = seed * m..(seed + 1) * m;
-                    let (low, high) = bapo::bounds(
-                        &ratios[range.clone()],
-                        &advantages_host[range],
+            // BAPO picks its bounds on the device from the ratios (on the
+            // first epoch rho = 1, and its loop stops at the start).
+            let (low, high) = if controller == ControllerId::Bapo {
+                if epoch > 0 {
+                    bapo_choice = bapo::choice(
+                        ratio.clone().detach().inner(),
+                        advantages.clone(),
                         params.bapo_share,
                     );
-                    state.low = low;
-                    state.high = high;
                 }
-            } else if controller == ControllerId::Bapo {
-                for state in &mut used_states {
-                    (state.low, state.high) = bapo::START;
-                }
-            }
-            let low = per_seed(used_states.iter().map(|x| x.low), &inner);
-            let high = per_seed(used_states.iter().map(|x| x.high), &inner);
+                bapo::bounds(bapo_choice.clone())
+            } else {
+                (
+                    per_seed(states.iter().map(|x| x.low), &inner),
+                    per_seed(states.iter().map(|x| x.high), &inner),
+                )
+            };
             if epoch > 0 {
                 let (positive, negative) = clipped_tokens(
                     ratio.clone().detach().inner(),
@@ -318,38 +313,46 @@ impl Run {
             .row_of(params.view_prompt, params.view_position)
             .min(rows - 1);
         // One readback for the whole step: per seed its entropy before and
-        // after, the predicted change and the two clipped shares, then the
-        // shown row's logits and the rewards.
+        // after, the predicted change, the two clipped shares and BAPO's last
+        // choice of bounds, then the shown row's logits and the rewards.
         let per_seed = Tensor::cat(
             vec![
                 entropy_before,
                 row_entropy(after.rows.clone()).mean_dim(1),
                 predicted_entropy_change(before.rows, after.rows.clone()).reshape([s, 1]),
                 clipped / later_epochs,
+                bapo_choice.float(),
             ],
             1,
         );
         let shown = (after.rows * t).slice([0..1, shown_row..shown_row + 1, 0..v]);
         let values = read_f32(Tensor::cat(
             vec![
-                per_seed.reshape([s * 5]),
+                per_seed.reshape([s * PER_SEED]),
                 shown.reshape([v]),
                 rewards.reshape([s * p * g]),
             ],
             0,
         ))
         .await?;
-        let (per_seed, rest) = values.split_at(s * 5);
+        let (per_seed, rest) = values.split_at(s * PER_SEED);
         let (shown_logits, rewards) = rest.split_at(v);
         let column = |c: usize| -> Vec<f64> {
             per_seed
-                .chunks_exact(5)
+                .chunks_exact(PER_SEED)
                 .map(|row| f64::from(row[c]))
                 .collect()
         };
         let entropy = column(0);
-        for (seed, state) in self.states.iter_mut().enumerate() {
-            *state = used_states[seed].after(controller, entropy[seed], params);
+        let mut used_states = states;
+        if controller == ControllerId::Bapo {
+            let pairs = bapo::candidates();
+            for (state, choice) in used_states.iter_mut().zip(column(5)) {
+                (state.low, state.high) = pairs[choice as usize];
+            }
+        }
+        for (seed, state) in used_states.iter().enumerate() {
+            self.states[seed] = state.after(controller, entropy[seed], params);
         }
         Ok(StepReport {
             entropy_after: column(1),

@@ -205,16 +205,99 @@ fn the_controllers_formulas_match_their_papers() {
     // negative token with rho 0.68 clipped.
     let ratios = [1.0f32, 0.68, 1.0];
     let advantages = [2.0f32, -1.0, -3.0];
-    assert!((bapo::positive_share(&ratios, &advantages, (0.6, 1.2)) - 2.0 / 5.68).abs() < 1e-6);
+    let shares = read(bapo::positive_shares(row(&ratios), row(&advantages)));
+    assert!((shares[0] - 2.0 / 5.68).abs() < 1e-6, "{shares:?}");
     // Two raises put c_low at 0.70, above the 0.68 token: 2 of 5.
-    let (low, high) = bapo::bounds(&ratios, &advantages, 0.39);
-    assert!(
-        (low - 0.7).abs() < 1e-9 && (high - 1.3).abs() < 1e-9,
-        "{low} {high}"
-    );
-    assert_eq!(bapo::bounds(&ratios, &advantages, 0.3), bapo::START);
-    let (low, high) = bapo::bounds(&ratios, &advantages, 0.9);
-    assert!((low - bapo::LIMITS.0).abs() < 1e-9 && (high - bapo::LIMITS.1).abs() < 1e-9);
+    assert_eq!(bapo_bounds(&ratios, &advantages, 0.39), (0.7, 1.3));
+    assert_eq!(bapo_bounds(&ratios, &advantages, 0.3), bapo::START);
+    assert_eq!(bapo_bounds(&ratios, &advantages, 0.9), bapo::LIMITS);
+    // A share exactly at the target is reached; tokens that all have A = 0
+    // leave nothing to balance.
+    assert_eq!(bapo_bounds(&[1.0, 1.0], &[1.0, -1.0], 0.5), bapo::START);
+    assert_eq!(bapo_bounds(&[1.3, 0.7], &[0.0, 0.0], 0.9), bapo::START);
+}
+
+fn row(values: &[f32]) -> Tensor<2> {
+    Tensor::from_data(
+        TensorData::new(values.to_vec(), [1, values.len()]),
+        &TensorDevice::flex(),
+    )
+}
+
+/// BAPO's bounds for one seed's tokens, as the device picks them.
+fn bapo_bounds(ratios: &[f32], advantages: &[f32], target: f64) -> (f64, f64) {
+    let choice = bapo::choice(row(ratios), row(advantages), target);
+    let index = pollster::block_on(read_f32(choice.float())).unwrap()[0];
+    bapo::candidates()[index as usize]
+}
+
+/// BAPO's Algorithm 1 as the paper writes it, a loop over one seed's tokens.
+fn bapo_reference(ratios: &[f32], advantages: &[f32], target: f64) -> (f64, f64) {
+    let share = |(low, high): (f64, f64)| {
+        let (mut positive, mut total) = (0.0, 0.0);
+        for (&rho, &a) in ratios.iter().zip(advantages) {
+            let (rho, a) = (f64::from(rho), f64::from(a));
+            if (a > 0.0 && rho > high) || (a < 0.0 && rho < low) {
+                continue;
+            }
+            total += (a * rho).abs();
+            if a > 0.0 {
+                positive += (a * rho).abs();
+            }
+        }
+        if total > 0.0 { positive / total } else { 1.0 }
+    };
+    let (mut low, mut high) = bapo::START;
+    while share((low, high)) < target {
+        let raise_high = high + bapo::STEP <= bapo::LIMITS.1 + 1e-9;
+        let raise_low = low + bapo::STEP <= bapo::LIMITS.0 + 1e-9;
+        if !raise_high && !raise_low {
+            break;
+        }
+        if raise_high {
+            high += bapo::STEP;
+        }
+        if raise_low {
+            low += bapo::STEP;
+        }
+    }
+    (low, high)
+}
+
+#[test]
+fn bapo_on_the_device_picks_the_bounds_of_the_papers_loop() {
+    // 64 seeds of 40 tokens: ratios spread over [0.4, 2.4], advantages of
+    // both signs (a few zero), targets across the range.
+    let rng = CounterRng::new(7);
+    let (seeds, tokens) = (64, 40);
+    let ratios: Vec<f32> = (0..seeds * tokens)
+        .map(|i| 0.4 + 2.0 * rng.uniform(i as u32, 0, 1))
+        .collect();
+    let advantages: Vec<f32> = (0..seeds * tokens)
+        .map(|i| (rng.normal(i as u32, 0, 2) * 2.0).round() / 2.0)
+        .collect();
+    let device = TensorDevice::flex();
+    let batch = |values: &[f32]| {
+        Tensor::<2>::from_data(TensorData::new(values.to_vec(), [seeds, tokens]), &device)
+    };
+    let mut moved = 0;
+    for target in [0.3, 0.45, 0.5, 0.55, 0.7] {
+        let choice = bapo::choice(batch(&ratios), batch(&advantages), target);
+        let (low, high) = bapo::bounds(choice);
+        let (low, high) = (read(low), read(high));
+        for seed in 0..seeds {
+            let range = seed * tokens..(seed + 1) * tokens;
+            let expected = bapo_reference(&ratios[range.clone()], &advantages[range], target);
+            let got = (f64::from(low[seed]), f64::from(high[seed]));
+            assert!(
+                (got.0 - expected.0).abs() < 1e-6 && (got.1 - expected.1).abs() < 1e-6,
+                "seed {seed}, target {target}: {got:?} vs {expected:?}"
+            );
+            moved += usize::from(expected != bapo::START && expected != bapo::LIMITS);
+        }
+    }
+    // The cases are not all at the loop's two ends.
+    assert!(moved > 20, "only {moved} seeds stopped between the ends");
 }
 
 #[test]

@@ -45,12 +45,14 @@ fn the_gpu_path_replays_the_cpu_path() {
         (ControllerId::None, PolicyKind::Table, 20),
         (ControllerId::Aepo, PolicyKind::Table, 20),
         (ControllerId::ClipCov, PolicyKind::Table, 20),
+        (ControllerId::Bapo, PolicyKind::Table, 20),
         (ControllerId::Dual, PolicyKind::Mlp, 5),
     ] {
         let params = PeParams {
             seeds: 4,
             policy,
             learning_rate: 0.05,
+            bapo_share: 0.6,
             ..PeParams::default()
         };
         let gpu = train(controller, &params, steps, &compute.tensor_device);
@@ -60,6 +62,15 @@ fn the_gpu_path_replays_the_cpu_path() {
                 assert!(
                     (hg - hc).abs() < 2e-3,
                     "{} {policy:?}, step {step}, seed {seed}: entropy {hg} on the GPU, {hc} on the CPU",
+                    controller.label()
+                );
+            }
+            // BAPO's bounds, picked on each device, are the same.
+            for (sg, sc) in g.states.iter().zip(&c.states) {
+                assert_eq!(
+                    (sg.low, sg.high),
+                    (sc.low, sc.high),
+                    "{} step {step}",
                     controller.label()
                 );
             }
@@ -73,5 +84,9 @@ fn the_gpu_path_replays_the_cpu_path() {
         // The runs learned: the comparison is not between two idle policies.
         let last = cpu.last().unwrap();
         assert!(last.entropy[0] < cpu[0].entropy[0] - 0.01);
+        if controller == ControllerId::Bapo {
+            let moved = cpu.iter().flat_map(|r| &r.states).filter(|x| x.high > 1.2);
+            assert!(moved.count() > 0, "BAPO's bounds never moved");
+        }
     }
 }

@@ -7,45 +7,100 @@
 //! the update, c_high grows by 0.05 (up to b_+ = 2.0) and c_low by 0.05 (up
 //! to b_- = 0.8, clipping more of the negative tokens); a token's share is
 //! |A rho| if the clip leaves its gradient, nothing otherwise.
+//!
+//! The loop runs on the device, unrolled: the share under every pair of
+//! bounds the loop can reach, and the first pair that reaches the target
+//! (the last when none does), for every seed at once, with no readback.
+
+use burn::tensor::{Int, Tensor, TensorData};
 
 /// Where each update starts, the limits and the step (the paper's values).
 pub const START: (f64, f64) = (0.6, 1.2);
 pub const LIMITS: (f64, f64) = (0.8, 2.0);
 pub const STEP: f64 = 0.05;
 
-/// The share of the update that positive-advantage tokens carry under bounds (low, high).
-pub fn positive_share(ratios: &[f32], advantages: &[f32], (low, high): (f64, f64)) -> f64 {
-    let (mut positive, mut total) = (0.0, 0.0);
-    for (&rho, &a) in ratios.iter().zip(advantages) {
-        let (rho, a) = (f64::from(rho), f64::from(a));
-        let stopped = (a > 0.0 && rho > high) || (a < 0.0 && rho < low);
-        if stopped {
-            continue;
-        }
-        let contribution = (a * rho).abs();
-        total += contribution;
-        if a > 0.0 {
-            positive += contribution;
-        }
-    }
-    if total > 0.0 { positive / total } else { 1.0 }
+/// The bounds (low, high) the loop tries, in its order: both raised by
+/// [`STEP`] each round, each held at its limit once there.
+pub fn candidates() -> Vec<(f64, f64)> {
+    let rounds = |from: f64, to: f64| ((to - from) / STEP).round() as usize;
+    let last = rounds(START.0, LIMITS.0).max(rounds(START.1, LIMITS.1));
+    (0..=last)
+        .map(|k| {
+            let raised = k as f64 * STEP;
+            (
+                (START.0 + raised).min(LIMITS.0),
+                (START.1 + raised).min(LIMITS.1),
+            )
+        })
+        .collect()
 }
 
-/// One seed's bounds for this update, from its tokens' ratios and advantages.
-pub fn bounds(ratios: &[f32], advantages: &[f32], target: f64) -> (f64, f64) {
-    let (mut low, mut high) = START;
-    while positive_share(ratios, advantages, (low, high)) < target {
-        let raise_high = high + STEP <= LIMITS.1 + 1e-9;
-        let raise_low = low + STEP <= LIMITS.0 + 1e-9;
-        if !raise_high && !raise_low {
-            break;
-        }
-        if raise_high {
-            high += STEP;
-        }
-        if raise_low {
-            low += STEP;
-        }
-    }
-    (low, high)
+/// The share of the update that positive-advantage tokens carry under each
+/// candidate: ratios and advantages [S, M] give [S, K].
+pub fn positive_shares(ratio: Tensor<2>, advantages: Tensor<2>) -> Tensor<2> {
+    let [s, m] = ratio.dims();
+    let pairs = candidates();
+    let k = pairs.len();
+    let device = ratio.device();
+    let bound = |pick: fn(&(f64, f64)) -> f64| {
+        let values: Vec<f32> = pairs.iter().map(|pair| pick(pair) as f32).collect();
+        Tensor::<3>::from_data(TensorData::new(values, [1, 1, k]), &device).expand([s, m, k])
+    };
+    let rho = ratio.unsqueeze_dim::<3>(2).expand([s, m, k]);
+    let a = advantages.unsqueeze_dim::<3>(2).expand([s, m, k]);
+    let stopped = a
+        .clone()
+        .greater_elem(0.0)
+        .bool_and(rho.clone().greater(bound(|pair| pair.1)))
+        .bool_or(
+            a.clone()
+                .lower_elem(0.0)
+                .bool_and(rho.clone().lower(bound(|pair| pair.0))),
+        );
+    let contribution = (a.clone() * rho).abs().mask_fill(stopped, 0.0);
+    let positive = contribution
+        .clone()
+        .mask_fill(a.lower_equal_elem(0.0), 0.0)
+        .sum_dim(1);
+    let total = contribution.sum_dim(1);
+    // No token left: nothing for positive tokens to balance.
+    let nothing = total.clone().equal_elem(0.0);
+    (positive / total.clamp_min(f32::MIN_POSITIVE))
+        .mask_fill(nothing, 1.0)
+        .reshape([s, k])
+}
+
+/// Every seed's choice [S, 1] for this update, an index into
+/// [`candidates`], from its tokens' ratios and advantages [S, M].
+pub fn choice(ratio: Tensor<2>, advantages: Tensor<2>, target: f64) -> Tensor<2, Int> {
+    let [s, _] = ratio.dims();
+    let device = ratio.device();
+    let k = candidates().len();
+    let row = |values: Vec<f32>| {
+        Tensor::<2>::from_data(TensorData::new(values, [1, k]), &device).expand([s, k])
+    };
+    // Weight K - i on candidate i where it reaches the target (the last
+    // always "reaches": the loop ends there), so the argmax is the first.
+    let order = row((0..k).map(|i| (k - i) as f32).collect());
+    let last = row((0..k).map(|i| if i + 1 == k { 1.0 } else { 0.0 }).collect());
+    let reached = (positive_shares(ratio, advantages)
+        .greater_equal_elem(target)
+        .float()
+        + last)
+        .clamp_max(1.0);
+    (reached * order).argmax(1)
+}
+
+/// The bounds (low, high) [S, 1] of every seed's choice.
+pub fn bounds(choice: Tensor<2, Int>) -> (Tensor<2>, Tensor<2>) {
+    let [s, _] = choice.dims();
+    let device = choice.device();
+    let pairs = candidates();
+    let pick = |pick: fn(&(f64, f64)) -> f64| {
+        let values: Vec<f32> = pairs.iter().map(|pair| pick(pair) as f32).collect();
+        Tensor::<2>::from_data(TensorData::new(values, [1, pairs.len()]), &device)
+            .repeat_dim(0, s)
+            .gather(1, choice.clone())
+    };
+    (pick(|pair| pair.0), pick(|pair| pair.1))
 }
