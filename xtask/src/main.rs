@@ -626,28 +626,46 @@ fn bench_policy_entropy() -> Result {
         ratio(gpu, peer),
         ratio(cpu, peer)
     );
+    let page = browser_bench("tests/e2e/bench-grpo.mjs")?;
+    let (webgpu, wasm) = (page["labWebgpu"].as_f64(), page["labCpu"].as_f64());
+    let (tfjs_webgpu, tfjs_wasm) = (page["tfjs_webgpu"].as_f64(), page["tfjs_wasm"].as_f64());
+    println!(
+        "The same in headless Chromium's Device page (WebGPU is SwiftShader, software): lab WebGPU {}, TF.js WebGPU {}, WebGPU ratio {}; lab CPU (wasm) {}, TF.js wasm {}, ratio {}",
+        show(webgpu),
+        show(tfjs_webgpu),
+        ratio(webgpu, tfjs_webgpu),
+        show(wasm),
+        show(tfjs_wasm),
+        ratio(wasm, tfjs_wasm)
+    );
     Ok(())
+}
+
+/// Runs one of the browser benchmarks in tests/e2e on the built site and
+/// returns the JSON it prints.
+fn browser_bench(script: &str) -> Result<serde_json::Value> {
+    if !Path::new("dist/index.html").exists() {
+        dist()?;
+    }
+    let out = Command::new("node")
+        .arg(script)
+        .env("THERMOLAB_DIST", "dist")
+        .env("CHROMIUM", CHROMIUM)
+        .output()
+        .map_err(|e| format!("cannot run node: {e}"))?;
+    serde_json::from_slice(&out.stdout).map_err(|e| {
+        format!(
+            "{script} printed no result ({e}): {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
 }
 
 /// Each lab at its defaults in headless Chromium on its CPU path
 /// (tests/e2e/bench-snapshots.mjs): what one snapshot costs the worker and
 /// the steps per second while playing, against the same view built natively.
 fn bench_snapshots() -> Result {
-    if !Path::new("dist/index.html").exists() {
-        dist()?;
-    }
-    let out = Command::new("node")
-        .arg("tests/e2e/bench-snapshots.mjs")
-        .env("THERMOLAB_DIST", "dist")
-        .env("CHROMIUM", CHROMIUM)
-        .output()
-        .map_err(|e| format!("cannot run node: {e}"))?;
-    let browser: serde_json::Value = serde_json::from_slice(&out.stdout).map_err(|e| {
-        format!(
-            "the browser benchmark printed no result ({e}): {}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-    })?;
+    let browser = browser_bench("tests/e2e/bench-snapshots.mjs")?;
     println!("\nSnapshots at each lab's defaults, headless Chromium, wasm CPU path:");
     for lab in ["bandits", "diffusion", "digits", "device"] {
         let native = LabReport::run(lab, "5", &[])?;
