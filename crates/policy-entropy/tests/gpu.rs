@@ -46,6 +46,9 @@ fn the_gpu_path_replays_the_cpu_path() {
         (ControllerId::Aepo, PolicyKind::Table, 20),
         (ControllerId::ClipCov, PolicyKind::Table, 20),
         (ControllerId::Bapo, PolicyKind::Table, 20),
+        (ControllerId::Aent, PolicyKind::Table, 20),
+        (ControllerId::Era, PolicyKind::Table, 20),
+        (ControllerId::KlCov, PolicyKind::Table, 20),
         (ControllerId::Dual, PolicyKind::Mlp, 5),
     ] {
         let params = PeParams {
