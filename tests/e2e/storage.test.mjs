@@ -1,7 +1,9 @@
 // Runs kept in the browser (IndexedDB): a reload resumes a paused run and a
 // running one at their kept steps, *Recent runs* reopens a run from another
-// page, a paused neural lab comes back with its trained model, and with
-// storage blocked the page says so and still runs.
+// page, a paused neural lab comes back with its trained model and the
+// curves that trained it, and with storage blocked the page says so and
+// still runs.
+import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SLOW, TINY_LABS, site } from './fixture.mjs';
@@ -53,7 +55,7 @@ site('runs kept in the browser', {}, ({ open }) => {
     await lab.hashIncludes('lab=bandits');
   });
 
-  test('a paused neural lab keeps its trained model: a reload opens it trained instead of training again', async () => {
+  test('a paused neural lab keeps its trained model: a reload opens it trained, with its curves, instead of training again', async () => {
     const lab = await open(TINY_LABS.find((hash) => hash.startsWith('lab=ff&')));
     await lab.stepTo(4);
     const accuracy = await lab.figure('accuracy_1');
@@ -76,6 +78,16 @@ site('runs kept in the browser', {}, ({ open }) => {
     // Its first step scores the kept networks: the accuracy they had.
     await lab.step(1);
     assert.equal(await lab.figure('accuracy_1'), accuracy);
+    // Its curves start with the four steps that trained it, then go on.
+    const [download] = await Promise.all([lab.page.waitForEvent('download', { timeout: SLOW }), lab.testId('export-csv').click()]);
+    const steps = new Map();
+    for (const row of readFileSync(await download.path(), 'utf8').trim().split('\n').slice(1)) {
+      const [chart, line, x] = row.split(',');
+      const key = `${chart}/${line}`;
+      steps.set(key, [...(steps.get(key) ?? []), Number(x)]);
+    }
+    const whole = [...steps].filter(([, xs]) => xs.includes(1) && xs.includes(5));
+    assert.ok(whole.length > 0, `no line runs from step 1 to 5: ${JSON.stringify([...steps])}`);
   });
 
   test('with storage blocked the page says so and the lab still runs', async () => {

@@ -4,8 +4,8 @@ use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 
 use leptos::prelude::*;
-use thermolab_core::experiment::{LabInfo, RunStatus, Snapshot};
-use thermolab_core::export::{KeptRun, RunRecord};
+use thermolab_core::experiment::{Chart, LabInfo, RunStatus, Snapshot};
+use thermolab_core::export::{KeptRun, RunRecord, prepend_history};
 use thermolab_core::params::{Params, Value};
 use thermolab_core::protocol::{DeviceInfo, Event, Request, Stage, decode, encode};
 use thermolab_core::url_state::{self, PageState};
@@ -44,8 +44,12 @@ thread_local! {
     static REPLAY: Cell<Option<(u64, u64)>> = const { Cell::new(None) };
     /// A run file being opened: the step the run its link starts next plays to.
     static REPLAY_NEXT: Cell<Option<u64>> = const { Cell::new(None) };
-    /// A kept model (base64) the run its link starts next opens with.
-    static TRAINED_NEXT: RefCell<Option<String>> = const { RefCell::new(None) };
+    /// A kept model (base64) the run its link starts next opens with, and
+    /// the charts of the run that trained it.
+    static TRAINED_NEXT: RefCell<Option<(String, Vec<Chart>)>> = const { RefCell::new(None) };
+    /// The run opened from a kept model, and the curves that trained it: its
+    /// charts start with them.
+    static HISTORY: RefCell<Option<(u64, Vec<Chart>)>> = const { RefCell::new(None) };
 }
 
 /// A warning in the console, named by the part of the page it comes from.
@@ -193,9 +197,10 @@ impl Ui {
     }
 
     /// The run of the page's link opens with `model`, a model the browser
-    /// kept; a run already started for the link starts again with it.
-    pub fn open_trained(&self, model: String) {
-        TRAINED_NEXT.with(|next| *next.borrow_mut() = Some(model));
+    /// kept, and the `charts` of the run that trained it; a run already
+    /// started for the link starts again with it.
+    pub fn open_trained(&self, model: String, charts: Vec<Chart>) {
+        TRAINED_NEXT.with(|next| *next.borrow_mut() = Some((model, charts)));
         if REQUESTED_RUN.get() > 0 {
             self.apply_hash();
         }
@@ -478,8 +483,19 @@ impl Ui {
                 self.set_error(&error.key, Some(error.message));
                 self.answered(&error.key);
             }
-            Event::Snapshot { snapshot, .. } => {
+            Event::Snapshot { mut snapshot, .. } => {
                 UNANSWERED.set(None);
+                HISTORY.with(|history| {
+                    let mut history = history.borrow_mut();
+                    match history.as_ref() {
+                        // A reset starts without the model, and without its past.
+                        _ if snapshot.step == 0 && snapshot.trained.is_none() => *history = None,
+                        Some((run, charts)) if *run == current => {
+                            prepend_history(&mut snapshot.view.charts, charts)
+                        }
+                        _ => {}
+                    }
+                });
                 if snapshot.step == 0
                     && let Some((run, step)) = REPLAY.get()
                     && run == REQUESTED_RUN.get()
@@ -547,12 +563,14 @@ impl Ui {
         // Changes waiting for the old run would land on the new one.
         IN_FLIGHT.with(|in_flight| in_flight.borrow_mut().clear());
         WAITING.with(|waiting| waiting.borrow_mut().clear());
+        let (trained, history) = TRAINED_NEXT.with(|next| next.borrow_mut().take()).unzip();
+        HISTORY.with(|slot| *slot.borrow_mut() = history.map(|charts| (run, charts)));
         self.send(&Request::Start {
             run,
             lab: lab.to_string(),
             values,
             seed,
-            trained: TRAINED_NEXT.with(|next| next.borrow_mut().take()),
+            trained,
         });
     }
 

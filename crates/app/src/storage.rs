@@ -13,7 +13,7 @@ use std::rc::Rc;
 use leptos::prelude::*;
 use rexie::{ObjectStore, Rexie, TransactionMode};
 use serde::Serialize;
-use thermolab_core::experiment::RunStatus;
+use thermolab_core::experiment::{Chart, RunStatus};
 use thermolab_core::export::{KeptRun, newest_first, replaces_kept};
 use thermolab_core::protocol::Request;
 use thermolab_core::url_state;
@@ -59,7 +59,7 @@ pub fn connect(ui: Ui) {
                 if let Some(kept) = runs.iter().find(|run| run.link == link) {
                     match model(&link).await {
                         Some(model) if model.steps == kept.record.steps => {
-                            ui.open_trained(model.model)
+                            ui.open_trained(model.model, model.charts)
                         }
                         _ => ui.resume_at(kept.record.steps),
                     }
@@ -184,6 +184,9 @@ struct KeptModel {
     steps: u64,
     /// The lab's checkpoint file, in base64 (as the worker sends it).
     model: String,
+    /// The charts of the run that trained it, to draw its curves from.
+    #[serde(default)]
+    charts: Vec<Chart>,
 }
 
 /// The worker sent the trained model of the page's run at `step`: it is
@@ -196,6 +199,10 @@ pub fn keep_model(ui: Ui, step: u64, model: String) {
         link: window().location().hash().unwrap_or_default(),
         steps: step,
         model,
+        charts: ui
+            .snapshot
+            .with_untracked(|s| s.as_ref().map(|s| s.view.charts.clone()))
+            .unwrap_or_default(),
     };
     leptos::task::spawn_local(async move {
         if let Err(why) = put(MODELS, &kept).await {

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::experiment::{ChartKind, Figure, Snapshot};
+use crate::experiment::{Chart, ChartKind, Figure, Snapshot};
 use crate::params::Value;
 
 /// The most steps a run file may ask to replay: a day of a fast lab, far
@@ -117,6 +117,35 @@ pub fn replaces_kept(step: u64, running: bool, kept: Option<u64>) -> bool {
     step > 0 && (!running || kept.is_none_or(|kept| step > kept))
 }
 
+/// Puts back the curves of the run that trained a kept model: each line of
+/// `charts` (a lab reopened from the model, its steps counted on from the
+/// model's) gains the points of the same chart's line of the same label in
+/// `history` (the charts when the model was kept) that lie before its
+/// first point. Guides (targets, bounds) are drawn anew and left alone.
+pub fn prepend_history(charts: &mut [Chart], history: &[Chart]) {
+    for chart in charts {
+        let ChartKind::Lines { lines, .. } = &mut chart.kind else {
+            continue;
+        };
+        let Some(ChartKind::Lines { lines: before, .. }) = history
+            .iter()
+            .find(|old| old.key == chart.key)
+            .map(|old| &old.kind)
+        else {
+            continue;
+        };
+        for line in lines.iter_mut().filter(|line| !line.guide) {
+            let Some(old) = before.iter().find(|old| old.label == line.label) else {
+                continue;
+            };
+            let first = line.points.first().map_or(f64::INFINITY, |b| b.x);
+            let mut points: Vec<_> = old.points.iter().filter(|b| b.x < first).cloned().collect();
+            points.append(&mut line.points);
+            line.points = points;
+        }
+    }
+}
+
 fn csv_text(rows: impl FnOnce(&mut csv::Writer<Vec<u8>>) -> csv::Result<()>) -> String {
     let mut writer = csv::Writer::from_writer(Vec::new());
     // Writing into memory cannot fail but for a bug: what was written stays.
@@ -173,7 +202,7 @@ pub fn points_csv(snapshot: &Snapshot) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::experiment::{RunStatus, Timing, View};
+    use crate::experiment::{Line, RunStatus, Timing, View};
 
     fn snapshot() -> Snapshot {
         Snapshot {
@@ -227,6 +256,85 @@ mod tests {
             !replaces_kept(0, false, None),
             "a run at step 0 holds nothing"
         );
+    }
+
+    fn lines(key: &str, lines: &[(&str, bool, &[f64])]) -> Chart {
+        let lines = lines
+            .iter()
+            .map(|(label, guide, xs)| {
+                let mut series = crate::series::Series::new(label, 64);
+                for &x in *xs {
+                    series.push(x, x * 10.0);
+                }
+                Line {
+                    guide: *guide,
+                    ..Line::from_series(&series, false)
+                }
+            })
+            .collect();
+        Chart {
+            key: key.into(),
+            title: String::new(),
+            x_label: String::new(),
+            y_label: String::new(),
+            kind: ChartKind::Lines {
+                lines,
+                log_x: false,
+                log_y: false,
+            },
+        }
+    }
+
+    fn xs(chart: &Chart) -> Vec<Vec<f64>> {
+        let ChartKind::Lines { lines, .. } = &chart.kind else {
+            panic!("not lines")
+        };
+        lines
+            .iter()
+            .map(|line| line.points.iter().map(|b| b.x).collect())
+            .collect()
+    }
+
+    #[test]
+    fn a_reopened_models_curves_start_with_the_run_that_trained_it() {
+        let history = vec![
+            lines("loss", &[("loss", false, &[1.0, 2.0, 3.0, 4.0])]),
+            lines(
+                "accuracy",
+                &[
+                    ("test", false, &[1.0, 4.0]),
+                    ("gone", false, &[1.0]),
+                    ("target", true, &[1.0, 4.0]),
+                ],
+            ),
+        ];
+        let mut charts = vec![
+            // Counted on from step 4: the kept points before step 5 come first.
+            lines("loss", &[("loss", false, &[5.0, 6.0])]),
+            lines(
+                "accuracy",
+                &[
+                    ("test", false, &[4.0]),
+                    ("target", true, &[4.0, 6.0]),
+                    ("new", false, &[5.0]),
+                ],
+            ),
+            lines("other", &[("loss", false, &[5.0])]),
+        ];
+        prepend_history(&mut charts, &history);
+        assert_eq!(xs(&charts[0]), vec![vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0]]);
+        // The kept step 4 is not doubled; a guide, a new line and a line
+        // gone from the lab are as the lab draws them now.
+        assert_eq!(
+            xs(&charts[1]),
+            vec![vec![1.0, 4.0], vec![4.0, 6.0], vec![5.0]]
+        );
+        assert_eq!(xs(&charts[2]), vec![vec![5.0]]);
+        // The kept values come with their x.
+        let ChartKind::Lines { lines, .. } = &charts[0].kind else {
+            unreachable!()
+        };
+        assert_eq!(lines[0].points[2].mean, 30.0);
     }
 
     #[test]
