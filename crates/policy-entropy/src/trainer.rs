@@ -216,7 +216,7 @@ impl Run {
             };
 
             // BAPO picks its bounds on the device from the ratios (on the
-            // first epoch rho = 1, and its loop stops at the start).
+            // first epoch rho = 1, no bound clips, and it keeps the start).
             let (low, high) = if controller == ControllerId::Bapo {
                 if epoch > 0 {
                     bapo_choice = bapo::choice(
