@@ -77,13 +77,19 @@ site('classroom and keyboard', { webgpu: true }, ({ open }) => {
     assert.equal(await stepAttr(lab), '0', 'typing into a control ran the lab');
   });
 
-  test('the update rule shows the controls\' live values', async () => {
+  test('the update rule shows the controls\' live values, for the algorithms that run', async () => {
     const lab = await open('lab=bandits&algo_2=boltzmann&algo_3=none&runs=5&horizon=100');
     const formula = lab.testId('formula');
     assert.equal(await formula.locator('math').count() >= 2, true);
     assert.match(await formula.innerText(), /0\.1/);
+    assert.doesNotMatch(await formula.innerText(), /Epsilon-greedy/, 'no epsilon-greedy runs');
     await lab.set('temperature', 0.37);
     await lab.page.waitForFunction(() => /0\.37/.test(document.querySelector('[data-testid=formula]')?.textContent ?? ''), null, { timeout: SLOW });
+    await lab.set('algo_2', 'epsilon_greedy');
+    await lab.page.waitForFunction(() => {
+      const text = document.querySelector('[data-testid=formula]')?.textContent ?? '';
+      return /Epsilon-greedy/.test(text) && !/Boltzmann/.test(text) && /UCB1/.test(text);
+    }, null, { timeout: SLOW });
   });
 
   test('a run saved as a file replays in the CLI and in the page to the same figures; series as CSV, a chart as PNG', async () => {

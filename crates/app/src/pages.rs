@@ -361,7 +361,11 @@ fn Formula(template: String) -> impl IntoView {
     // Filled from the lab's own static template with numbers and option names only.
     let filled = move || {
         ui.params
-            .with(|params| params.as_ref().map(|p| formula::fill(&template, p)))
+            .with(|params| {
+                let params = params.as_ref()?;
+                ui.lab_info()
+                    .map(|lab| formula::fill(&template, params, &lab.schema))
+            })
             .unwrap_or_default()
     };
     view! { <div class="formula" data-testid="formula" inner_html=filled></div> }.into_any()

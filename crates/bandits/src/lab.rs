@@ -68,9 +68,9 @@ const ABOUT: About = About {
     ],
     formula: concat!(
         "<p>UCB1 pulls <math><munder><mo>argmax</mo><mi>i</mi></munder><msub><mover><mi>μ</mi><mo>^</mo></mover><mi>i</mi></msub>",
-        "<mo>+</mo><mn>{ucb_width}</mn><msqrt><mfrac><mrow><mn>2</mn><mi>ln</mi><mi>t</mi></mrow><msub><mi>n</mi><mi>i</mi></msub></mfrac></msqrt></math>; ",
-        "Boltzmann draws <math><mi>π</mi><mo>(</mo><mi>i</mi><mo>)</mo><mo>∝</mo><msup><mi>e</mi><mrow><msub><mover><mi>μ</mi><mo>^</mo></mover><mi>i</mi></msub><mo>/</mo><mn>{temperature}</mn></mrow></msup></math>; ",
-        "epsilon-greedy explores with probability <math><mi>ε</mi><mo>=</mo><mn>{epsilon}</mn></math>.</p>",
+        "<mo>+</mo><mn>{ucb_width}</mn><msqrt><mfrac><mrow><mn>2</mn><mi>ln</mi><mi>t</mi></mrow><msub><mi>n</mi><mi>i</mi></msub></mfrac></msqrt></math>.</p>",
+        "<p>Boltzmann draws <math><mi>π</mi><mo>(</mo><mi>i</mi><mo>)</mo><mo>∝</mo><msup><mi>e</mi><mrow><msub><mover><mi>μ</mi><mo>^</mo></mover><mi>i</mi></msub><mo>/</mo><mn>{temperature}</mn></mrow></msup></math>.</p>",
+        "<p>Epsilon-greedy explores with probability <math><mi>ε</mi><mo>=</mo><mn>{epsilon}</mn></math>.</p>",
     ),
 };
 

@@ -42,7 +42,8 @@ fn every_labs_formula_is_mathml_naming_its_own_params() {
         if let Some(wrong) = thermolab_core::formula::check(&lab.formula, &lab.schema) {
             panic!("{}: {wrong}", lab.id);
         }
-        let filled = thermolab_core::formula::fill(&lab.formula, &lab.schema.defaults());
+        let filled =
+            thermolab_core::formula::fill(&lab.formula, &lab.schema.defaults(), &lab.schema);
         assert!(!filled.contains('{'), "{}: {filled}", lab.id);
     }
 }

@@ -1,13 +1,47 @@
 //! A lab's update rule as MathML (browsers render it natively, no
 //! JavaScript maths library), with `{key}` standing for the value of the
 //! lab's param `key`: the page shows the rule with the controls' live
-//! values in place.
+//! values in place. A rule in several `<p>` paragraphs (one per algorithm,
+//! say) shows only those whose params act on the run.
 
 use crate::params::{Params, Schema, Value, format_number};
 
 /// `template` with every `{key}` replaced by param `key`'s value; a key
-/// the params lack is left as written.
-pub fn fill(template: &str, params: &Params) -> String {
+/// the params lack is left as written. A `<p>` paragraph naming a param
+/// that does not act under `params` (the page hides its control) is left
+/// out: the rule of an algorithm that is not running is not shown.
+pub fn fill(template: &str, params: &Params, schema: &Schema) -> String {
+    let acts = |paragraph: &str| {
+        placeholders(paragraph).all(|key| {
+            schema
+                .spec(key)
+                .is_none_or(|spec| spec.applies(params.values()))
+        })
+    };
+    let mut shown = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(open) = rest.find("<p>") {
+        shown.push_str(&rest[..open]);
+        let close = rest[open..]
+            .find("</p>")
+            .map_or(rest.len(), |close| open + close + "</p>".len());
+        if acts(&rest[open..close]) {
+            shown.push_str(&rest[open..close]);
+        }
+        rest = &rest[close..];
+    }
+    shown.push_str(rest);
+    substitute(&shown, params)
+}
+
+/// The keys of the `{key}` placeholders in `text`.
+fn placeholders(text: &str) -> impl Iterator<Item = &str> {
+    text.split('{')
+        .skip(1)
+        .filter_map(|after| after.find('}').map(|close| &after[..close]))
+}
+
+fn substitute(template: &str, params: &Params) -> String {
     let mut out = String::with_capacity(template.len());
     let mut rest = template;
     while let Some(open) = rest.find('{') {
@@ -45,17 +79,15 @@ pub fn check(template: &str, schema: &Schema) -> Option<String> {
     if !template.contains("<math") {
         return Some("the formula has no <math> element".to_string());
     }
-    let mut rest = template;
-    while let Some(open) = rest.find('{') {
-        let after = &rest[open + 1..];
-        let Some(close) = after.find('}') else {
-            return Some("a { is never closed".to_string());
-        };
-        let key = &after[..close];
-        if schema.spec(key).is_none() {
-            return Some(format!("{{{key}}} names no param"));
-        }
-        rest = &after[close + 1..];
+    if template
+        .split('{')
+        .skip(1)
+        .any(|after| !after.contains('}'))
+    {
+        return Some("a { is never closed".to_string());
+    }
+    if let Some(key) = placeholders(template).find(|key| schema.spec(key).is_none()) {
+        return Some(format!("{{{key}}} names no param"));
     }
     let mut open_tags: Vec<&str> = Vec::new();
     let mut rest = template;
@@ -89,7 +121,7 @@ pub fn check(template: &str, schema: &Schema) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::params::ParamSpec;
+    use crate::params::{Condition, ParamSpec};
 
     fn schema() -> Schema {
         Schema::new(vec![
@@ -105,13 +137,44 @@ mod tests {
         let template =
             "<math><mn>{temperature}</mn><mo>,</mo><mn>{arms}</mn><mi>{other}</mi></math>";
         assert_eq!(
-            fill(template, &params),
+            fill(template, &params, &schema),
             "<math><mn>0.25</mn><mo>,</mo><mn>5</mn><mi>{other}</mi></math>"
         );
         params
             .set(&schema, "temperature", &Value::Float(1.0 / 3.0))
             .unwrap();
-        assert!(fill(template, &params).starts_with("<math><mn>0.3333</mn>"));
+        assert!(fill(template, &params, &schema).starts_with("<math><mn>0.3333</mn>"));
+    }
+
+    #[test]
+    fn a_paragraph_whose_param_does_not_act_is_left_out() {
+        let acts_with = |option: &str| Condition::Is {
+            keys: vec!["algo".into()],
+            values: vec![option.into()],
+        };
+        let schema = Schema::new(vec![
+            ParamSpec::choice(
+                "algo",
+                "Algorithm",
+                &[("ucb", "UCB"), ("soft", "Softmax")],
+                "ucb",
+            ),
+            ParamSpec::float("width", "Width", 0.0, 5.0, 2.0).when(acts_with("ucb")),
+            ParamSpec::float("temperature", "Temperature", 1e-3, 1e3, 0.25).when(acts_with("soft")),
+        ]);
+        let template = "<p><math><mn>{width}</mn></math></p><p><math><mn>{temperature}</mn></math></p><p><math><mi>{algo}</mi></math></p>";
+        let mut params = schema.defaults();
+        assert_eq!(
+            fill(template, &params, &schema),
+            "<p><math><mn>2</mn></math></p><p><math><mi>ucb</mi></math></p>"
+        );
+        params
+            .set(&schema, "algo", &Value::Text("soft".into()))
+            .unwrap();
+        assert_eq!(
+            fill(template, &params, &schema),
+            "<p><math><mn>0.25</mn></math></p><p><math><mi>soft</mi></math></p>"
+        );
     }
 
     #[test]

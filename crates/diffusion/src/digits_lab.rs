@@ -93,8 +93,8 @@ const ABOUT: About = About {
     formula: concat!(
         "<p>Guided prediction <math><mo>(</mo><mn>1</mn><mo>+</mo><mn>{guidance}</mn><mo>)</mo>",
         "<mi>f</mi><mo>(</mo><msub><mi>x</mi><mi>t</mi></msub><mo>,</mo><mi>c</mi><mo>)</mo><mo>−</mo><mn>{guidance}</mn>",
-        "<mi>f</mi><mo>(</mo><msub><mi>x</mi><mi>t</mi></msub><mo>)</mo></math>, ",
-        "sampled with noise scaled by <math><mn>{temperature}</mn></math>.</p>",
+        "<mi>f</mi><mo>(</mo><msub><mi>x</mi><mi>t</mi></msub><mo>)</mo></math>.</p>",
+        "<p>Sampling scales its noise by <math><mn>{temperature}</mn></math>.</p>",
     ),
 };
 

@@ -94,8 +94,8 @@ const ABOUT: About = About {
     formula: concat!(
         "<p>A sampling step <math><msub><mi>x</mi><mrow><mi>t</mi><mo>−</mo><mn>1</mn></mrow></msub><mo>=</mo>",
         "<msub><mi>μ</mi><mi>θ</mi></msub><mo>(</mo><msub><mi>x</mi><mi>t</mi></msub><mo>,</mo><mi>t</mi><mo>)</mo>",
-        "<mo>+</mo><mn>{temperature}</mn><msub><mi>σ</mi><mi>t</mi></msub><mi>z</mi></math>, ",
-        "the estimate of the clean point kept in <math><mo>[</mo><mo>−</mo><mn>{clip_bound}</mn><mo>,</mo><mn>{clip_bound}</mn><mo>]</mo></math> when clipping is on.</p>",
+        "<mo>+</mo><mn>{temperature}</mn><msub><mi>σ</mi><mi>t</mi></msub><mi>z</mi></math>.</p>",
+        "<p>Clipping keeps the estimate of the clean point in <math><mo>[</mo><mo>−</mo><mn>{clip_bound}</mn><mo>,</mo><mn>{clip_bound}</mn><mo>]</mo></math>.</p>",
     ),
 };
 

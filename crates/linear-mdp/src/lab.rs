@@ -75,7 +75,8 @@ const ABOUT: About = About {
         "<p>LSVI-UCB acts on <math><msub><mi>Q</mi><mi>h</mi></msub><mo>=</mo><mi>min</mi><mo>(</mo>",
         "<msubsup><mi>w</mi><mi>h</mi><mo>⊤</mo></msubsup><mi>φ</mi><mo>+</mo><mn>{beta}</mn>",
         "<msqrt><msup><mi>φ</mi><mo>⊤</mo></msup><msubsup><mi>Λ</mi><mi>h</mi><mrow><mo>−</mo><mn>1</mn></mrow></msubsup><mi>φ</mi></msqrt>",
-        "<mo>,</mo><mi>H</mi><mo>)</mo></math>; soft value iteration's policy is ",
+        "<mo>,</mo><mi>H</mi><mo>)</mo></math>.</p>",
+        "<p>Soft value iteration's policy is ",
         "<math><mi>π</mi><mo>(</mo><mi>a</mi><mo>|</mo><mi>s</mi><mo>)</mo><mo>∝</mo><msup><mi>e</mi><mrow><mi>Q</mi><mo>(</mo><mi>s</mi><mo>,</mo><mi>a</mi><mo>)</mo><mo>/</mo><mn>{temperature}</mn></mrow></msup></math>.</p>",
     ),
 };

@@ -82,8 +82,8 @@ const ABOUT: About = About {
     formula: concat!(
         "<p>Each token's surrogate <math><mi>min</mi><mo>(</mo><mi>ρ</mi><mi>A</mi><mo>,</mo>",
         "<mi>clip</mi><mo>(</mo><mi>ρ</mi><mo>,</mo><mn>1</mn><mo>−</mo><mn>{eps_low}</mn><mo>,</mo><mn>1</mn><mo>+</mo><mn>{eps_high}</mn><mo>)</mo>",
-        "<mi>A</mi><mo>)</mo></math>, <math><mi>ρ</mi><mo>=</mo><mi>π</mi><mo>/</mo><msub><mi>π</mi><mtext>old</mtext></msub></math>; ",
-        "answers drawn from <math><mi>softmax</mi><mo>(</mo><mi>z</mi><mo>/</mo><mn>{temperature}</mn><mo>)</mo></math>.</p>",
+        "<mi>A</mi><mo>)</mo></math>, <math><mi>ρ</mi><mo>=</mo><mi>π</mi><mo>/</mo><msub><mi>π</mi><mtext>old</mtext></msub></math>.</p>",
+        "<p>Answers are drawn from <math><mi>softmax</mi><mo>(</mo><mi>z</mi><mo>/</mo><mn>{temperature}</mn><mo>)</mo></math>.</p>",
     ),
 };
 
