@@ -68,7 +68,6 @@ impl Denoiser for NetworkDenoiser<'_> {
     }
 }
 
-/// A lab's trained state: its path, network, training progress and last samples.
 /// What a model file records of the settings its network was trained with
 /// (those of `settings` that apply); it fits only a run whose entries are
 /// the same.
@@ -87,6 +86,7 @@ pub fn checkpoint_identity(
         .collect()
 }
 
+/// A lab's trained state: its path, network, training progress and last samples.
 pub struct Run {
     pub rng: CounterRng,
     pub objective: Objective,
