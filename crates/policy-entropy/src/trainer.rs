@@ -179,6 +179,10 @@ impl Run {
         let mut covariance_mask: Option<(Tensor<2>, Tensor<2>)> = None;
         let mut clipped = Tensor::<2>::zeros([s, 2], &inner);
         let mut bapo_choice = Tensor::<2, Int>::zeros([s, 1], &inner);
+        let fixed_bounds = (
+            per_seed(states.iter().map(|x| x.low), &inner),
+            per_seed(states.iter().map(|x| x.high), &inner),
+        );
         for epoch in 0..params.epochs {
             let logits = self.policy.logits(tokens.clone(), dims).map(tempered);
             let log_probs = if controller == ControllerId::Era {
@@ -227,10 +231,7 @@ impl Run {
                 }
                 bapo::bounds(bapo_choice.clone())
             } else {
-                (
-                    per_seed(states.iter().map(|x| x.low), &inner),
-                    per_seed(states.iter().map(|x| x.high), &inner),
-                )
+                fixed_bounds.clone()
             };
             if epoch > 0 {
                 let (positive, negative) = clipped_tokens(

@@ -13,6 +13,7 @@
 //! (the last when none does), for every seed at once, with no readback.
 
 use burn::tensor::{Int, Tensor, TensorData};
+use thermolab_gpu::TensorDevice;
 
 /// Where each update starts, the limits and the step (the paper's values).
 pub const START: (f64, f64) = (0.6, 1.2);
@@ -35,27 +36,38 @@ pub fn candidates() -> Vec<(f64, f64)> {
         .collect()
 }
 
+/// A row [1, K] of `value(i, candidate i)` over the candidates.
+fn per_candidate(value: impl Fn(usize, (f64, f64)) -> f32, device: &TensorDevice) -> Tensor<2> {
+    let values: Vec<f32> = candidates()
+        .into_iter()
+        .enumerate()
+        .map(|(i, pair)| value(i, pair))
+        .collect();
+    let k = values.len();
+    Tensor::from_data(TensorData::new(values, [1, k]), device)
+}
+
 /// The share of the update that positive-advantage tokens carry under each
 /// candidate: ratios and advantages [S, M] give [S, K].
 pub fn positive_shares(ratio: Tensor<2>, advantages: Tensor<2>) -> Tensor<2> {
     let [s, m] = ratio.dims();
-    let pairs = candidates();
-    let k = pairs.len();
+    let k = candidates().len();
     let device = ratio.device();
-    let bound = |pick: fn(&(f64, f64)) -> f64| {
-        let values: Vec<f32> = pairs.iter().map(|pair| pick(pair) as f32).collect();
-        Tensor::<3>::from_data(TensorData::new(values, [1, 1, k]), &device).expand([s, m, k])
+    let bound = |pick: fn((f64, f64)) -> f64| {
+        per_candidate(|_, pair| pick(pair) as f32, &device)
+            .reshape([1, 1, k])
+            .expand([s, m, k])
     };
     let rho = ratio.unsqueeze_dim::<3>(2).expand([s, m, k]);
     let a = advantages.unsqueeze_dim::<3>(2).expand([s, m, k]);
     let stopped = a
         .clone()
         .greater_elem(0.0)
-        .bool_and(rho.clone().greater(bound(|pair| pair.1)))
+        .bool_and(rho.clone().greater(bound(|(_, high)| high)))
         .bool_or(
             a.clone()
                 .lower_elem(0.0)
-                .bool_and(rho.clone().lower(bound(|pair| pair.0))),
+                .bool_and(rho.clone().lower(bound(|(low, _)| low))),
         );
     let contribution = (a.clone() * rho).abs().mask_fill(stopped, 0.0);
     let positive = contribution
@@ -76,13 +88,12 @@ pub fn choice(ratio: Tensor<2>, advantages: Tensor<2>, target: f64) -> Tensor<2,
     let [s, _] = ratio.dims();
     let device = ratio.device();
     let k = candidates().len();
-    let row = |values: Vec<f32>| {
-        Tensor::<2>::from_data(TensorData::new(values, [1, k]), &device).expand([s, k])
-    };
+    let row =
+        |value: fn(usize, usize) -> f32| per_candidate(|i, _| value(i, k), &device).expand([s, k]);
     // Weight K - i on candidate i where it reaches the target (the last
     // always "reaches": the loop ends there), so the argmax is the first.
-    let order = row((0..k).map(|i| (k - i) as f32).collect());
-    let last = row((0..k).map(|i| if i + 1 == k { 1.0 } else { 0.0 }).collect());
+    let order = row(|i, k| (k - i) as f32);
+    let last = row(|i, k| if i + 1 == k { 1.0 } else { 0.0 });
     let reached = (positive_shares(ratio, advantages)
         .greater_equal_elem(target)
         .float()
@@ -95,12 +106,10 @@ pub fn choice(ratio: Tensor<2>, advantages: Tensor<2>, target: f64) -> Tensor<2,
 pub fn bounds(choice: Tensor<2, Int>) -> (Tensor<2>, Tensor<2>) {
     let [s, _] = choice.dims();
     let device = choice.device();
-    let pairs = candidates();
-    let pick = |pick: fn(&(f64, f64)) -> f64| {
-        let values: Vec<f32> = pairs.iter().map(|pair| pick(pair) as f32).collect();
-        Tensor::<2>::from_data(TensorData::new(values, [1, pairs.len()]), &device)
+    let pick = |pick: fn((f64, f64)) -> f64| {
+        per_candidate(|_, pair| pick(pair) as f32, &device)
             .repeat_dim(0, s)
             .gather(1, choice.clone())
     };
-    (pick(|pair| pair.0), pick(|pair| pair.1))
+    (pick(|(low, _)| low), pick(|(_, high)| high))
 }
