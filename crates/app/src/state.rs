@@ -487,13 +487,13 @@ impl Ui {
                 UNANSWERED.set(None);
                 HISTORY.with(|history| {
                     let mut history = history.borrow_mut();
-                    match history.as_ref() {
-                        // A reset starts without the model, and without its past.
-                        _ if snapshot.step == 0 && snapshot.trained.is_none() => *history = None,
-                        Some((run, charts)) if *run == current => {
-                            prepend_history(&mut snapshot.view.charts, charts)
-                        }
-                        _ => {}
+                    // A reset starts without the model, and without its past.
+                    if snapshot.step == 0 && snapshot.trained.is_none() {
+                        *history = None;
+                    } else if let Some((run, charts)) = history.as_ref()
+                        && *run == current
+                    {
+                        prepend_history(&mut snapshot.view.charts, charts);
                     }
                 });
                 if snapshot.step == 0
